@@ -19,8 +19,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from bot.verdict import EvidenceSentence, decide_verdict
-from index.search import HybridSearcher, SearchResult, content_terms
+from bot.abstention import check_abstention
+from bot.short_answer import short_answer
+from bot.verdict import EvidenceSentence, decide_by_support, decide_verdict, is_yes_no
+from index.query import content_terms
+from index.search import HybridSearcher, SearchResult
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 ABSTAIN_TEXT = "The indexed articles don't say."
@@ -83,6 +86,8 @@ class AnswerSettings:
     verdict_candidates: int = 8
     min_quote_words: int = 6
     fragment_penalty: float = 0.1
+    passage_name_weight: float = 0.25  # names in whole passages, against those in the best sentences
+    claim_support: float = 0.62     # every claim of a yes/no question needs a sentence this close
 
 
 def term_overlap(question_terms: list[str], text: str) -> float:
@@ -92,6 +97,18 @@ def term_overlap(question_terms: list[str], text: str) -> float:
         return 0.0
     stems = {t[:5] for t in content_terms(text)}
     return sum(1 for t in question_terms if t[:5] in stems) / len(question_terms)
+
+
+@dataclass(frozen=True)
+class CandidateSentence:
+    """A sentence of a retrieved passage, with its stored vector: the pool quotes come from."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    vector: np.ndarray
+    source: str
 
 
 class Answerer:
@@ -106,34 +123,50 @@ class Answerer:
         with self.kb.reader() as snap:
             result = self.searcher.search(snap, question, k=top_k)
             picked = time.perf_counter()
-            sentences = self.score_sentences(snap, question, result)
-            answer = self.compose(question, result, sentences)
-        timings = {**result.timings, "quotes": time.perf_counter() - picked,
+            pool = self.candidate_sentences(snap, result)
+            answer = self.compose(snap, question, result, pool)
+        timings = {**result.timings, "answer": time.perf_counter() - picked,
                    "total": time.perf_counter() - started}
         answer.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
         return answer
 
-    def score_sentences(self, snap: Snapshot, question: str, result: SearchResult) -> list[ScoredSentence]:
-        """Sentences of the best passages, scored against the question with the sentence
-        vectors stored at index time (no model call here)."""
-        terms = content_terms(question)
-        query = result.query_vector
-        scored: dict[tuple[str, int], ScoredSentence] = {}
-        for passage in result.passages[: self.settings.passages_for_quotes]:
-            body = result.articles[passage.article_id].body
+    def candidate_sentences(self, snap: Snapshot, result: SearchResult) -> list[CandidateSentence]:
+        """Every sentence of the retrieved passages, once, in passage order."""
+        pool: dict[tuple[str, int], CandidateSentence] = {}
+        for passage in result.passages:
+            article = result.articles[passage.article_id]
             for sentence in snap.sentences(passage.article_id, passage.start, passage.end):
                 key = (passage.article_id, sentence.start)
-                if key in scored:
-                    continue
-                text = body[sentence.start:sentence.end]
-                similarity = float(np.dot(sentence.vector, query))
-                overlap = term_overlap(terms, text)
-                score = similarity + self.settings.overlap_weight * overlap
-                if len(text.split()) < self.settings.min_quote_words:
-                    score -= self.settings.fragment_penalty  # headings and captions quote poorly
-                scored[key] = ScoredSentence(passage.article_id, sentence.start, sentence.end, score,
-                                             similarity, overlap)
-        return sorted(scored.values(), key=lambda s: -s.score)
+                if key not in pool:
+                    pool[key] = CandidateSentence(passage.article_id, sentence.start, sentence.end,
+                                                  article.body[sentence.start:sentence.end], sentence.vector,
+                                                  article.source)
+        return list(pool.values())
+
+    def support(self, claim: str, vector: np.ndarray, sentence: CandidateSentence) -> float:
+        """How closely a sentence matches a claim: the stored sentence vector against the
+        claim's, plus the share of the claim's words it contains."""
+        score = float(np.dot(sentence.vector, vector)) + self.settings.overlap_weight * term_overlap(
+            content_terms(claim), sentence.text)
+        if len(sentence.text.split()) < self.settings.min_quote_words:
+            score -= self.settings.fragment_penalty  # headings and captions quote poorly
+        return score
+
+    def score_sentences(self, question: str, result: SearchResult,
+                        pool: list[CandidateSentence]) -> list[ScoredSentence]:
+        """The pool's sentences from the best passages, ranked against the whole question."""
+        best_articles = {p.article_id for p in result.passages[: self.settings.passages_for_quotes]}
+        best_spans = [(p.article_id, p.start, p.end) for p in result.passages[: self.settings.passages_for_quotes]]
+        scored = []
+        for sentence in pool:
+            if sentence.article_id not in best_articles or not any(
+                    a == sentence.article_id and s <= sentence.start and sentence.end <= e for a, s, e in best_spans):
+                continue
+            similarity = float(np.dot(sentence.vector, result.query_vector))
+            overlap = term_overlap(content_terms(question), sentence.text)
+            scored.append(ScoredSentence(sentence.article_id, sentence.start, sentence.end,
+                                         self.support(question, result.query_vector, sentence), similarity, overlap))
+        return sorted(scored, key=lambda s: -s.score)
 
     def select_quotes(self, sentences: list[ScoredSentence], articles: dict[str, ArticleRow]) -> list[Quote]:
         """The best sentences, at most ``quotes_per_article`` from one article while other
@@ -150,23 +183,66 @@ class Answerer:
                 chosen.append(sentence)
         return [quote_of(articles[s.article_id], s.start, s.end) for s in chosen]
 
-    def compose(self, question: str, result: SearchResult, sentences: list[ScoredSentence]) -> Answer:
-        passages = [PassageRef(p.article_id, p.text, p.start, p.end, round(p.score, 6)) for p in result.passages]
-        best = sentences[0].score if sentences else 0.0
-        if best < self.settings.min_evidence:
-            return Answer(question, ABSTAIN_TEXT, abstained=True, passages=passages)
+    def decide_yes_no(self, question: str, result: SearchResult, pool: list[CandidateSentence],
+                      sentences: list[ScoredSentence]) -> tuple[str | None, list[ScoredSentence]]:
+        """The verdict and the sentences that decide it, in the order to show them."""
         candidates = sentences[: self.settings.verdict_candidates]
-        verdict = decide_verdict(question, [
-            EvidenceSentence(result.articles[s.article_id].body[s.start:s.end], s.score) for s in candidates
-        ])
+        texts = [self.kb_text(result, s) for s in candidates]
+        verdict = decide_verdict(question, [EvidenceSentence(t, s.score) for t, s in zip(texts, candidates,
+                                                                                          strict=True)])
         if verdict.deciding is not None:
-            # The deciding sentence first, then the others that agree with it, then the rest.
             sign = verdict.stances[verdict.deciding]
+            lead = candidates[verdict.deciding]
             agreeing = [c for c, st in zip(candidates, verdict.stances, strict=True) if st == sign]
-            agreeing.sort(key=lambda c: c is not candidates[verdict.deciding])
-            sentences = agreeing + [s for s in sentences if s not in agreeing]
-        quotes = self.select_quotes(sentences, result.articles)
-        return Answer(question, lead_text(quotes), verdict=verdict.value, quotes=quotes, passages=passages)
+            return verdict.value, [lead] + [c for c in agreeing if c is not lead]
+        if not is_yes_no(question):
+            return None, []
+        # Several claims: each needs its own supporting sentence, from the outlet it names.
+        segments = result.analysis.segments
+        claims = [(seg.text, vec, set(seg.outlets)) for seg, vec in zip(segments, result.segment_vectors,
+                                                                        strict=True)]
+        claims = claims or [(question, result.query_vector, set())]
+        support, deciding = [], []
+        for text, vector, outlets in claims:
+            eligible = [s for s in pool if not outlets or any(o.strip() in outlets for o in s.source.split(","))]
+            if not eligible:
+                return None, []
+            best = max(eligible, key=lambda s: self.support(text, vector, s))
+            support.append(self.support(text, vector, best))
+            deciding.append(ScoredSentence(best.article_id, best.start, best.end, support[-1], 0.0, 0.0))
+        value = decide_by_support(question, support, self.settings.claim_support)
+        return (value, deciding) if value else (None, [])
+
+    @staticmethod
+    def kb_text(result: SearchResult, sentence: ScoredSentence) -> str:
+        return result.articles[sentence.article_id].body[sentence.start:sentence.end]
+
+    def compose(self, snap: Snapshot, question: str, result: SearchResult, pool: list[CandidateSentence]) -> Answer:
+        passages = [PassageRef(p.article_id, p.text, p.start, p.end, p.score) for p in result.passages]
+        sentences = self.score_sentences(question, result, pool)
+        texts = [self.kb_text(result, s) for s in sentences[: self.settings.verdict_candidates]]
+        best = sentences[0].score if sentences else 0.0
+        reason = check_abstention(question, result.analysis, snap, texts, best, self.settings.min_evidence)
+        if reason:
+            return Answer(question, reason, abstained=True, passages=passages)
+
+        verdict, first = self.decide_yes_no(question, result, pool, sentences)
+        short = None
+        if verdict is None:
+            # Names in the sentences closest to the question count most; whole passages add
+            # the repetition that multi-source questions rely on.
+            evidence = [(s.article_id, self.kb_text(result, s), 1.0 / (rank + 1))
+                        for rank, s in enumerate(sentences[: self.settings.verdict_candidates])]
+            evidence += [(p.article_id, p.text, self.settings.passage_name_weight / (rank + 1))
+                         for rank, p in enumerate(result.passages)]
+            short = short_answer(question, evidence, result.analysis.names)
+            if short:
+                first = [s for s in sentences if short in self.kb_text(result, s)][:1]
+        keys = {(s.article_id, s.start) for s in first}
+        ordered = first + [s for s in sentences if (s.article_id, s.start) not in keys]
+        quotes = self.select_quotes(ordered, result.articles)
+        return Answer(question, lead_text(quotes[0], verdict, short), short_answer=short,
+                      verdict=verdict, quotes=quotes, passages=passages)
 
 
 def quote_of(article: ArticleRow, start: int, end: int) -> Quote:
@@ -174,7 +250,12 @@ def quote_of(article: ArticleRow, start: int, end: int) -> Quote:
                  article.body[start:end], start, end)
 
 
-def lead_text(quotes: list[Quote]) -> str:
-    first = quotes[0]
-    return f"From “{first.title}”" + (f" ({first.source})" if first.source else "") + ":"
+def lead_text(first: Quote, verdict: str | None, short: str | None) -> str:
+    """One plain sentence: the direct answer, and where the first quote comes from."""
+    where = f"“{first.title}”" + (f" ({first.source})" if first.source else "")
+    if verdict:
+        return f"{verdict.capitalize()}, according to {where}."
+    if short:
+        return f"{short}, according to {where}."
+    return f"According to {where}:"
 

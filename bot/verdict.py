@@ -79,21 +79,33 @@ def stem(word: str) -> str:
     return word
 
 
+_NP_END = frozenset("the a an any its their his her this that these those to for on in with of about at".split())
+
+
 def parse_yes_no(question: str) -> YesNoQuestion | None:
+    """Subject and predicate of "Did Hyundai confirm the deal?" or "Did the council approve
+    the toll?": names (or the noun phrase) after the opener, then the verb."""
     words = _WORD.findall(question)
     if not words or words[0].lower() not in YES_NO_OPENERS:
         return None
     negated = words[0].lower().endswith(("n't", "n’t")) or bool(_NEGATION.search(" ".join(words[1:4])))
+    rest = [w for w in words[1:] if not _NEGATION.fullmatch(w)]
+    while rest and rest[0].lower() in _NOT_A_VERB:
+        rest.pop(0)
     subject: list[str] = []
     predicate = None
-    for word in words[1:]:
-        if word[0].isupper():
-            subject.append(word.lower().removesuffix("'s").removesuffix("’s"))
-            continue
-        if word.lower() in _NOT_A_VERB or word.lower() in YES_NO_OPENERS or _NEGATION.fullmatch(word):
-            continue
-        if predicate is None:
-            predicate = stem(word)
+    if rest and rest[0][0].isupper():
+        while rest and rest[0][0].isupper():
+            subject.append(rest.pop(0).lower().removesuffix("'s").removesuffix("’s"))
+        predicate = next((stem(w) for w in rest if w.lower() not in _NOT_A_VERB), None)
+    elif rest:
+        # A common-noun subject ends where the object starts: the verb is the word before it.
+        end = next((i for i in range(1, len(rest)) if rest[i].lower() in _NP_END), None)
+        if end is not None and end >= 2:
+            subject = [w.lower() for w in rest[:end - 1]]
+            predicate = stem(rest[end - 1])
+        elif len(rest) >= 2:
+            subject, predicate = [rest[0].lower()], stem(rest[1])
     return YesNoQuestion(tuple(subject), predicate, negated)
 
 
@@ -115,10 +127,31 @@ def stance(sentence: str, question: YesNoQuestion) -> int:
     return 0
 
 
+_CONTRAST = re.compile(r"\b(?:no|not|never|without|none|nor|differ\w*|different|same|unlike|contrary|rather than)\b|"
+                       r"n['’]t\b", re.IGNORECASE)
+SIMPLE_QUESTION_WORDS = 25
+
+
+def is_yes_no(question: str) -> bool:
+    return parse_yes_no(question) is not None
+
+
+def decide_by_support(question: str, claim_support: Sequence[float], threshold: float) -> str | None:
+    """For a question that strings several claims together ("Does A report X, while B
+    reports Y?"): "yes" when every claim has a closely matching evidence sentence from its
+    source. Negations and contrasts ("no change", "differ", "the same") need understanding
+    that matching cannot give, so they get no verdict."""
+    if not claim_support or not is_yes_no(question) or _CONTRAST.search(question):
+        return None
+    return "yes" if min(claim_support) >= threshold else None
+
+
 def decide_verdict(question: str, evidence: Sequence[EvidenceSentence], min_relevance: float = 0.0,
                    min_margin: int = 1) -> Verdict:
+    """Stance reading for a simple question ("Did Hyundai confirm the plant deal?"); long
+    multi-claim questions are left to :func:`decide_by_support`."""
     parsed = parse_yes_no(question)
-    if parsed is None:
+    if parsed is None or len(question.split()) > SIMPLE_QUESTION_WORDS:
         return Verdict(None, None, tuple(0 for _ in evidence))
     stances = tuple(stance(e.text, parsed) if e.relevance >= min_relevance else 0 for e in evidence)
     balance = sum(stances)

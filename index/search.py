@@ -14,48 +14,15 @@ Every passage carries its article id and character offsets; ``text`` is always
 
 from __future__ import annotations
 
-import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 
+from index.query import QueryAnalysis, Segment, analyse_question, content_terms, fts_query
 from index.store import ArticleRow, KnowledgeBase, Snapshot
-
-# Function words carry no topic; dropping them keeps BM25 OR-queries sharp and cheap.
-STOPWORDS = frozenset((
-    "a about above after again against all also am an and any are aren't as at be because been before being "
-    "below between both but by can can't could couldn't did didn't do does doesn't doing don't down during "
-    "each either few for from further had hadn't has hasn't have haven't having he her here hers herself him "
-    "himself his how i if in into is isn't it it's its itself just let's may me might more most must my "
-    "myself neither no nor not of off on once only or other ought our ours ourselves out over own per same "
-    "shall she should shouldn't so some such than that that's the their theirs them themselves then there "
-    "these they this those through to too under until up upon us very was wasn't we were weren't what "
-    "what's when where which while who whom whose why will with within without won't would wouldn't yet you "
-    "your yours yourself yourselves according article articles report reports reported reporting published "
-    "news source sources say says said tell told regarding based"
-).split())
-_WORD = re.compile(r"[\w][\w'’.-]*[\w]|[\w]", re.UNICODE)
-
-
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words of ``text`` minus stopwords, possessives folded, in order, unique."""
-    terms: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group().lower().replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.strip("'.-")
-        if len(word) < 2 and not word.isdigit():
-            continue
-        if word in STOPWORDS or word in terms:
-            continue
-        terms.append(word)
-    return terms
-
-
-def fts_query(terms: list[str]) -> str:
-    """An FTS5 MATCH expression: any of the terms, each quoted so no input is syntax."""
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 @dataclass(frozen=True)
@@ -74,61 +41,146 @@ class Passage:
 class SearchResult:
     passages: list[Passage]
     query_vector: np.ndarray
+    analysis: QueryAnalysis
+    segment_vectors: np.ndarray  # one row per analysis.segments entry
     articles: dict[str, ArticleRow] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SearchWeights:
-    """Fusion settings; tuned on the MultiHop-RAG dev questions (see `newsbot eval`)."""
+    """Ranking settings, tuned on the MultiHop-RAG dev questions (see `newsbot eval`)."""
 
     rrf_k: float = 60.0
-    dense: float = 1.0
+    dense: float = 0.2              # MiniLM alone finds less here than BM25; it breaks ties
     lexical: float = 1.0
-    candidates: int = 100
+    candidates: int = 200
+    fts_weights: tuple[float, float, float] = (1.0, 0.5, 0.5)  # text, title, outlet+date
+    outlet_boost: float = 1.0       # relative boost for chunks of an outlet the question names
+    date_boost: float = 2.0         # ... and of an article published on a date it names
+    per_segment: int = 1            # chunks reserved for each outlet the question names
+    per_article: int = 3            # most chunks of one article in the results
+
+
+def rrf(ranked: Sequence[tuple[int, float]], weight: float, k: float, into: dict[int, float]) -> None:
+    for rank, (chunk_id, _) in enumerate(ranked):
+        into[chunk_id] = into.get(chunk_id, 0.0) + weight / (k + rank + 1)
+
+
+def published_day(published_at: str | None) -> date | None:
+    if not published_at:
+        return None
+    try:
+        return datetime.fromisoformat(published_at).date()
+    except ValueError:
+        return None
 
 
 class HybridSearcher:
+    """BM25 plus dense, fused by reciprocal rank, with the question's outlets and dates
+    as boosts, and a reserved slot for the best passage of each outlet it names."""
+
     def __init__(self, kb: KnowledgeBase, weights: SearchWeights | None = None) -> None:
         self.kb = kb
         self.weights = weights or SearchWeights()
 
-    def search(self, snap: Snapshot, question: str, k: int = 10,
-               query_vector: np.ndarray | None = None) -> SearchResult:
-        import time
+    def analyse(self, snap: Snapshot, question: str) -> QueryAnalysis:
+        return analyse_question(question, snap.outlets(), snap.latest_year() or date.today().year)
 
+    def search(self, snap: Snapshot, question: str, k: int = 10) -> SearchResult:
         w = self.weights
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        if query_vector is None:
-            query_vector = self.kb.embedder.encode_queries([question])[0]
+        analysis = self.analyse(snap, question)
+        texts = [question] + [segment.text for segment in analysis.segments]
+        vectors = self.kb.embedder.encode_queries(texts)
+        query_vector = vectors[0]
         timings["encode"] = time.perf_counter() - started
 
         started = time.perf_counter()
         dense = snap.dense_search(query_vector, w.candidates)
-        lexical = snap.lexical_search(fts_query(content_terms(question)), w.candidates)
+        lexical = snap.lexical_search(fts_query(analysis.terms), w.candidates, w.fts_weights)
+        reserved = [self._best_in_segment(snap, segment, vector)
+                    for segment, vector in zip(analysis.segments, vectors[1:], strict=True)]
         timings["search"] = time.perf_counter() - started
 
         started = time.perf_counter()
         fused: dict[int, float] = {}
-        for rank, (chunk_id, _) in enumerate(dense):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + w.dense / (w.rrf_k + rank + 1)
-        for rank, (chunk_id, _) in enumerate(lexical):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + w.lexical / (w.rrf_k + rank + 1)
-        top = sorted(fused.items(), key=lambda item: -item[1])[:k]
-        dense_scores = dict(dense)
-        lexical_scores = dict(lexical)
-        rows = snap.chunks([chunk_id for chunk_id, _ in top])
+        rrf(dense, w.dense, w.rrf_k, fused)
+        rrf(lexical, w.lexical, w.rrf_k, fused)
+        metadata = snap.chunk_metadata(list(fused) + [c for group in reserved for c in group])
+        for chunk_id in fused:
+            fused[chunk_id] *= 1.0 + self._metadata_boost(analysis, metadata.get(chunk_id))
+        ranked = self._assemble(fused, reserved, metadata, k)
+        rows = snap.chunks(ranked)
         articles = snap.articles([row.article_id for row in rows.values()])
         passages = []
-        for chunk_id, score in top:
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        top = max(fused.values(), default=1.0) or 1.0
+        for position, chunk_id in enumerate(ranked):
             row = rows.get(chunk_id)
             article = articles.get(row.article_id) if row else None
             if row is None or article is None:
                 continue
-            passages.append(Passage(
-                chunk_id, row.article_id, row.start, row.end, article.body[row.start:row.end], score,
-                dense_scores.get(chunk_id), lexical_scores.get(chunk_id),
-            ))
+            # Reserved passages may sit above better-fused ones; scores stay monotone by rank.
+            score = min(fused.get(chunk_id, 0.0) / top, 1.0 - position * 1e-3)
+            passages.append(Passage(chunk_id, row.article_id, row.start, row.end, article.body[row.start:row.end],
+                                    round(score, 6), dense_scores.get(chunk_id), lexical_scores.get(chunk_id)))
         timings["fusion"] = time.perf_counter() - started
-        return SearchResult(passages, query_vector, articles, timings)
+        return SearchResult(passages, query_vector, analysis, vectors[1:], articles, timings)
+
+    def _metadata_boost(self, analysis: QueryAnalysis, meta: tuple[str, str, str | None] | None) -> float:
+        if meta is None:
+            return 0.0
+        _, source, published_at = meta
+        boost = 0.0
+        outlets = analysis.named_outlets
+        if outlets and any(part.strip() in outlets for part in source.split(",")):
+            boost += self.weights.outlet_boost
+        day = published_day(published_at)
+        if analysis.dates and day and any(d.contains(day) for d in analysis.dates):
+            boost += self.weights.date_boost
+        return boost
+
+    def _best_in_segment(self, snap: Snapshot, segment: Segment, vector: np.ndarray) -> list[int]:
+        """The best chunks of the outlet a clause names (and of its date, when one is said)."""
+        w = self.weights
+        within = snap.chunks_of_outlets(segment.outlets)
+        if not within:
+            return []
+        if segment.dates:
+            metadata = snap.chunk_metadata(within)
+            dated = [c for c in within if (day := published_day(metadata[c][2]))
+                     and any(d.contains(day) for d in segment.dates)]
+            within = dated or within
+        fused: dict[int, float] = {}
+        rrf(snap.dense_search(vector, 20, within=within), w.dense, w.rrf_k, fused)
+        allowed = set(within)
+        lexical = [hit for hit in snap.lexical_search(fts_query(content_terms(segment.text)), 400, w.fts_weights)
+                   if hit[0] in allowed][:20]
+        rrf(lexical, w.lexical, w.rrf_k, fused)
+        return [c for c, _ in sorted(fused.items(), key=lambda item: -item[1])[: w.per_segment]]
+
+    def _assemble(self, fused: dict[int, float], reserved: list[list[int]],
+                  metadata: dict[int, tuple[str, str, str | None]], k: int) -> list[int]:
+        """Reserved per-outlet passages first, then the fused ranking, with at most
+        ``per_article`` chunks of one article so multi-source questions see every source."""
+        chosen: list[int] = []
+        per_article: dict[str, int] = {}
+
+        def take(chunk_id: int) -> None:
+            article = metadata.get(chunk_id, ("?",))[0]
+            if chunk_id in chosen or per_article.get(article, 0) >= self.weights.per_article:
+                return
+            chosen.append(chunk_id)
+            per_article[article] = per_article.get(article, 0) + 1
+
+        for group in reserved:
+            for chunk_id in group:
+                take(chunk_id)
+        chosen.sort(key=lambda c: -fused.get(c, 0.0))
+        for chunk_id, _ in sorted(fused.items(), key=lambda item: -item[1]):
+            if len(chosen) >= k:
+                break
+            take(chunk_id)
+        return chosen[:k]

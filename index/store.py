@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from index.chunking import ChunkPlan, plan_chunks, split_sentences
 from index.embedding import Embedder, Window, WindowVectors
 from index.vectors import VectorIndex, VectorIndexCorruptError, fsync_dir, write_atomically
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 DB_NAME = "newsbot.db"
 CHECKPOINT_POINTER = "vectors.json"
@@ -93,6 +95,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 """
 
 _MONTHS = ("January February March April May June July August September October November December").split()
+
+
+class ArticleEnricher(Protocol):
+    """Extra per-article data derived at ingest (e.g. company mentions), written in the
+    same transaction as the article, so it is whole or absent with it.
+
+    ``tables`` must each have an ``article_id`` column: removal and replacement delete by it."""
+
+    schema: str
+    tables: tuple[str, ...]
+
+    def prepare(self, articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]) -> list[object]:
+        """Per-article payloads, computed before the transaction (no database access)."""
+
+    def write(self, db: sqlite3.Connection, article: Article, payload: object) -> None:
+        """Inserts one article's rows; called inside the write transaction."""
 
 
 class KnowledgeBaseError(RuntimeError):
@@ -227,9 +245,60 @@ class Snapshot:
     def chunk_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        scores, ids = self._kb._vectors.search(query, k)
+    def dense_search(self, query: np.ndarray, k: int, within: Sequence[int] | None = None
+                     ) -> list[tuple[int, float]]:
+        """Nearest chunks by inner product; ``within`` restricts the search to those chunk ids."""
+        subset = None if within is None else np.asarray(within, dtype=np.int64)
+        scores, ids = self._kb._vectors.search(query, k, subset)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """A value derived from this snapshot, kept until the knowledge base changes."""
+        cache = self._kb._snapshot_cache
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def outlets(self) -> list[str]:
+        """Every outlet name in the knowledge base (multi-outlet sources split)."""
+        def compute() -> list[str]:
+            names: set[str] = set()
+            for (source,) in self._db.execute("SELECT DISTINCT source FROM articles"):
+                names.update(part.strip() for part in source.split(",") if part.strip())
+            return sorted(names)
+
+        return self.memo("outlets", compute)
+
+    def latest_year(self) -> int | None:
+        def compute() -> int | None:
+            row = self._db.execute("SELECT max(published_at) FROM articles").fetchone()
+            return int(row[0][:4]) if row and row[0] else None
+
+        return self.memo("latest_year", compute)
+
+    def chunk_metadata(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+        """chunk id → (article id, source, published_at), for metadata-aware ranking."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._db.execute(
+            f"SELECT c.id, c.article_id, a.source, a.published_at FROM chunks c JOIN articles a "
+            f"ON a.id = c.article_id WHERE c.id IN ({marks})", list(chunk_ids)).fetchall()
+        return {int(r[0]): (r[1], r[2], r[3]) for r in rows}
+
+    def chunks_of_outlets(self, outlets: Sequence[str]) -> list[int]:
+        """Chunk ids of articles from any of the outlets (an exact name within the source)."""
+        if not outlets:
+            return []
+
+        def compute() -> list[int]:
+            clauses = " OR ".join("(',' || replace(a.source, ', ', ',') || ',') LIKE ?" for _ in outlets)
+            params = [f"%,{o},%" for o in outlets]
+            rows = self._db.execute(
+                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clauses}", params)
+            return [int(r[0]) for r in rows]
+
+        return self.memo(("chunks_of_outlets", tuple(sorted(outlets))), compute)
 
     def dense_scores(self, query: np.ndarray, chunk_ids: Sequence[int]) -> dict[int, float]:
         """Exact scores for chosen chunks (e.g. lexical hits the dense top-k missed)."""
@@ -246,12 +315,26 @@ class Snapshot:
         """FTS5 BM25 over chunk text, title and outlet/date terms; higher is better."""
         if not match:
             return []
-        rows = self._db.execute(
-            "SELECT rowid, -bm25(chunks_fts, ?, ?, ?) AS score FROM chunks_fts "
-            "WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
-            (*weights, match, k),
-        ).fetchall()
+        try:
+            rows = self._db.execute(
+                "SELECT rowid, -bm25(chunks_fts, ?, ?, ?) AS score FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
+                (*weights, match, k),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a query FTS5 cannot parse finds nothing rather than failing the question
         return [(int(r), float(s)) for r, s in rows]
+
+    def phrase_count(self, phrase: str) -> int:
+        """How many chunks contain the phrase (in their text or title), up to 1000."""
+        quoted = '"' + phrase.replace('"', '""') + '"'
+        try:
+            row = self._db.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1000)",
+                ("{text title} : " + quoted,)).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0])
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
@@ -276,6 +359,10 @@ class Snapshot:
     def article_sentences(self, article_id: str) -> list[SentenceRow]:
         return self.sentences(article_id, 0, 1 << 62)
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Read-only SQL within this snapshot, for modules that own extra tables."""
+        return self._db.execute(sql, params).fetchall()
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
@@ -284,7 +371,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _create_schema(db: sqlite3.Connection) -> None:
+def _create_schema(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] = ()) -> None:
+    for enricher in enrichers:
+        db.executescript(enricher.schema)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         db.executescript(_SCHEMA)
@@ -307,9 +396,11 @@ def _set_meta(db: sqlite3.Connection, key: str, value: object) -> None:
 class KnowledgeBase:
     """Owns the data dir. Thread-safe: writers and readers in one process take turns."""
 
-    def __init__(self, data_dir: Path, embedder: Embedder, lock_timeout: float) -> None:
+    def __init__(self, data_dir: Path, embedder: Embedder, lock_timeout: float,
+                 enrichers: Sequence[ArticleEnricher] = ()) -> None:
         self.data_dir = data_dir
         self.embedder = embedder
+        self.enrichers = tuple(enrichers)
         # Readers and the writer use separate connections, so a long add (most of it spent
         # embedding, outside any transaction) never holds questions up.
         self._db = _connect(data_dir / DB_NAME)
@@ -319,12 +410,13 @@ class KnowledgeBase:
         self._lock_timeout = lock_timeout
         self._vectors: VectorIndex | None = None
         self._vector_state = ("", -1, 0, 0)  # epoch, generation, max chunk id, removal seq
+        self._snapshot_cache: dict[object, Any] = {}  # Snapshot.memo values for that state
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
     def open(cls, data_dir: Path, embedder: Embedder, *, lock_timeout: float = 120.0,
-             check_model: bool = True) -> KnowledgeBase:
+             check_model: bool = True, enrichers: Sequence[ArticleEnricher] = ()) -> KnowledgeBase:
         """Opens (creating if needed) the knowledge base in ``data_dir``. ``check_model=False``
         is for `index rebuild`, which exists to replace vectors of another model."""
         data_dir = Path(data_dir).expanduser()
@@ -336,9 +428,9 @@ class KnowledgeBase:
         try:
             with WriterLock(data_dir / "write.lock", lock_timeout):
                 db = _connect(path)
-                _create_schema(db)
+                _create_schema(db, enrichers)
                 db.close()
-            kb = cls(data_dir, embedder, lock_timeout)
+            kb = cls(data_dir, embedder, lock_timeout, enrichers)
             kb._db.execute("SELECT count(*) FROM articles").fetchone()
         except sqlite3.DatabaseError as exc:
             raise KnowledgeBaseError(
@@ -493,6 +585,7 @@ class KnowledgeBase:
             high = int(ids[-1])
             replayed += len(batch)
         self._vector_state = (epoch, generation, high, removal)
+        self._snapshot_cache.clear()
         chunk_rows = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
         if self._vectors.ntotal != chunk_rows:
             # Only a damaged checkpoint that passed its checks, or tampering, gets here.
@@ -607,22 +700,27 @@ class KnowledgeBase:
             plans = prepared[batch_start:batch_start + INGEST_BATCH]
             windows = [w for ws, _ in plans for w in ws]
             vectors = self.embedder.encode_windows(windows, progress=advance)
-            self._write_batch(db, batch, plans, vectors)
+            sentences = [[(s.start, s.end) for s in plan.sentences] for _, plan in plans]
+            extras = [e.prepare([a for a, _ in batch], sentences) for e in self.enrichers]
+            self._write_batch(db, batch, plans, vectors, extras)
         return total
 
     def _write_batch(self, db: sqlite3.Connection, batch: Sequence[tuple[Article, bool]],
-                     plans: Sequence[tuple[list[Window], ChunkPlan]], vectors: Sequence[WindowVectors]) -> None:
+                     plans: Sequence[tuple[list[Window], ChunkPlan]], vectors: Sequence[WindowVectors],
+                     extras: Sequence[list[object]]) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         position = 0
         with self._write_transaction(db):
             if _meta(db, "model") is None:
                 _set_meta(db, "model", self.embedder.name)
                 _set_meta(db, "dim", self.embedder.dim)
-            for (article, replacing), (article_windows, plan) in zip(batch, plans, strict=True):
+            for index, ((article, replacing), (article_windows, plan)) in enumerate(zip(batch, plans, strict=True)):
                 if replacing:
-                    _delete_article_rows(db, article.id)
+                    self._delete_article_rows(db, article.id)
                 _insert_article(db, article, now)
                 _insert_derived(db, article, plan, vectors[position:position + len(article_windows)])
+                for enricher, payloads in zip(self.enrichers, extras, strict=True):
+                    enricher.write(db, article, payloads[index])
                 position += len(article_windows)
             self._bump_generation(db)
 
@@ -630,9 +728,15 @@ class KnowledgeBase:
         with self._writing() as db, self._write_transaction(db):
             if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
                 return False
-            _delete_article_rows(db, article_id)
+            self._delete_article_rows(db, article_id)
             self._bump_generation(db)
         return True
+
+    def _delete_article_rows(self, db: sqlite3.Connection, article_id: str) -> None:
+        _delete_article_rows(db, article_id)
+        for enricher in self.enrichers:
+            for table in enricher.tables:
+                db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> AddReport:
         """Re-derives every sentence, chunk, vector and FTS row from the stored article text
@@ -647,7 +751,7 @@ class KnowledgeBase:
                     Path(f"{scratch_path}{suffix}").unlink()
             scratch = _connect(scratch_path)
             try:
-                _create_schema(scratch)
+                _create_schema(scratch, self.enrichers)
                 with self._write_transaction(scratch):
                     _set_meta(scratch, "generation", int(_meta(live, "generation") or 0) + 1)
                 report = AddReport(added=[ArticleOutcome(a.id, a.title, a.origin) for a in articles])

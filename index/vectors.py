@@ -73,11 +73,15 @@ class VectorIndex:
             return 0
         return int(self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.ntotal == 0 or k <= 0:
+    def search(self, query: np.ndarray, k: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` by inner product; ``within`` limits the search to those ids."""
+        if self.ntotal == 0 or k <= 0 or (within is not None and not len(within)):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        params = None
+        if within is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.ascontiguousarray(within, dtype=np.int64)))
         scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32),
-                                        min(k, self.ntotal))
+                                        min(k, self.ntotal), params=params)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 

@@ -1,0 +1,73 @@
+"""Verdict direction and abstention, on small articles written for these tests and the seed."""
+
+from __future__ import annotations
+
+from bot.service import NewsService
+from bot.verdict import EvidenceSentence, decide_by_support, decide_verdict
+
+
+def evidence(*texts: str) -> list[EvidenceSentence]:
+    return [EvidenceSentence(t, 0.6) for t in texts]
+
+
+def test_denial_by_the_subject_gives_no() -> None:
+    verdict = decide_verdict("Did Hyundai confirm the plant deal?", evidence(
+        "BAIC and Xiaomi are weighing a stake in the plant.",
+        "A spokesperson for Hyundai rejected the report, calling it groundless."))
+    assert verdict.value == "no" and verdict.deciding == 1
+
+
+def test_the_predicate_itself_gives_yes_and_negation_flips_it() -> None:
+    confirmed = evidence("Nordwind Energy confirmed on Thursday that it will recall 400 blades.")
+    assert decide_verdict("Did Nordwind confirm the recall?", confirmed).value == "yes"
+    assert decide_verdict("Did Nordwind confirm the recall?",
+                          evidence("Nordwind has not confirmed any recall.")).value == "no"
+    assert decide_verdict("Didn't Nordwind confirm the recall?",
+                          evidence("Nordwind Energy confirmed the recall.")).value == "no"
+
+
+def test_opposite_predicates_and_other_subjects() -> None:
+    assert decide_verdict("Did the council approve the toll?",
+                          evidence("The council rejected the toll plan 7 to 2.")).value == "no"
+    # A denial by someone else says nothing about the subject asked about.
+    assert decide_verdict("Did Hyundai confirm the deal?",
+                          evidence("An executive at BAIC denied any knowledge of the matter.")).value is None
+
+
+def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
+    assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
+    mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
+    assert decide_verdict("Did Nordwind confirm the recall?", mixed).value is None
+
+
+def test_support_verdict_needs_every_claim_and_no_negation() -> None:
+    question = "Does the Harbor Ledger report a recall, while the Coastal Times reports a toll vote?"
+    assert decide_by_support(question, [0.7, 0.66], threshold=0.62) == "yes"
+    assert decide_by_support(question, [0.7, 0.4], threshold=0.62) is None
+    assert decide_by_support("Was there no change in the toll plan?", [0.9], threshold=0.62) is None
+
+
+def test_seed_questions_answer_and_abstain(service: NewsService) -> None:
+    hyundai = service.ask("Did Hyundai confirm the plant deal?")
+    assert hyundai.verdict == "no" and not hyundai.abstained
+    assert "rejected" in hyundai.quotes[0].text
+    assert any("groundless" in q.text for q in hyundai.quotes)
+    price = service.ask("How much will Xiaomi's first car cost?")
+    assert price.abstained and price.verdict is None and not price.quotes
+    partner = service.ask("Which carmaker could Xiaomi team up with?")
+    assert not partner.abstained and partner.short_answer == "BAIC"
+    assert "BAIC" in partner.quotes[0].text
+
+
+def test_abstains_on_names_and_outlets_the_articles_never_mention(service: NewsService) -> None:
+    unknown_name = service.ask("Did Zephyrine Okonkwo-Baptiste confirm the turbine recall?")
+    assert unknown_name.abstained and "Zephyrine Okonkwo-Baptiste" in unknown_name.answer
+    unknown_outlet = service.ask("What did the Quillfeather Gazette article say about the bridge toll?")
+    assert unknown_outlet.abstained and "Quillfeather Gazette" in unknown_outlet.answer
+
+
+def test_answers_a_question_about_a_test_article_with_its_fact(service: NewsService) -> None:
+    answer = service.ask("Who led the Lumen Labs funding round?")
+    assert not answer.abstained
+    assert answer.short_answer == "Greenfield Ventures"
+    assert "Greenfield Ventures" in answer.quotes[0].text
