@@ -6,6 +6,10 @@ Usage::
     newsbot ask --batch questions.jsonl --json
     newsbot [--data-dir DIR] index add PATH... [--json]
     newsbot index list|show ID|remove ID|rebuild [--json]
+    newsbot companies [--json]; newsbot company NAME [--json]
+    newsbot eval --questions FILE [--json]
+    newsbot run                                   # the Discord bot; needs DISCORD_TOKEN
+    newsbot doctor [--json]                       # what is wrong, and how to fix it
 
 Exit codes: 0 success; 2 a usage or input error; 1 anything else. Errors are one line on
 stderr (set NEWSBOT_DEBUG=1 for the traceback).
@@ -18,6 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -226,6 +231,98 @@ def ask_batch(service, path: Path, args: argparse.Namespace) -> int:
     return status
 
 
+# ---------------------------------------------------------------------------- companies
+
+
+def cmd_companies(args: argparse.Namespace) -> int:
+    from bot.render import companies_text
+
+    service = make_service(args)
+    service.ensure_seeded(notify=say)
+    listings = service.companies()
+    if args.json:
+        emit_json([asdict(c) for c in listings])
+    else:
+        print(companies_text(listings))
+    return EXIT_OK
+
+
+def cmd_company(args: argparse.Namespace) -> int:
+    from bot.render import company_text
+
+    name = " ".join(args.name.split())
+    if not name or len(name) > 200:
+        raise UsageError("give a company name of 1 to 200 characters")
+    service = make_service(args)
+    service.ensure_seeded(notify=say)
+    summary = service.company_summary(name)
+    if args.json:
+        emit_json(summary.to_dict())
+    else:
+        print(company_text(summary))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- discord
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    service = make_service(args)
+    if service.settings.discord_token is None or not service.settings.discord_token.get_secret_value().strip():
+        raise UsageError("DISCORD_TOKEN is not set: put the bot's token in the environment "
+                         "(or run `newsbot ask ...` to use newsbot without Discord)")
+    from bot.discord_app import run_bot
+
+    return run_bot(service)
+
+
+# ---------------------------------------------------------------------------- doctor
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    service = make_service(args)
+    checks = run_checks(service)
+    if args.json:
+        emit_json([asdict(c) for c in checks])
+    else:
+        for check in checks:
+            mark = "ok  " if check.ok else "FAIL"
+            print(f"[{mark}] {check.name}: {check.detail}")
+            if not check.ok and check.fix:
+                print(f"       fix: {check.fix}")
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILURE
+
+
+# ---------------------------------------------------------------------------- eval
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate, load_questions
+
+    try:
+        questions = load_questions(Path(args.questions))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the questions: {exc}") from exc
+    service = make_service(args)
+    if service.kb.is_empty():
+        raise UsageError("the knowledge base is empty; add the articles first with `newsbot index add`")
+    service.ask("warm-up question", top_k=args.top_k)  # loads the model before anything is timed
+    update, close = progress_bar("questions")
+    try:
+        report = evaluate(lambda q: service.ask(q, top_k=args.top_k), questions, progress=update)
+    finally:
+        close()
+    if args.details:
+        Path(args.details).write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    if args.json:
+        emit_json(report.metrics())
+    else:
+        print(report.table())
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -245,6 +342,26 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=10, help="passages to retrieve (default 10)")
     ask.add_argument("--batch", metavar="FILE", help="JSONL of {\"question\", \"id\"}: one JSON answer per line")
     ask.set_defaults(handler=cmd_ask)
+
+    evaluation = commands.add_parser("eval", parents=[common, json_flag],
+                                     help="score retrieval and answers against questions with gold evidence")
+    evaluation.add_argument("--questions", required=True, metavar="FILE", help="MultiHop-RAG style JSONL")
+    evaluation.add_argument("--top-k", type=int, default=10)
+    evaluation.add_argument("--details", metavar="FILE", help="also write every question's result as JSON")
+    evaluation.set_defaults(handler=cmd_eval)
+
+    companies = commands.add_parser("companies", parents=[common, json_flag],
+                                    help="companies in the articles, with aliases and counts")
+    companies.set_defaults(handler=cmd_companies)
+    company = commands.add_parser("company", parents=[common, json_flag],
+                                  help="what the articles say about one company, quoted")
+    company.add_argument("name")
+    company.set_defaults(handler=cmd_company)
+    run = commands.add_parser("run", parents=[common], help="start the Discord bot (token from DISCORD_TOKEN)")
+    run.set_defaults(handler=cmd_run)
+    doctor = commands.add_parser("doctor", parents=[common, json_flag],
+                                 help="check the config, token, model and knowledge base, and say what to fix")
+    doctor.set_defaults(handler=cmd_doctor)
 
     index = commands.add_parser("index", parents=[common], help="manage the knowledge base")
     index_commands = index.add_subparsers(dest="index_command", required=True, parser_class=NewsbotArgumentParser)

@@ -23,8 +23,10 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answer import Answer, Answerer
+from bot.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from bot.config import Settings
 from index.articles import ParseResult, Rejection, parse_bytes, parse_paths
+from index.company_index import CompanyIndex
 from index.embedding import Embedder
 from index.store import AddReport, ArticleRow, KnowledgeBase
 
@@ -96,8 +98,13 @@ class NewsService:
             if "kb" not in self.__dict__:
                 self.__dict__["kb"] = KnowledgeBase.open(
                     self.settings.data_dir, self.embedder, lock_timeout=self.settings.lock_timeout,
-                    check_model=check_model)
+                    check_model=check_model, enrichers=[self.company_index])
             return self.__dict__["kb"]
+
+    @cached_property
+    def company_index(self) -> CompanyIndex:
+        """The company enricher; spaCy loads only when an ingest first needs it."""
+        return CompanyIndex()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -156,3 +163,11 @@ class NewsService:
 
     def get_article(self, article_id: str) -> ArticleRow | None:
         return self.kb.get_article(article_id)
+
+    # ------------------------------------------------------------------ companies
+
+    def companies(self) -> list[CompanyListing]:
+        return list_companies(self.kb)
+
+    def company_summary(self, name: str) -> CompanySummary:
+        return summarize_company(self.kb, name)
