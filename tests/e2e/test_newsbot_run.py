@@ -1,0 +1,272 @@
+"""End to end: the real `newsbot run` process against the loopback Discord double, over a
+copy of the seeded test knowledge base. One bot process serves the whole module.
+
+The only timed assertion is Discord's rule that an interaction is acknowledged within 3 s;
+every other wait is generous, because the CPU is shared. The measured acknowledgement and
+answer times are printed at the end (run with ``-s`` to see them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.discord_app import COMPANIES_PENDING
+from bot.discord_render import limit_problems
+from tests.conftest import REPO
+from tests.discord_double import BotProcess, DiscordDouble, FakeUser, InteractionHandle, SentMessage
+
+QUESTION = "Did Hyundai confirm the plant deal?"
+ACK_LIMIT = 3.0  # Discord's rule, not a benchmark
+ANSWER_WAIT = 120.0
+NEW_ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
+Source: Harbor Ledger
+Date: 2024-07-02
+
+Quillfeather Robotics opened a factory for autonomous cargo gliders in Port Ellery on Tuesday.
+The plant will employ 340 people and build 90 gliders a year, the company said.
+"""
+
+TIMES: dict[str, list[float]] = {}
+
+
+def note(kind: str, seconds: float) -> None:
+    TIMES.setdefault(kind, []).append(seconds)
+
+
+@pytest.fixture(scope="module")
+def double() -> Iterator[DiscordDouble]:
+    with DiscordDouble(heartbeat_interval_ms=1000) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def newsbot(double: DiscordDouble, seeded_template: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    work = tmp_path_factory.mktemp("newsbot-e2e")
+    data_dir = work / "kb"
+    shutil.copytree(seeded_template, data_dir)
+    env = {**double.bot_env(), "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_LOG_LEVEL": "INFO"}
+    proc = BotProcess([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=REPO, name="newsbot", log_dir=work)
+    proc.start()
+    try:
+        double.watch(proc)
+        double.wait_until_connected(timeout=180)
+        double.wait_for_commands(timeout=60)
+        # Not required for correctness (questions wait for the engine), but the figures
+        # below should measure answering, not the one-off model load.
+        deadline = time.monotonic() + 300
+        while "engine ready" not in proc.log_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("newsbot never reported `engine ready`")
+            time.sleep(0.2)
+    except Exception as exc:
+        proc.stop()
+        raise RuntimeError(f"newsbot did not start:\n{proc.log_text()[-5000:]}") from exc
+    yield proc
+    assert proc.stop(timeout=30) == 0  # SIGTERM is a clean stop
+    assert "stopped" in proc.log_text()
+
+
+@pytest.fixture
+def alice(double: DiscordDouble) -> FakeUser:
+    """A fresh member for every test: the per-user rate limit (5 a minute) stays in force."""
+    return double.add_member(f"alice{len(double.records)}")
+
+
+@pytest.fixture(scope="module")
+def ada(double: DiscordDouble) -> FakeUser:
+    return double.add_member("ada", admin=True)
+
+
+def answer_of(double: DiscordDouble, handle: InteractionHandle) -> SentMessage:
+    """The record that carries the answer (an embed) or a notice for this interaction."""
+    return double.wait_for(lambda r: r.interaction_id == handle.id and r.has_body
+                           and (bool(r.embeds) or r.ephemeral), ANSWER_WAIT)
+
+
+def ask(double: DiscordDouble, user: FakeUser, question: str) -> tuple[SentMessage, float, float]:
+    handle = double.invoke_slash("ask", {"question": question}, user)
+    reply = answer_of(double, handle)
+    ack = double.interaction_ack_time(handle.id)
+    assert ack is not None and ack < ACK_LIMIT
+    return reply, ack, reply.timestamp - handle.dispatched_at
+
+
+def test_commands_are_synced_with_admin_hints(double: DiscordDouble, newsbot: BotProcess) -> None:
+    commands = {c["name"]: c for c in double.wait_for_commands()}
+    assert set(commands) == {"ask", "company", "sources", "article", "reindex"}
+    for name in ("article", "reindex"):
+        assert int(commands[name]["default_member_permissions"]) == 8  # administrator
+        assert commands[name]["contexts"] == [0]
+    assert commands["company"]["options"][0]["autocomplete"] is True
+
+
+def test_a_mention_is_answered_with_the_groundless_quote(double: DiscordDouble, newsbot: BotProcess,
+                                                         alice: FakeUser) -> None:
+    sent = time.time()
+    asked = double.send_message(double.channel_id("general"), alice, QUESTION, mentions_bot=True)
+    reply = double.wait_for_reply(asked, timeout=ANSWER_WAIT)
+    note("mention answer", reply.timestamp - sent)
+    assert "groundless" in reply.text
+    assert reply.embeds[0]["title"] == QUESTION
+    assert reply.pings == [] and reply.allowed_mentions["parse"] == []
+    assert [c["custom_id"].split(":")[2] for c in reply.components[0]["components"]] == ["up", "down"]
+
+    # A reply to that answer is a follow-up, asked with the earlier question as context.
+    follow = double.send_message(double.channel_id("general"), alice, "and what did the BAIC executive say?",
+                                 mentions_bot=True, reference_message_id=reply.message_id)
+    answer = double.wait_for_reply(follow, timeout=ANSWER_WAIT)
+    assert answer.embeds[0]["title"] == f"{QUESTION} and what did the BAIC executive say?"
+
+
+def test_everyone_in_a_question_pings_nobody(double: DiscordDouble, newsbot: BotProcess, alice: FakeUser) -> None:
+    asked = double.send_message(double.channel_id("general"), alice, f"{QUESTION} @everyone @here",
+                                mentions_bot=True)
+    reply = double.wait_for_reply(asked, timeout=ANSWER_WAIT)
+    assert "@everyone" in reply.text and reply.pings == []
+    handle = double.invoke_slash("ask", {"question": f"@everyone {QUESTION}"}, alice)
+    answer = answer_of(double, handle)
+    assert "@everyone" in answer.text and answer.allowed_mentions["parse"] == []
+
+
+def test_ask_is_acknowledged_within_3_s_and_answered(double: DiscordDouble, newsbot: BotProcess,
+                                                     alice: FakeUser) -> None:
+    reply, ack, total = ask(double, alice, QUESTION)
+    note("/ask ack", ack)
+    note("/ask answer", total)
+    assert reply.kind == "followup" and not reply.ephemeral
+    assert "groundless" in reply.text and "[1]" in reply.text
+    defer = double.wait_for(lambda r: r.interaction_id == reply.interaction_id and r.kind == "callback")
+    assert defer.callback_type == 5 and defer.message_id == reply.message_id
+
+
+def test_feedback_buttons_work(double: DiscordDouble, newsbot: BotProcess, alice: FakeUser) -> None:
+    reply, _, _ = ask(double, alice, QUESTION)
+    up = reply.components[0]["components"][0]["custom_id"]
+    click = double.invoke_component(up, reply.message_id, alice)
+    thanks = double.wait_for_reply(click, timeout=30)
+    assert thanks.ephemeral and "recorded" in thanks.text
+
+
+def test_company_xiaomi(double: DiscordDouble, newsbot: BotProcess, alice: FakeUser) -> None:
+    auto = double.invoke_autocomplete("company", {"name": "Xia"}, alice)
+    choices = double.wait_for(lambda r: r.interaction_id == auto.id, 10).choices
+    assert choices and any("Xiaomi" in c["name"] for c in choices)
+    handle = double.invoke_slash("company", {"name": "Xiaomi"}, alice)
+    reply = answer_of(double, handle)
+    ack = double.interaction_ack_time(handle.id)
+    assert ack is not None and ack < ACK_LIMIT
+    if reply.ephemeral and reply.content == COMPANIES_PENDING:
+        pytest.skip("companies land with issue 5")
+    note("/company answer", reply.timestamp - handle.dispatched_at)
+    assert "Xiaomi" in reply.text and "[1]" in reply.text
+
+
+def test_sources_lists_the_articles(double: DiscordDouble, newsbot: BotProcess, alice: FakeUser) -> None:
+    handle = double.invoke_slash("sources", None, alice)
+    reply = answer_of(double, handle)
+    assert reply.embeds[0]["title"] == "Indexed articles" and "wire-0001" in reply.text
+
+
+def test_non_admins_are_refused(double: DiscordDouble, newsbot: BotProcess, alice: FakeUser) -> None:
+    with pytest.raises(PermissionError):  # hidden by default_member_permissions...
+        double.invoke_slash("reindex", None, alice)
+    # ...and refused by the bot when a server shows it to everyone anyway.
+    handle = double.invoke_slash("reindex", None, alice, check_permissions=False)
+    refusal = double.wait_for_reply(handle, timeout=30)
+    assert refusal.ephemeral and "only for server admins" in refusal.text
+    handle = double.invoke_slash("article", None, alice, subcommand="add", attachment=("quill.txt", NEW_ARTICLE),
+                                 check_permissions=False)
+    refusal = double.wait_for_reply(handle, timeout=30)
+    assert refusal.ephemeral and "only for server admins" in refusal.text
+
+
+def test_an_admin_adds_a_txt_article_that_is_answerable_right_after(
+        double: DiscordDouble, newsbot: BotProcess, ada: FakeUser, alice: FakeUser) -> None:
+    handle = double.invoke_slash("article", None, ada, subcommand="add", attachment=("quill.txt", NEW_ARTICLE))
+    result = double.wait_for(lambda r: r.interaction_id == handle.id and bool(r.embeds), ANSWER_WAIT)
+    ack = double.interaction_ack_time(handle.id)
+    assert ack is not None and ack < ACK_LIMIT
+    note("/article add done", result.timestamp - handle.dispatched_at)
+    assert result.ephemeral and result.embeds[0]["title"] == "quill.txt: 1 article indexed"
+    progress = [r for r in double.records
+                if r.interaction_id == handle.id and "Indexing quill.txt" in (r.content or "")]
+    assert progress and progress[0].seq < result.seq
+
+    reply, _, _ = ask(double, alice, "Where did Quillfeather Robotics open a factory?")
+    assert "Port Ellery" in reply.text and "Quillfeather" in reply.text
+
+
+def test_30_concurrent_asks_are_all_acknowledged_while_heartbeats_continue(
+        double: DiscordDouble, newsbot: BotProcess) -> None:
+    readers = [double.add_member(f"reader{i}") for i in range(30)]
+    beats_before = len(double.heartbeats)
+    started = time.time()
+    handles = [double.invoke_slash("ask", {"question": QUESTION}, reader) for reader in readers]
+    replies = [answer_of(double, h) for h in handles]
+    acks = [double.interaction_ack_time(h.id) for h in handles]
+    assert all(a is not None and a < ACK_LIMIT for a in acks), acks
+    assert all("groundless" in r.text and not r.ephemeral for r in replies)
+    for ack, reply, handle in zip(acks, replies, handles, strict=True):
+        note("30x /ask ack", ack)
+        note("30x /ask answer", reply.timestamp - handle.dispatched_at)
+    burst = [b for b in double.heartbeats if b >= started]
+    double.wait_for_heartbeats(beats_before + len(burst) + 2, timeout=30)  # and it keeps beating after
+    assert len(burst) >= 1 or time.time() - started < 2
+    assert double.heartbeat_acks >= len(double.heartbeats) - 1  # the newest ACK may be in flight
+    assert len(double.identify_payloads) == 1  # never had to reconnect
+    gaps = [b - a for a, b in zip(double.heartbeats, double.heartbeats[1:], strict=False) if b >= started]
+    TIMES["heartbeat gap during the burst"] = gaps
+
+
+def test_nothing_sent_could_ping_or_exceeds_a_limit(double: DiscordDouble, newsbot: BotProcess) -> None:
+    bodies = [r for r in double.records if r.has_body]
+    assert len(bodies) > 40
+    for record in bodies:
+        assert record.pings == [], record
+        if record.kind in ("message", "followup", "callback"):
+            mentions = record.allowed_mentions or {}
+            assert mentions.get("parse") == [] and not mentions.get("replied_user"), record
+        assert limit_problems(record.content, record.embeds) == [], record
+    assert double.errors == [] and double.unknown_routes == []  # the double enforces limits with 400s
+    log = newsbot.log_text()
+    assert double.token not in log and "Traceback" not in log and " ERROR " not in log
+    assert newsbot.poll() is None
+
+
+@pytest.mark.parametrize(("token", "code", "message"), [
+    ("", 2, "DISCORD_TOKEN is not set"),
+    ("MTAwMDAwMDAwMDAwMDAwMDAw.wrong.not-the-right-secret", 1, "Discord refused the token"),
+])
+def test_a_missing_or_refused_token_fails_clearly(tmp_path: Path, token: str, code: int, message: str) -> None:
+    with DiscordDouble() as own_double:  # its 401 must not count against the module's double
+        env = {**own_double.bot_env(), "DISCORD_TOKEN": token, "NEWSBOT_DATA_DIR": str(tmp_path / "kb")}
+        proc = BotProcess([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=REPO, name="bad-token",
+                          log_dir=tmp_path).start()
+        try:
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            proc.stop()
+    log = proc.log_text()
+    assert proc.returncode == code and message in log, log
+    assert "Traceback" not in log and (not token or "not-the-right-secret" not in log)
+
+
+def test_report_the_figures(newsbot: BotProcess) -> None:
+    lines = []
+    for kind, values in TIMES.items():
+        if values:
+            lines.append(f"{kind:32s} n={len(values):3d}  median {statistics.median(values):6.3f} s  "
+                         f"max {max(values):6.3f} s")
+    ready = [line.split(": ", 1)[1] for line in newsbot.log_text().splitlines() if "engine ready in" in line]
+    print("\nnewsbot e2e timings (shared CPU):\n" + "\n".join(lines) + f"\nstart-up warm-up: {ready}")
+    assert TIMES.get("/ask ack")
