@@ -153,6 +153,16 @@ def cmd_index_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_index_enrich(args: argparse.Namespace) -> int:
+    service = make_service(args)
+    count = service.kb.enrich()
+    if args.json:
+        emit_json({"enriched": count})
+    else:
+        print(f"enriched {count} articles")
+    return EXIT_OK
+
+
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
     service = make_service(args)
     update, close = progress_bar("re-embedding")
@@ -379,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = index_commands.add_parser("rebuild", parents=[common, json_flag],
                                         help="re-derive chunks and vectors from the stored article text")
     rebuild.set_defaults(handler=cmd_index_rebuild)
+    enrich = index_commands.add_parser("enrich", parents=[common, json_flag],
+                                       help="extract companies from articles indexed before that existed")
+    enrich.set_defaults(handler=cmd_index_enrich)
     return parser
 
 

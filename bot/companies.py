@@ -248,7 +248,7 @@ def _not_found(snap: Snapshot, directory: CompanyDirectory, query: str, suggesti
         message = f"No article mentions {query}."
     if directory.missing:
         message += (f" ({directory.missing} articles were indexed before company extraction; "
-                    "`newsbot index rebuild` covers them.)")
+                    "`newsbot index enrich` covers them.)")
     return CompanySummary(query=query, found=False, suggestions=suggestions, message=message)
 
 

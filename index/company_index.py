@@ -230,6 +230,10 @@ class CompanyIndex:
         self.articles += len(articles)
         return payloads
 
+    def pending(self, db: sqlite3.Connection) -> list[str]:
+        return [r[0] for r in db.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM company_indexed) ORDER BY rowid")]
+
     def write(self, db: sqlite3.Connection, article: Article, payload: object) -> None:
         assert isinstance(payload, CompanyPayload)
         write_payload(db, article.id, payload)
@@ -694,52 +698,6 @@ def _build_directory(snap: Any) -> CompanyDirectory:
     total = snap.query("SELECT count(*) FROM articles")[0][0]
     return CompanyDirectory(companies, group_of, outlets, max(0, int(total) - int(indexed)))
 
-
-def backfill(kb: Any, index: CompanyIndex | None = None, batch: int = 24) -> int:
-    """Runs the extractor over articles indexed before the company tables existed, using the
-    stored sentence spans, and writes their rows under the store's writer lock. Returns the
-    number of articles enriched. (For knowledge bases built before this module; a fresh
-    ``index add`` or ``index rebuild`` fills the tables as part of ingest.)"""
-    from index.store import DB_NAME, WriterLock
-
-    index = index or CompanyIndex()
-    db = sqlite3.connect(kb.data_dir / DB_NAME, isolation_level=None, timeout=30.0)
-    try:
-        db.executescript(SCHEMA)
-        ids = [r[0] for r in db.execute(
-            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM company_indexed) ORDER BY rowid")]
-        done = 0
-        for at in range(0, len(ids), batch):
-            chunk = ids[at:at + batch]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(f"SELECT id, title, body, source, url, published_at, author, origin "
-                              f"FROM articles WHERE id IN ({marks})", chunk).fetchall()
-            arts = [Article(*r) for r in rows]
-            sents = [[(s, e) for s, e in db.execute(
-                'SELECT start, "end" FROM sentences WHERE article_id = ? ORDER BY start', (a.id,))]
-                for a in arts]
-            payloads = index.prepare(arts, sents)
-            with WriterLock(kb.data_dir / "write.lock", 120.0):
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    for article, payload in zip(arts, payloads, strict=True):
-                        if db.execute("SELECT 1 FROM articles WHERE id = ? AND body = ?",
-                                      (article.id, article.body)).fetchone() is None:
-                            continue  # removed or replaced meanwhile
-                        for table in TABLES:
-                            db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article.id,))
-                        write_payload(db, article.id, payload)
-                        done += 1
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-        return done
-    finally:
-        db.close()
-
-
-# --------------------------------------------------------------------------- summary reads
 
 @dataclass(frozen=True)
 class SentenceRef:

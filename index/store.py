@@ -112,6 +112,9 @@ class ArticleEnricher(Protocol):
     def write(self, db: sqlite3.Connection, article: Article, payload: object) -> None:
         """Inserts one article's rows; called inside the write transaction."""
 
+    def pending(self, db: sqlite3.Connection) -> list[str]:
+        """Ids of stored articles this enricher has not processed (e.g. added before it existed)."""
+
 
 class KnowledgeBaseError(RuntimeError):
     """A problem with the data dir that the user must act on; the message says how."""
@@ -737,6 +740,34 @@ class KnowledgeBase:
         for enricher in self.enrichers:
             for table in enricher.tables:
                 db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+
+    def enrich(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Runs each enricher over the stored articles it has not processed, from their stored
+        text and sentence spans (no re-embedding). Returns how many articles were enriched."""
+        done = 0
+        with self._writing() as db:
+            for enricher in self.enrichers:
+                pending = enricher.pending(db)
+                for at in range(0, len(pending), INGEST_BATCH):
+                    ids = pending[at:at + INGEST_BATCH]
+                    marks = ",".join("?" * len(ids))
+                    articles = [Article(*r) for r in db.execute(
+                        f"SELECT id, title, body, source, url, published_at, author, origin FROM articles "
+                        f"WHERE id IN ({marks})", ids)]
+                    spans = [[(s, e) for s, e in db.execute(
+                        'SELECT start, "end" FROM sentences WHERE article_id = ? ORDER BY start', (a.id,))]
+                        for a in articles]
+                    payloads = enricher.prepare(articles, spans)
+                    with self._write_transaction(db):
+                        for article, payload in zip(articles, payloads, strict=True):
+                            for table in enricher.tables:
+                                db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article.id,))
+                            enricher.write(db, article, payload)
+                        self._bump_generation(db)
+                    done += len(articles)
+                    if progress:
+                        progress(at + len(ids), len(pending))
+        return done
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> AddReport:
         """Re-derives every sentence, chunk, vector and FTS row from the stored article text

@@ -13,7 +13,7 @@ import pytest
 
 from bot.service import NewsService
 from index.articles import parse_paths
-from index.company_index import TABLES, CompanyIndex, backfill, company_directory, find_who
+from index.company_index import TABLES, CompanyIndex, company_directory, find_who
 from index.entities import Mention, company_key
 from index.store import KnowledgeBase
 from tests.conftest import SEEDS, settings_for
@@ -157,7 +157,7 @@ def test_opening_and_reading_never_load_spacy(kb_dir: Path, embedder) -> None:
         service.close()
 
 
-def test_backfill_covers_articles_indexed_before_the_tables(tmp_path: Path, embedder) -> None:
+def test_enrich_covers_articles_indexed_before_the_tables(tmp_path: Path, embedder) -> None:
     plain = KnowledgeBase.open(tmp_path / "kb", embedder)  # no enricher: an older knowledge base
     plain.add_articles(parse_paths([SEEDS]).articles)
     plain.close()
@@ -165,12 +165,12 @@ def test_backfill_covers_articles_indexed_before_the_tables(tmp_path: Path, embe
     try:
         with kb.reader() as snap:
             assert company_directory(snap).missing == 1
-        assert backfill(kb) == 1
+        assert kb.enrich() == 1
         with kb.reader() as snap:
             directory = company_directory(snap)
         assert directory.missing == 0
         assert directory.lookup("beijing automotive").name == "BAIC"
-        assert backfill(kb) == 0
+        assert kb.enrich() == 0
     finally:
         kb.close()
 
