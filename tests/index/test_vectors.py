@@ -1,0 +1,114 @@
+"""The vector index: exact while small, IVF past the threshold (converted in the background
+without losing the adds and removals made meanwhile), subsets, removals and checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import vectors as vectors_module
+from index.vectors import VectorIndex, VectorIndexCorruptError, nlist_for
+
+DIM = 32
+
+
+def clustered(n: int, seed: int = 0, centres: int = 40) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((centres, DIM)).astype(np.float32)
+    x = base[rng.integers(0, centres, n)] + 0.5 * rng.standard_normal((n, DIM)).astype(np.float32)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def exact_top(matrix: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) -> list[int]:
+    scores = matrix @ query
+    return [int(ids[i]) for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def test_flat_add_search_remove_and_subset() -> None:
+    index = VectorIndex.create(DIM, policy="auto")
+    data = clustered(500)
+    ids = np.arange(10, 510)
+    index.add(ids, data)
+    assert index.kind == "flat" and index.ntotal == 500
+    scores, found = index.search(data[7], 5)
+    assert found[0] == 17 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    _, within = index.search(data[7], 3, within=np.array([100, 200, 300]))
+    assert set(within) == {100, 200, 300}
+    assert index.remove(np.array([17, 9999])) == 1
+    assert 17 not in set(index.search(data[7], 5)[1])
+    assert index.search(data[7], 5, within=np.array([], dtype=np.int64))[1].size == 0
+
+
+@pytest.mark.parametrize("background", [True, False])
+@pytest.mark.parametrize(("policy", "kind"), [("auto", "ivf"), ("auto-sq8", "ivf-sq8")])
+def test_crossing_the_threshold_converts_to_ivf_and_keeps_every_change(background: bool, policy: str,
+                                                                       kind: str) -> None:
+    data = clustered(3000, seed=1)
+    ids = np.arange(1, 3001)
+    index = VectorIndex.create(DIM, policy=policy, flat_max=1500, background=background)
+    index.add(ids[:1400], data[:1400])
+    assert index.kind == "flat"
+    index.add(ids[1400:1600], data[1400:1600])      # crosses the threshold
+    index.add(ids[1600:], data[1600:])              # lands while it may still be training
+    index.remove(np.array([5, 1700]))
+    index.settle()
+    assert index.kind == kind and not index.converting and index.wants_checkpoint
+    assert index.ntotal == 2998
+    assert set(index.ids()) == set(ids) - {5, 1700}
+    # Recall against exact search on the same data stays high (nprobe is a fraction of nlist).
+    keep = np.isin(ids, [5, 1700], invert=True)
+    hits = 0
+    for q in range(0, 3000, 60):
+        truth = exact_top(data[keep], ids[keep], data[q], 10)
+        hits += len(set(truth) & set(index.search(data[q], 10)[1].tolist()))
+    assert hits / (10 * 50) >= 0.9
+    # Subsets: a small one is scored exactly, a large one through the IVF with more probes.
+    small = np.array([3, 30, 300, 1700, 2999])
+    scores, found = index.search(data[29], 10, within=small)
+    assert found[0] == 30 and set(found) == {3, 30, 300, 2999}
+    assert list(scores) == sorted(scores, reverse=True)
+    old_max = vectors_module.EXACT_SUBSET_MAX
+    vectors_module.EXACT_SUBSET_MAX = 10
+    try:
+        big = ids[::2]
+        _, found = index.search(data[29], 10, within=big)
+        assert len(found) == 10 and set(found) <= set(big)
+    finally:
+        vectors_module.EXACT_SUBSET_MAX = old_max
+    index.remove(np.array([30]))
+    assert 30 not in set(index.search(data[29], 10)[1])
+
+
+def test_checkpoints_round_trip_and_detect_damage(tmp_path: Path) -> None:
+    data = clustered(2000, seed=2)
+    for policy in ("auto", "auto-sq8"):
+        index = VectorIndex.create(DIM, policy=policy, flat_max=1000, background=False)
+        index.add(np.arange(2000), data)
+        path = tmp_path / f"{policy}.faiss"
+        crc = index.save(path)
+        assert not index.wants_checkpoint
+        loaded = VectorIndex.load(path, expected_crc=crc)
+        assert loaded.kind == index.kind and loaded.ntotal == 2000
+        assert loaded.describe()["nlist"] == nlist_for(2000)
+        assert np.array_equal(loaded.search(data[5], 5)[1], index.search(data[5], 5)[1])
+        loaded.remove(np.array([5]))                # needs the direct map back after loading
+        assert loaded.ntotal == 1999
+        raw = bytearray(path.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        path.write_bytes(bytes(raw))
+        with pytest.raises(VectorIndexCorruptError):
+            VectorIndex.load(path, expected_crc=crc)
+    (tmp_path / "junk.faiss").write_bytes(b"not an index")
+    with pytest.raises(VectorIndexCorruptError):
+        VectorIndex.load(tmp_path / "junk.faiss")
+
+
+def test_the_policy_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NEWSBOT_VECTOR_INDEX", "auto-sq8")
+    assert VectorIndex.create(DIM).policy == "auto-sq8"
+    monkeypatch.setenv("NEWSBOT_VECTOR_INDEX", "bogus")
+    assert VectorIndex.create(DIM).policy == "auto"
+    assert "NEWSBOT_VECTOR_INDEX" in capsys.readouterr().err
