@@ -292,8 +292,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import run_checks
 
-    service = make_service(args)
-    checks = run_checks(service)
+    try:
+        service = make_service(args)
+    except ValueError:  # the settings do not load: the doctor reports that as its first check
+        service = None
+    checks = run_checks(service, data_dir=getattr(args, "data_dir", None))
     if args.json:
         emit_json([asdict(c) for c in checks])
     else:

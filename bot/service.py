@@ -65,7 +65,7 @@ def clean_question(text: str, max_chars: int) -> str:
     """Control characters out, whitespace collapsed; empty or over-long is refused."""
     if not isinstance(text, str):
         raise QuestionError("the question must be text")
-    visible = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    visible = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text)
     question = " ".join(visible.split())
     if not question:
         raise QuestionError("the question is empty")

@@ -391,8 +391,30 @@ def _create_schema(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] 
     # Covering indexes for the per-question metadata reads (outlets, chunk metadata, per-outlet
     # chunk lists): the body sits before source and published_at in an article row, so without
     # them each of those reads walks bodies' overflow pages. Built once on an older store.
-    db.execute("CREATE INDEX IF NOT EXISTS articles_source ON articles(source, id)")
-    db.execute("CREATE INDEX IF NOT EXISTS articles_meta ON articles(id, source, published_at)")
+    for name, columns in _COVERING_INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({columns})")
+
+
+_COVERING_INDEXES = {"articles_source": "source, id", "articles_meta": "id, source, published_at"}
+
+
+def _schema_is_current(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] = ()) -> bool:
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        return False
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index')")}
+    wanted = [*_COVERING_INDEXES, *(table for enricher in enrichers for table in enricher.tables)]
+    return all(name in names for name in wanted)
+
+
+def _damaged(path: Path, exc: sqlite3.DatabaseError) -> KnowledgeBaseError:
+    return KnowledgeBaseError(
+        f"the knowledge base file {path} is damaged or not a newsbot database ({exc}); "
+        "run `newsbot doctor` for a diagnosis and `newsbot index rebuild` to recover")
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) \
+        or "malformed" in str(exc) or "vtable constructor failed" in str(exc)
 
 
 def _meta(db: sqlite3.Connection, key: str) -> str | None:
@@ -422,6 +444,7 @@ class KnowledgeBase:
         self._vectors: VectorIndex | None = None
         self._vector_state = ("", -1, 0, 0)  # epoch, generation, max chunk id, removal seq
         self._snapshot_cache: dict[object, Any] = {}  # Snapshot.memo values for that state
+        self._checkpoint_unusable = False  # a bad checkpoint was found: save a good one after the replay
 
     # ------------------------------------------------------------------ opening
 
@@ -437,10 +460,16 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"cannot create the data dir {data_dir}: {exc.strerror}") from exc
         path = data_dir / DB_NAME
         try:
-            with WriterLock(data_dir / "write.lock", lock_timeout):
-                db = _connect(path)
-                _create_schema(db, enrichers)
+            db = _connect(path)
+            try:
+                current = _schema_is_current(db, enrichers)
+            finally:
                 db.close()
+            if not current:  # only creating or migrating the schema needs the writer lock
+                with WriterLock(data_dir / "write.lock", lock_timeout):
+                    db = _connect(path)
+                    _create_schema(db, enrichers)
+                    db.close()
             kb = cls(data_dir, embedder, lock_timeout, enrichers)
             kb._db.execute("SELECT count(*) FROM articles").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -535,11 +564,23 @@ class KnowledgeBase:
         """A read transaction with the vector index brought up to the same state."""
         with self._lock:
             self._db.execute("BEGIN")
+            finished = False
             try:
                 self._sync_vectors()
                 yield Snapshot(self)
+                finished = True
+            except sqlite3.DatabaseError as exc:
+                if _is_damage(exc):
+                    raise _damaged(self.data_dir / DB_NAME, exc) from exc
+                raise
             finally:
-                self._db.execute("COMMIT")
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.DatabaseError as exc:  # after damage, even ending the read can fail
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                    if finished:
+                        raise _damaged(self.data_dir / DB_NAME, exc) from exc
 
     # ------------------------------------------------------------------ vector index
 
@@ -560,10 +601,11 @@ class KnowledgeBase:
         except (OSError, KeyError, ValueError, VectorIndexCorruptError) as exc:
             _warn(f"the vector index checkpoint is unusable ({exc}); rebuilding it from the "
                   "vectors stored in the database")
+            self._checkpoint_unusable = True
             return None
         return index, int(info["max_chunk_id"]), int(info["removal_seq"])
 
-    def _sync_vectors(self) -> None:
+    def _sync_vectors(self, _retry: bool = False) -> None:
         """Brings the in-memory index to the reader connection's snapshot: load the
         checkpoint once, then replay removals and new chunks since the last sync."""
         db = self._db
@@ -601,6 +643,12 @@ class KnowledgeBase:
         self._snapshot_cache.clear()
         chunk_rows = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
         if self._vectors.ntotal != chunk_rows:
+            if _retry:  # rebuilt from SQLite and still different: SQLite itself disagrees
+                count = self._vectors.ntotal
+                self._vectors, self._vector_state = None, ("", -1, 0, 0)
+                raise KnowledgeBaseError(
+                    f"the knowledge base is inconsistent: {chunk_rows} chunks but {count} stored vectors; "
+                    "run `newsbot doctor`, then `newsbot index rebuild`")
             # Only a damaged checkpoint that passed its checks, or tampering, gets here.
             _warn(f"the vector index holds {self._vectors.ntotal} vectors for {chunk_rows} chunks; "
                   "rebuilding it from the vectors stored in the database")
@@ -608,9 +656,10 @@ class KnowledgeBase:
             self._vector_state = ("", -1, 0, 0)
             with contextlib.suppress(OSError):
                 (self.data_dir / CHECKPOINT_POINTER).unlink()
-            self._sync_vectors()
+            self._sync_vectors(_retry=True)
             return
-        if replayed > CHECKPOINT_DELTA or self._vectors.wants_checkpoint:
+        if replayed > CHECKPOINT_DELTA or self._checkpoint_unusable or self._vectors.wants_checkpoint:
+            self._checkpoint_unusable = False
             self._write_checkpoint()
 
     def _write_checkpoint(self) -> None:
@@ -788,6 +837,12 @@ class KnowledgeBase:
         scratch_path = self.data_dir / "rebuild.db"
         with self._writing() as live:
             articles = _salvage_articles(live)
+            expected = _count_articles(live)
+            if expected and not articles:
+                raise KnowledgeBaseError(
+                    f"none of the {expected} articles in {self.data_dir / DB_NAME} can be read back, so the "
+                    "rebuild changed nothing; restore newsbot.db from a backup, or move it aside and add the "
+                    "articles again with `newsbot index add`")
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     Path(f"{scratch_path}{suffix}").unlink()
@@ -795,7 +850,11 @@ class KnowledgeBase:
             try:
                 _create_schema(scratch, self.enrichers)
                 with self._write_transaction(scratch):
-                    _set_meta(scratch, "generation", int(_meta(live, "generation") or 0) + 1)
+                    try:
+                        generation = int(_meta(live, "generation") or 0)
+                    except (sqlite3.DatabaseError, ValueError):
+                        generation = 0  # a damaged meta table; the new epoch makes every reader reload
+                    _set_meta(scratch, "generation", generation + 1)
                 report = AddReport(added=[ArticleOutcome(a.id, a.title, a.origin) for a in articles])
                 report.chunks_added = self._ingest(scratch, [(a, False) for a in articles], progress)
                 scratch.backup(live)
@@ -878,21 +937,38 @@ def _salvage_articles(db: sqlite3.Connection) -> list[Article]:
     """Every article row that can still be read, one row at a time, so that damage to some
     pages of a database loses only the rows on them."""
     articles: list[Article] = []
-    try:
-        rowids = [r[0] for r in db.execute("SELECT rowid FROM articles ORDER BY rowid")]
-    except sqlite3.DatabaseError:
-        rowids = list(range(1, 1_000_000))  # the b-tree index is unreadable: probe row by row
+    rowids: list[int] = []
+    for sql in ("SELECT rowid FROM articles ORDER BY rowid",
+                # the table's b-tree is unreadable: its primary-key index still lists the rows
+                "SELECT rowid FROM articles INDEXED BY sqlite_autoindex_articles_1"):
+        try:
+            rowids = sorted(r[0] for r in db.execute(sql))
+            break
+        except sqlite3.DatabaseError:
+            continue
+    dropped = []
     for rowid in rowids:
         try:
             row = db.execute(
                 "SELECT id, title, body, source, url, published_at, author, origin FROM articles "
                 "WHERE rowid = ?", (rowid,)).fetchone()
         except sqlite3.DatabaseError:
-            _warn(f"article row {rowid} is unreadable and was dropped")
+            dropped.append(rowid)
             continue
         if row is not None:
             articles.append(Article(*row))
+    if dropped:
+        _warn(f"{len(dropped)} article rows are unreadable and were dropped (rowids {dropped[:20]}"
+              f"{' ...' if len(dropped) > 20 else ''})")
     return articles
+
+
+def _count_articles(db: sqlite3.Connection) -> int | None:
+    """How many articles the database says it holds (through an index), or None."""
+    try:
+        return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return None
 
 
 def remove_data_files(data_dir: Path) -> None:
