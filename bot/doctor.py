@@ -270,7 +270,7 @@ def _check_opens(state: _State) -> Check:
         return Check("", True, f"no knowledge base yet in {state.data_dir}; it is created on first use "
                      "(`newsbot index add PATH`, or the first `newsbot ask` indexes the seed articles)")
     service = state.service
-    state.kb_busy = _writer_busy(state.data_dir / "write.lock")
+    state.kb_busy = writer_busy(state.data_dir / "write.lock")
     busy = "; another newsbot process is writing (an add or a rebuild) right now" if state.kb_busy else ""
     warnings = io.StringIO()
     try:
@@ -289,7 +289,7 @@ def _check_opens(state: _State) -> Check:
                  f"{counts['sentences']} sentences{busy}{_warnings(warnings)}")
 
 
-def _writer_busy(lock_path: Path) -> bool:
+def writer_busy(lock_path: Path) -> bool:
     """Whether another process holds the writer lock now (probed without waiting)."""
     import fcntl
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -178,6 +179,25 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def window_batches(self, windows: Sequence[Window]) -> Iterator[tuple[list[int], dict[str, Any]]]:
+        """The windows as padded model inputs, ``batch_size`` at a time and sorted by length
+        to limit padding; each batch comes with the indexes of its windows."""
+        import torch
+
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids) + len(windows[i].prefix_ids))
+        pad_id = self.tokenizer.pad_token_id or 0
+        for batch_start in range(0, len(order), self.batch_size):
+            batch = order[batch_start:batch_start + self.batch_size]
+            inputs = [self._specials_around([*windows[i].prefix_ids, *windows[i].ids]) for i in batch]
+            width = max(len(ids) for ids in inputs)
+            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            attention = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, ids in enumerate(inputs):
+                input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+                attention[row, :len(ids)] = 1
+            yield batch, {"input_ids": input_ids, "attention_mask": attention,
+                          "token_type_ids": torch.zeros_like(input_ids)}
+
     def encode_windows(self, windows: Sequence[Window],
                        progress: Callable[[int], None] | None = None) -> list[WindowVectors]:
         """One forward pass per window; windows are batched by length to limit padding."""
@@ -186,21 +206,9 @@ class Embedder:
         if not windows:
             return []
         results: list[WindowVectors | None] = [None] * len(windows)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids) + len(windows[i].prefix_ids))
-        pad_id = self.tokenizer.pad_token_id or 0
         offset = len(self._special_tokens[0])
         with self._lock, torch.inference_mode(), self._autocast():
-            for batch_start in range(0, len(order), self.batch_size):
-                batch = order[batch_start:batch_start + self.batch_size]
-                inputs = [self._specials_around([*windows[i].prefix_ids, *windows[i].ids]) for i in batch]
-                width = max(len(ids) for ids in inputs)
-                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                attention = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, ids in enumerate(inputs):
-                    input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
-                    attention[row, :len(ids)] = 1
-                features = {"input_ids": input_ids, "attention_mask": attention,
-                            "token_type_ids": torch.zeros_like(input_ids)}
+            for batch, features in self.window_batches(windows):
                 output = self.model(features)
                 window_vectors = torch.nn.functional.normalize(
                     output["sentence_embedding"].float(), dim=-1).numpy()

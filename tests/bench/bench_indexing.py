@@ -32,21 +32,10 @@ def bare_encode(embedder, windows) -> float:
     """Seconds for the model alone over ``windows``, sorted by length (module docstring)."""
     import torch
 
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids) + len(windows[i].prefix_ids))
-    pad_id = embedder.tokenizer.pad_token_id or 0
     started = time.perf_counter()
     with torch.inference_mode(), embedder._autocast():
-        for start in range(0, len(order), embedder.batch_size):
-            batch = order[start:start + embedder.batch_size]
-            inputs = [embedder._specials_around([*windows[i].prefix_ids, *windows[i].ids]) for i in batch]
-            width = max(len(ids) for ids in inputs)
-            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            attention = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, ids in enumerate(inputs):
-                input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
-                attention[row, :len(ids)] = 1
-            output = embedder.model({"input_ids": input_ids, "attention_mask": attention,
-                                     "token_type_ids": torch.zeros_like(input_ids)})
+        for _, features in embedder.window_batches(windows):
+            output = embedder.model(features)
             torch.nn.functional.normalize(output["sentence_embedding"].float(), dim=-1).numpy()
     return time.perf_counter() - started
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 from bot.cli import main
+from bot.doctor import writer_busy
 from bot.service import NewsService
 from index.embedding import Embedder
 from index.store import INGEST_BATCH
@@ -105,16 +105,7 @@ def test_questions_during_an_add_see_the_old_or_the_new_state_never_a_mix(
 
 
 def lock_is_held(data_dir: Path) -> bool:
-    path = data_dir / "write.lock"
-    if not path.exists():
-        return False
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        return False
+    return writer_busy(data_dir / "write.lock")
 
 
 def start_add(data_dir: Path, source: Path, log: Path, lock_timeout: float | None = None) -> subprocess.Popen:
