@@ -57,7 +57,7 @@ def make_service(args: argparse.Namespace):
     return NewsService(Settings(**overrides))
 
 
-def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def progress_bar(description: str, unit: str = "chunk") -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A tqdm bar on stderr, driven by (done, total) calls; returns (update, close)."""
     from tqdm import tqdm
 
@@ -65,11 +65,10 @@ def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr,
+            bar["bar"] = tqdm(total=total, desc=description, unit=unit, file=sys.stderr,
                               mininterval=0.5 if sys.stderr.isatty() else 5.0, dynamic_ncols=True)
         bar["bar"].total = total
-        bar["bar"].n = done
-        bar["bar"].refresh()
+        bar["bar"].update(done - bar["bar"].n)  # update(), not refresh(): it honours mininterval in logs
 
     def close() -> None:
         if "bar" in bar:
@@ -322,7 +321,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if service.kb.is_empty():
         raise UsageError("the knowledge base is empty; add the articles first with `newsbot index add`")
     service.ask("warm-up question", top_k=args.top_k)  # loads the model before anything is timed
-    update, close = progress_bar("questions")
+    update, close = progress_bar("questions", unit="question")
     try:
         report = evaluate(lambda q: service.ask(q, top_k=args.top_k), questions, progress=update)
     finally:

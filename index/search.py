@@ -59,7 +59,7 @@ class SearchWeights:
     outlet_boost: float = 1.0       # relative boost for chunks of an outlet the question names
     date_boost: float = 2.0         # ... and of an article published on a date it names
     per_segment: int = 1            # chunks reserved for each outlet the question names
-    per_article: int = 3            # most chunks of one article in the results
+    per_article: int = 5            # most chunks of one article (5, not 3: dev evidence recall .626 → .647)
 
 
 def rrf(ranked: Sequence[tuple[int, float]], weight: float, k: float, into: dict[int, float]) -> None:
