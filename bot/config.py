@@ -45,6 +45,8 @@ class Settings(BaseSettings):
         default="auto", description="auto uses bfloat16 where the CPU has native support.")
     top_k: int = Field(default=10, ge=1, le=50, description="Passages retrieved per question.")
     lock_timeout: float = Field(default=120.0, ge=0, description="Seconds a writer waits for another.")
+    vector_index: Literal["auto", "auto-sq8", "flat", "ivf", "ivf-sq8"] = Field(
+        default="auto", description="FAISS layout: exact up to 100k chunks then IVF (`auto`), or fixed.")
     max_question_chars: int = Field(default=2000, ge=1, description="Longer questions are refused.")
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN",

@@ -98,7 +98,8 @@ class NewsService:
             if "kb" not in self.__dict__:
                 self.__dict__["kb"] = KnowledgeBase.open(
                     self.settings.data_dir, self.embedder, lock_timeout=self.settings.lock_timeout,
-                    check_model=check_model, enrichers=[self.company_index])
+                    check_model=check_model, enrichers=[self.company_index],
+                    vector_policy=self.settings.vector_index)
             return self.__dict__["kb"]
 
     @cached_property

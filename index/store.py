@@ -430,7 +430,8 @@ class KnowledgeBase:
     """Owns the data dir. Thread-safe: writers and readers in one process take turns."""
 
     def __init__(self, data_dir: Path, embedder: Embedder, lock_timeout: float,
-                 enrichers: Sequence[ArticleEnricher] = ()) -> None:
+                 enrichers: Sequence[ArticleEnricher] = (), vector_policy: str | None = None) -> None:
+        self.vector_policy = vector_policy
         self.data_dir = data_dir
         self.embedder = embedder
         self.enrichers = tuple(enrichers)
@@ -450,9 +451,11 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, data_dir: Path, embedder: Embedder, *, lock_timeout: float = 120.0,
-             check_model: bool = True, enrichers: Sequence[ArticleEnricher] = ()) -> KnowledgeBase:
+             check_model: bool = True, enrichers: Sequence[ArticleEnricher] = (),
+             vector_policy: str | None = None) -> KnowledgeBase:
         """Opens (creating if needed) the knowledge base in ``data_dir``. ``check_model=False``
-        is for `index rebuild`, which exists to replace vectors of another model."""
+        is for `index rebuild`, which exists to replace vectors of another model;
+        ``vector_policy`` picks the FAISS layout (``index.vectors.POLICIES``)."""
         data_dir = Path(data_dir).expanduser()
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -470,7 +473,7 @@ class KnowledgeBase:
                     db = _connect(path)
                     _create_schema(db, enrichers)
                     db.close()
-            kb = cls(data_dir, embedder, lock_timeout, enrichers)
+            kb = cls(data_dir, embedder, lock_timeout, enrichers, vector_policy)
             kb._db.execute("SELECT count(*) FROM articles").fetchone()
         except sqlite3.DatabaseError as exc:
             raise KnowledgeBaseError(
@@ -619,7 +622,7 @@ class KnowledgeBase:
         if self._vectors is None or self._vector_state[0] != epoch:
             loaded = self._load_checkpoint(epoch, dim) if dim else None
             if loaded is None:
-                self._vectors, high, removal = VectorIndex.create(dim or 1), 0, 0
+                self._vectors, high, removal = VectorIndex.create(dim or 1, policy=self.vector_policy), 0, 0
             else:
                 self._vectors, high, removal = loaded
         else:
@@ -635,7 +638,7 @@ class KnowledgeBase:
             ids = np.array([r[0] for r in batch], dtype=np.int64)
             matrix = np.frombuffer(b"".join(r[1] for r in batch), dtype=np.float32).reshape(len(batch), -1)
             if self._vectors.ntotal == 0 and self._vectors.dim != matrix.shape[1]:
-                self._vectors = VectorIndex.create(matrix.shape[1])
+                self._vectors = VectorIndex.create(matrix.shape[1], policy=self.vector_policy)
             self._vectors.add(ids, matrix)
             high = int(ids[-1])
             replayed += len(batch)

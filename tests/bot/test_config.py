@@ -35,3 +35,20 @@ def test_token_is_secret_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert settings.discord_token.get_secret_value() == "super-secret-token-value"
     assert "super-secret-token-value" not in repr(settings) and "super-secret-token-value" not in str(settings)
+
+
+def test_the_vector_index_setting_reaches_the_knowledge_base(seeded_dir: Path, embedder, monkeypatch) -> None:
+    from bot.service import NewsService
+    from tests.conftest import settings_for
+
+    monkeypatch.setenv("NEWSBOT_VECTOR_INDEX", "ivf-sq8")
+    service = NewsService(settings_for(seeded_dir, vector_index="flat"), embedder=embedder)
+    try:
+        kb = service.open_kb()
+        assert kb.vector_policy == "flat"  # the setting, not the process environment
+        for path in seeded_dir.glob("vectors*"):
+            path.unlink()  # no checkpoint: the index is built with the policy from the settings
+        with kb.reader():
+            assert kb._vectors.policy == "flat"
+    finally:
+        service.close()
