@@ -21,9 +21,16 @@ import numpy as np
 
 from bot.abstention import check_abstention
 from bot.short_answer import short_answer
-from bot.verdict import EvidenceSentence, decide_by_support, decide_verdict, is_yes_no
+from bot.verdict import (
+    EvidenceSentence,
+    decide_by_order,
+    decide_by_support,
+    decide_verdict,
+    is_yes_no,
+    order_between,
+)
 from index.query import content_terms
-from index.search import HybridSearcher, SearchResult
+from index.search import HybridSearcher, SearchResult, published_day
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 ABSTAIN_TEXT = "The indexed articles don't say."
@@ -88,6 +95,7 @@ class AnswerSettings:
     fragment_penalty: float = 0.1
     passage_name_weight: float = 0.25  # names in whole passages, against those in the best sentences
     claim_support: float = 0.62     # every claim of a yes/no question needs a sentence this close
+    order_support: float = 0.5      # ... or this close, when the two sources' dates decide it
 
 
 def term_overlap(question_terms: list[str], text: str) -> float:
@@ -186,6 +194,9 @@ class Answerer:
     def decide_yes_no(self, question: str, result: SearchResult, pool: list[CandidateSentence],
                       sentences: list[ScoredSentence]) -> tuple[str | None, list[ScoredSentence]]:
         """The verdict and the sentences that decide it, in the order to show them."""
+        ordered = self.decide_by_dates(question, result, pool)  # "before"/"after" is about dates, not stance
+        if ordered:
+            return ordered
         candidates = sentences[: self.settings.verdict_candidates]
         texts = [self.kb_text(result, s) for s in candidates]
         verdict = decide_verdict(question, [EvidenceSentence(t, s.score) for t, s in zip(texts, candidates,
@@ -212,6 +223,31 @@ class Answerer:
             deciding.append(ScoredSentence(best.article_id, best.start, best.end, support[-1], 0.0, 0.0))
         value = decide_by_support(question, support, self.settings.claim_support)
         return (value, deciding) if value else (None, [])
+
+    def decide_by_dates(self, question: str, result: SearchResult,
+                         pool: list[CandidateSentence]) -> tuple[str, list[ScoredSentence]] | None:
+        """"Did A report it before B?": when each source has a sentence close to the question,
+        their articles' publication dates decide, and the two are shown in the question's order."""
+        first_mentions = {m.outlets: m for m in reversed(result.analysis.outlets)}  # the first mention of each
+        mentions = sorted(first_mentions.values(), key=lambda m: m.start)
+        if len(mentions) != 2:
+            return None
+        relation = order_between(question, mentions[0].end, mentions[1].start)
+        if not relation:
+            return None
+        reports = []
+        for mention in mentions:
+            own = [s for s in pool if any(o.strip() in mention.outlets for o in s.source.split(","))]
+            if not own:
+                return None
+            best = max(own, key=lambda s: self.support(question, result.query_vector, s))
+            score = self.support(question, result.query_vector, best)
+            if score < self.settings.order_support:
+                return None
+            reports.append(ScoredSentence(best.article_id, best.start, best.end, score, 0.0, 0.0))
+        days = [published_day(result.articles[r.article_id].published_at) for r in reports]
+        value = decide_by_order(relation, *days)
+        return (value, reports) if value else None
 
     @staticmethod
     def kb_text(result: SearchResult, sentence: ScoredSentence) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 YES_NO_OPENERS = frozenset(
     "is are was were do does did has have had can could will would should shall may might must isn't aren't "
@@ -144,6 +145,29 @@ def decide_by_support(question: str, claim_support: Sequence[float], threshold: 
     if not claim_support or not is_yes_no(question) or _CONTRAST.search(question):
         return None
     return "yes" if min(claim_support) >= threshold else None
+
+
+_ORDER_BEFORE_OUTLET = re.compile(
+    r"\b(before|after|earlier than|later than|prior to)\W*(?:the\W+)?$", re.IGNORECASE)
+
+
+def order_between(question: str, first_end: int, second_start: int) -> str | None:
+    """"before" or "after" when the question sets one source's report against another's
+    in time ("reported by A before B", "did A report X after B reported Y"): the order word
+    must lead straight into the second source. "before October 1" dates a report instead,
+    and is left alone."""
+    match = _ORDER_BEFORE_OUTLET.search(question[first_end:second_start])
+    if not match:
+        return None
+    return "before" if match.group(1).lower() in ("before", "earlier than", "prior to") else "after"
+
+
+def decide_by_order(relation: str, first: date | None, second: date | None) -> str | None:
+    """Publication dates settle "did A report it before/after B?"; the same day settles nothing."""
+    if first is None or second is None or first == second:
+        return None
+    holds = first < second if relation == "before" else first > second
+    return "yes" if holds else "no"
 
 
 def decide_verdict(question: str, evidence: Sequence[EvidenceSentence], min_relevance: float = 0.0,

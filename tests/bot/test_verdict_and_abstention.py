@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from bot.service import NewsService
-from bot.verdict import EvidenceSentence, decide_by_support, decide_verdict
+from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 
 
 def evidence(*texts: str) -> list[EvidenceSentence]:
@@ -45,6 +48,45 @@ def test_support_verdict_needs_every_claim_and_no_negation() -> None:
     assert decide_by_support(question, [0.7, 0.66], threshold=0.62) == "yes"
     assert decide_by_support(question, [0.7, 0.4], threshold=0.62) is None
     assert decide_by_support("Was there no change in the toll plan?", [0.9], threshold=0.62) is None
+
+
+def between(question: str, first: str, second: str) -> str | None:
+    return order_between(question, question.index(first) + len(first), question.index(second))
+
+
+def test_order_words_that_lead_into_the_second_source_set_the_two_reports_in_time() -> None:
+    assert between("Was the recall reported by 'Valley Ledger' before 'Hill Gazette'?",
+                   "Valley Ledger", "Hill Gazette") == "before"
+    assert between("Did the Valley Ledger report the closure after the Hill Gazette reported the flood?",
+                   "Valley Ledger", "Hill Gazette") == "after"
+    # A date, not a source, follows the order word: that dates one report and orders nothing.
+    assert between("Did the Valley Ledger report it before October 1, 2023, and did the Hill Gazette agree?",
+                   "Valley Ledger", "Hill Gazette") is None
+    assert decide_by_order("before", date(2024, 3, 1), date(2024, 3, 9)) == "yes"
+    assert decide_by_order("after", date(2024, 3, 1), date(2024, 3, 9)) == "no"
+    assert decide_by_order("before", date(2024, 3, 1), date(2024, 3, 1)) is None
+    assert decide_by_order("before", None, date(2024, 3, 1)) is None
+
+
+def test_publication_dates_decide_which_source_reported_first(service: NewsService, tmp_path) -> None:
+    reports = [
+        {"id": "ledger-quarry", "title": "Quarry Lake beach closed after algae bloom", "source": "Valley Ledger",
+         "published_at": "2024-06-03T08:00:00", "url": "https://ledger.example/quarry",
+         "body": "The county closed the Quarry Lake beach on Sunday after tests found a toxic algae bloom. "
+                 "Swimmers were told to stay out of the water until further notice."},
+        {"id": "gazette-quarry", "title": "Algae bloom shuts Quarry Lake swimming area", "source": "Hill Gazette",
+         "published_at": "2024-06-12T08:00:00", "url": "https://gazette.example/quarry",
+         "body": "A toxic algae bloom has shut the swimming area at Quarry Lake, county officials said. "
+                 "Swimmers must stay out of the water while tests continue."},
+    ]
+    path = tmp_path / "quarry.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in reports))
+    assert service.add_paths([path]).ok
+    earlier = service.ask("Was the Quarry Lake algae bloom closure reported by 'Valley Ledger' before 'Hill Gazette'?")
+    assert earlier.verdict == "yes", earlier
+    assert [q.article_id for q in earlier.quotes[:2]] == ["ledger-quarry", "gazette-quarry"]
+    later = service.ask("Was the Quarry Lake algae bloom closure reported by 'Hill Gazette' before 'Valley Ledger'?")
+    assert later.verdict == "no", later
 
 
 def test_seed_questions_answer_and_abstain(service: NewsService) -> None:
