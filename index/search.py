@@ -156,8 +156,10 @@ class HybridSearcher:
         fused: dict[int, float] = {}
         rrf(snap.dense_search(vector, 20, within=within), w.dense, w.rrf_k, fused)
         allowed = set(within)
-        lexical = [hit for hit in snap.lexical_search(fts_query(content_terms(segment.text)), 400, w.fts_weights)
-                   if hit[0] in allowed][:20]
+        terms = fts_query(content_terms(segment.text))
+        # The outlet goes into the MATCH, so FTS5 ranks only that outlet's chunks.
+        match = f"meta : ({fts_query(list(segment.outlets))}) AND ({terms})" if terms else ""
+        lexical = [hit for hit in snap.lexical_search(match, 100, w.fts_weights) if hit[0] in allowed][:20]
         rrf(lexical, w.lexical, w.rrf_k, fused)
         return [c for c, _ in sorted(fused.items(), key=lambda item: -item[1])[: w.per_segment]]
 
