@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 # Function words carry no topic; dropping them keeps BM25 OR-queries sharp and cheap.
 STOPWORDS = frozenset((
@@ -49,6 +50,11 @@ _WORD = re.compile(r"[\w][\w'’.-]*[\w]|[\w]", re.UNICODE)
 
 def content_terms(text: str) -> list[str]:
     """Lower-cased words of ``text`` minus stopwords, possessives folded, in order, unique."""
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=8192)  # the same question and candidate sentences are scored again and again
+def _content_terms(text: str) -> tuple[str, ...]:
     terms: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group().lower().replace("’", "'")
@@ -60,7 +66,7 @@ def content_terms(text: str) -> list[str]:
         if word in STOPWORDS or word in FRAMING_WORDS or word in terms:
             continue
         terms.append(word)
-    return terms
+    return tuple(terms)
 
 
 def fts_query(terms: list[str]) -> str:
