@@ -29,7 +29,7 @@ from bot.verdict import (
     is_yes_no,
     order_between,
 )
-from index.query import content_terms
+from index.query import content_terms, term_overlap
 from index.search import HybridSearcher, SearchResult, published_day
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
@@ -96,15 +96,6 @@ class AnswerSettings:
     passage_name_weight: float = 0.25  # names in whole passages, against those in the best sentences
     claim_support: float = 0.62     # every claim of a yes/no question needs a sentence this close
     order_support: float = 0.5      # ... or this close, when the two sources' dates decide it
-
-
-def term_overlap(question_terms: list[str], text: str) -> float:
-    """Share of the question's content terms found in ``text``, matching on a 5-letter stem
-    so "confirmed" meets "confirm" and "rejected" meets "rejects"."""
-    if not question_terms:
-        return 0.0
-    stems = {t[:5] for t in content_terms(text)}
-    return sum(1 for t in question_terms if t[:5] in stems) / len(question_terms)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,15 @@ def content_terms(text: str) -> list[str]:
     return list(_content_terms(text))
 
 
+def term_overlap(question_terms: list[str], text: str) -> float:
+    """Share of the question's content terms found in ``text``, matching on a 5-letter stem
+    so "confirmed" meets "confirm" and "rejected" meets "rejects"."""
+    if not question_terms:
+        return 0.0
+    stems = {t[:5] for t in content_terms(text)}
+    return sum(1 for t in question_terms if t[:5] in stems) / len(question_terms)
+
+
 @lru_cache(maxsize=8192)  # the same question and candidate sentences are scored again and again
 def _content_terms(text: str) -> tuple[str, ...]:
     terms: list[str] = []
