@@ -114,7 +114,8 @@ def short_answer(question: str, evidence: Sequence[tuple[str, str, float]], ques
         full_names = [o for o in score if o != name and person_like(o) and o.split()[-1] == name]
         longer = [o for o in score if o != name and f" {name} " in f" {o} " and score[o] >= 0.5 * score[name]]
         pool = full_names or longer
-        target = max(pool, key=lambda o: score[o]) if pool else name
+        # The full name that more articles use takes the surname's mentions (siblings share one).
+        target = max(pool, key=lambda o: (len(articles[o]), score[o])) if pool else name
         merged[target] += score[name]
         spread[target] |= articles[name]
 
