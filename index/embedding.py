@@ -21,11 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.chunking import TokenizedText
+
+if TYPE_CHECKING:
+    from index.light_encoder import LightQueryEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
@@ -168,8 +171,25 @@ class Embedder:
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
+    @cached_property
+    def light_encoder(self) -> LightQueryEncoder | None:
+        """The torch-free question encoder, when this model is one it runs exactly."""
+        from index.light_encoder import LightQueryEncoder
+
+        path = Path(resolve_model_path(self.name))
+        return LightQueryEncoder.for_model_dir(path) if path.is_dir() else None
+
+    def load(self) -> None:
+        """Loads the full model now (a long-running bot pays the import once, at start)."""
+        _ = self.model
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+        """Unit-length float32 vectors, one row per text. Until the full model is loaded
+        (by indexing, or ``load()``), the light encoder answers, so a one-off `newsbot ask`
+        never imports torch."""
+        if "model" not in self.__dict__ and self.light_encoder is not None:
+            with self._lock:
+                return self.light_encoder.encode(texts)
         import torch
 
         with self._lock, torch.inference_mode(), self._autocast():

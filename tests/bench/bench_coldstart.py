@@ -25,11 +25,12 @@ from tests.bench.context import Context
 GOAL_S = 5.0
 QUESTION = "Did Hyundai confirm the plant deal?"
 ALTERNATIVES = {
-    "sentence_transformers (today)": "import sentence_transformers",
+    "sentence_transformers (indexing and the bot)": "import sentence_transformers",
     "transformers.BertModel": "from transformers import BertModel",
     "torch": "import torch",
     "torch + tokenizers + safetensors (hand-written BERT)": "import torch, tokenizers, safetensors.torch",
-    "numpy + tokenizers + safetensors (numpy BERT, queries only)": "import numpy, tokenizers, safetensors.numpy",
+    "numpy + tokenizers + safetensors (index.light_encoder, a CLI question)":
+        "import numpy, tokenizers, safetensors.numpy",
     "spacy (ingest only)": "import spacy",
     "bot.service (the rest of the answer path)": "import bot.service",
 }
@@ -47,7 +48,7 @@ def timed_run(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
 
 def import_profile(data_dir: Path) -> dict[str, float]:
     """Cumulative import seconds by top-level package for everything the ask path imports."""
-    code = ("import bot.cli, bot.service, sentence_transformers, index.search, bot.answer")
+    code = ("import bot.cli, bot.service, index.light_encoder, index.search, bot.answer")
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=REPO, env=env(),
                           capture_output=True, text=True, timeout=600)
     totals: dict[str, float] = {}
@@ -89,17 +90,6 @@ def run(ctx: Context) -> BenchResult:
                 wall, done = timed_run([sys.executable, "-c", code])
                 times.append(wall if done.returncode == 0 else float("nan"))
             alternatives[label] = round(min(times), 2)
-    # The prototype light query path: a fresh process that loads MiniLM with numpy and encodes.
-    proto_wall, done = timed_run([sys.executable, "-m", "tests.bench.minilm_numpy", QUESTION])
-    prototype: dict = {"process_wall_s": round(proto_wall, 2)}
-    if done.returncode == 0:
-        import numpy as np
-
-        data = json.loads(done.stdout.strip().splitlines()[-1])
-        vector = np.asarray(data["vector"], dtype=np.float32)
-        reference = ctx.embedder.encode_queries([QUESTION])[0]
-        prototype.update(load_s=data["load_s"], encode_s=data["encode_s"],
-                         cosine_vs_model=round(float(vector @ reference), 6))
     if not ctx.quick:
         profile = ctx.out_dir / "coldstart-profile.txt"
         done = subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
@@ -111,7 +101,6 @@ def run(ctx: Context) -> BenchResult:
     result.figures = {"cli_wall_s": [round(w, 3) for w in walls], "cli_answer_timings_ms": answer_timings,
                       "steps_s": best["marks"], "modules_loaded_by_ask": best["modules_loaded"],
                       "import_self_s_by_package": imports, "alternative_imports_s": alternatives,
-                      "numpy_minilm_prototype": prototype,
                       "load": load.to_dict()}
     result.load = load.to_dict()
     median = statistics.median(walls)
@@ -120,14 +109,12 @@ def run(ctx: Context) -> BenchResult:
     for step, at in best["marks"].items():
         result.row(f"  {step}", round(at - previous, 2), "s")
         previous = at
-    result.row("import sentence_transformers alone (fresh process)", alternatives["sentence_transformers (today)"], "s")
+    result.row("import sentence_transformers alone (fresh process)",
+               alternatives["sentence_transformers (indexing and the bot)"], "s")
     result.row("import torch + tokenizers + safetensors", alternatives[
         "torch + tokenizers + safetensors (hand-written BERT)"], "s")
     result.row("import numpy + tokenizers + safetensors", alternatives[
-        "numpy + tokenizers + safetensors (numpy BERT, queries only)"], "s")
-    if "cosine_vs_model" in prototype:
-        result.row("prototype: numpy MiniLM query path, fresh process to vector (cosine vs the model)",
-                   f"{prototype['process_wall_s']} ({prototype['cosine_vs_model']})", "s")
+        "numpy + tokenizers + safetensors (index.light_encoder, a CLI question)"], "s")
     result.notes.append("Self import time by package (s): " + ", ".join(f"{k} {v}" for k, v in imports.items()))
     result.notes.append(f"Heavy modules loaded by a first answer: {best['modules_loaded']}")
     return result

@@ -28,10 +28,8 @@ def main() -> None:
     with kb.reader():
         pass
     mark("first read: vector checkpoint loaded")
-    import sentence_transformers  # noqa: F401
-    mark("import sentence_transformers (torch, transformers, sklearn, ...)")
-    service.embedder.model  # noqa: B018
-    mark("model weights loaded")
+    service.embedder.light_encoder  # noqa: B018
+    mark("light question encoder loaded (numpy, tokenizers, safetensors)")
     service.embedder.encode_queries([question])
     mark("first query encoded")
     answer = service.ask(question)

@@ -90,7 +90,8 @@ def test_coldstart_times_every_step(report: dict) -> None:
     assert all(positive(w) for w in f["cli_wall_s"])
     marks = list(f["steps_s"].values())
     assert marks == sorted(marks) and positive(marks[-1])
-    assert positive(f["alternative_imports_s"]["sentence_transformers (today)"])
+    assert positive(f["alternative_imports_s"]["sentence_transformers (indexing and the bot)"])
+    assert "torch" not in f["modules_loaded_by_ask"]  # a CLI question takes the light encoder
 
 
 def test_concurrency_answers_everyone_and_keeps_beating(report: dict) -> None:

