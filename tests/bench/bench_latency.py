@@ -141,9 +141,11 @@ def profile_questions(service, questions: list[str], out: Path) -> list[str]:
 
 
 def open_service(data_dir: Path, embedder):
+    """The service as the bot runs it: the full model loaded, not the CLI's light encoder."""
     from bot.config import Settings
     from bot.service import NewsService
 
+    embedder.load()
     return NewsService(Settings(data_dir=data_dir), embedder=embedder)
 
 
