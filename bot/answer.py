@@ -134,7 +134,7 @@ class Answerer:
         pool: dict[tuple[str, int], CandidateSentence] = {}
         for passage in result.passages:
             article = result.articles[passage.article_id]
-            for sentence in snap.sentences(passage.article_id, passage.start, passage.end):
+            for sentence in passage.sentences:
                 key = (passage.article_id, sentence.start)
                 if key not in pool:
                     pool[key] = CandidateSentence(passage.article_id, sentence.start, sentence.end,
@@ -204,15 +204,13 @@ class Answerer:
         claims = [(seg.text, vec, set(seg.outlets)) for seg, vec in zip(segments, result.segment_vectors,
                                                                         strict=True)]
         claims = claims or [(question, result.query_vector, set())]
-        support, deciding = [], []
+        deciding = []
         for text, vector, outlets in claims:
-            eligible = [s for s in pool if not outlets or any(o.strip() in outlets for o in s.source.split(","))]
-            if not eligible:
+            best = self.best_support(text, vector, pool, outlets)
+            if best is None:
                 return None, []
-            best = max(eligible, key=lambda s: self.support(text, vector, s))
-            support.append(self.support(text, vector, best))
-            deciding.append(ScoredSentence(best.article_id, best.start, best.end, support[-1], 0.0, 0.0))
-        value = decide_by_support(question, support, self.settings.claim_support)
+            deciding.append(best)
+        value = decide_by_support(question, [s.score for s in deciding], self.settings.claim_support)
         return (value, deciding) if value else (None, [])
 
     def decide_by_dates(self, question: str, result: SearchResult,
@@ -226,19 +224,23 @@ class Answerer:
         relation = order_between(question, mentions[0].end, mentions[1].start)
         if not relation:
             return None
-        reports = []
-        for mention in mentions:
-            own = [s for s in pool if any(o.strip() in mention.outlets for o in s.source.split(","))]
-            if not own:
-                return None
-            best = max(own, key=lambda s: self.support(question, result.query_vector, s))
-            score = self.support(question, result.query_vector, best)
-            if score < self.settings.order_support:
-                return None
-            reports.append(ScoredSentence(best.article_id, best.start, best.end, score, 0.0, 0.0))
+        reports = [self.best_support(question, result.query_vector, pool, set(m.outlets)) for m in mentions]
+        if any(r is None or r.score < self.settings.order_support for r in reports):
+            return None
         days = [published_day(result.articles[r.article_id].published_at) for r in reports]
         value = decide_by_order(relation, *days)
         return (value, reports) if value else None
+
+    def best_support(self, claim: str, vector: np.ndarray, pool: list[CandidateSentence],
+                     outlets: set[str]) -> ScoredSentence | None:
+        """The pool's sentence that supports a claim best, from the given outlets (any when
+        empty), with its support as the score; None when those outlets have no sentence."""
+        scored = [(self.support(claim, vector, s), s) for s in pool
+                  if not outlets or any(o.strip() in outlets for o in s.source.split(","))]
+        if not scored:
+            return None
+        score, best = max(scored, key=lambda pair: pair[0])
+        return ScoredSentence(best.article_id, best.start, best.end, score, 0.0, 0.0)
 
     @staticmethod
     def kb_text(result: SearchResult, sentence: ScoredSentence) -> str:

@@ -43,7 +43,7 @@ MIN_FREE_BYTES = 256 * 1024 * 1024
 # How long the doctor waits for another process's writer lock before reading without it.
 LOCK_WAIT = 3.0
 # NEWSBOT_* variables that are not settings but are read elsewhere.
-KNOWN_NON_SETTINGS = {"NEWSBOT_CONFIG", "NEWSBOT_DEBUG", "NEWSBOT_SLOW_TESTS", "NEWSBOT_VECTOR_INDEX"}
+KNOWN_NON_SETTINGS = {"NEWSBOT_CONFIG", "NEWSBOT_DEBUG", "NEWSBOT_SLOW_TESTS"}
 DB_FILES = ("newsbot.db", "newsbot.db-wal", "newsbot.db-shm", "write.lock", "vectors.json")
 
 

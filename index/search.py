@@ -22,7 +22,7 @@ from datetime import date, datetime
 import numpy as np
 
 from index.query import QueryAnalysis, Segment, analyse_question, content_terms, fts_query, term_overlap
-from index.store import ArticleRow, ChunkRow, KnowledgeBase, Snapshot
+from index.store import ArticleRow, KnowledgeBase, SentenceRow, Snapshot
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Passage:
     score: float
     dense: float | None = None
     lexical: float | None = None
+    sentences: list[SentenceRow] = field(default_factory=list)  # the stored sentences inside it
 
 
 @dataclass
@@ -115,10 +116,11 @@ class HybridSearcher:
         ranked = self._assemble(fused, reserved, metadata, k)
         rows = snap.chunks(ranked)
         articles = snap.articles([row.article_id for row in rows.values()])
+        sentences = {c: snap.sentences(rows[c].article_id, rows[c].start, rows[c].end) for c in ranked
+                     if c in rows and rows[c].article_id in articles}
         top = max(fused.values(), default=1.0) or 1.0
         score_of = {c: fused.get(c, 0.0) / top + w.sentence_overlap * self._best_sentence_overlap(
-            snap, analysis.terms, rows[c], articles[rows[c].article_id]) for c in ranked
-            if c in rows and rows[c].article_id in articles}
+            analysis.terms, sentences[c], articles[rows[c].article_id]) for c in sentences}
         ranked = sorted(score_of, key=lambda c: -score_of[c])
         best = max(score_of.values(), default=1.0) or 1.0
         passages = []
@@ -128,16 +130,16 @@ class HybridSearcher:
             article = articles[row.article_id]
             score = min(score_of[chunk_id] / best, 1.0 - position * 1e-3)  # monotone by rank
             passages.append(Passage(chunk_id, row.article_id, row.start, row.end, article.body[row.start:row.end],
-                                    round(score, 6), dense_scores.get(chunk_id), lexical_scores.get(chunk_id)))
+                                    round(score, 6), dense_scores.get(chunk_id), lexical_scores.get(chunk_id),
+                                    sentences[chunk_id]))
         timings["fusion"] = time.perf_counter() - started
         return SearchResult(passages, query_vector, analysis, vectors[1:], articles, timings)
 
     @staticmethod
-    def _best_sentence_overlap(snap: Snapshot, terms: list[str], row: ChunkRow, article: ArticleRow) -> float:
+    def _best_sentence_overlap(terms: list[str], sentences: list[SentenceRow], article: ArticleRow) -> float:
         """The largest share of the question's words that one sentence of the passage holds:
         evidence tends to sit in a sentence, not spread over a passage."""
-        return max((term_overlap(terms, article.body[s.start:s.end])
-                    for s in snap.sentences(row.article_id, row.start, row.end)), default=0.0)
+        return max((term_overlap(terms, article.body[s.start:s.end]) for s in sentences), default=0.0)
 
     def _metadata_boost(self, analysis: QueryAnalysis, meta: tuple[str, str, str | None] | None) -> float:
         if meta is None:
