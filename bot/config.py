@@ -62,6 +62,24 @@ class Settings(BaseSettings):
                                       description="Largest /article add attachment accepted.")
     log_level: str = Field(default="INFO", description="Python logging level for `newsbot run`.")
 
+    # Article intake (index/fetch.py, index/feeds.py).
+    feed_interval: float = Field(default=15.0, gt=0, description="Minutes between feed polls in `newsbot run`.")
+    announce_channel: int | None = Field(default=None,
+                                         description="A channel id where the bot posts each new feed article.")
+    fetch_allow_hosts: list[str] = Field(default_factory=list,
+                                         description="Host names or addresses (JSON list) that fetching may reach "
+                                                     "even when they resolve to loopback or private addresses.")
+    fetch_timeout: float = Field(default=15.0, gt=0, description="Seconds a page or feed fetch may take.")
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest page or feed fetched.")
+
+    # The cluster backend (index/cluster/): both set, or neither (the embedded store).
+    database_url: str | None = Field(default=None, description="A postgresql:// URL: the cluster backend's "
+                                                                "source of truth.")
+    milvus_uri: str | None = Field(default=None, description="Milvus: an http:// address, or a file path for "
+                                                              "Milvus Lite.")
+    shard_count: int | None = Field(default=None, ge=1, description="Total Discord shards across bot processes.")
+    shard_ids: list[int] | None = Field(default=None, description="The shard ids this process runs (JSON list).")
+
     @field_validator("data_dir", "seeds_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
