@@ -7,6 +7,9 @@ Usage::
     service = NewsService(Settings())
     answer = service.ask("Did Hyundai confirm the plant deal?")
     outcome = service.add_paths([Path("articles.jsonl")])
+    outcome = service.add_url("https://example.org/news/1.html")    # fetched safely, see index.fetch
+    feed = service.add_feed("https://example.org/rss.xml", name="Example")
+    reports = service.poll_feeds()                                   # the feeds that are due
 
 Everything here is blocking; the Discord layer calls it from a worker thread. The model
 and the knowledge base load on first use, so commands that need neither start fast.
@@ -25,10 +28,13 @@ from pathlib import Path
 from bot.answer import Answer, Answerer
 from bot.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from bot.config import Settings
-from index.articles import ParseResult, Rejection, parse_bytes, parse_paths
+from index.articles import Article, ParseResult, Rejection, parse_bytes, parse_paths
 from index.company_index import CompanyIndex
 from index.embedding import Embedder
-from index.store import AddReport, ArticleRow, KnowledgeBase
+from index.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, PollReport
+from index.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
+from index.sentence_entities import SentenceEntities
+from index.store import AddReport, ArticleOutcome, ArticleRow, KnowledgeBase
 
 Progress = Callable[[int, int], None]
 
@@ -45,6 +51,13 @@ class AddOutcome:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    def merged(self, other: AddOutcome) -> AddOutcome:
+        """Two adds as one: their outcomes in order, their chunks and seconds summed."""
+        a, b = self.report, other.report
+        report = AddReport(added=a.added + b.added, replaced=a.replaced + b.replaced, skipped=a.skipped + b.skipped,
+                           chunks_added=a.chunks_added + b.chunks_added, seconds=a.seconds + b.seconds)
+        return AddOutcome(report, self.rejected + other.rejected)
 
     def to_dict(self) -> dict:
         def rows(items: Sequence) -> list[dict]:
@@ -98,7 +111,7 @@ class NewsService:
             if "kb" not in self.__dict__:
                 self.__dict__["kb"] = KnowledgeBase.open(
                     self.settings.data_dir, self.embedder, lock_timeout=self.settings.lock_timeout,
-                    check_model=check_model, enrichers=[self.company_index],
+                    check_model=check_model, enrichers=[self.company_index, SentenceEntities()],
                     vector_policy=self.settings.vector_index)
             return self.__dict__["kb"]
 
@@ -118,6 +131,8 @@ class NewsService:
     def close(self) -> None:
         if "kb" in self.__dict__:
             self.__dict__.pop("kb").close()
+        if "fetcher" in self.__dict__:
+            self.__dict__.pop("fetcher").close()
 
     # ------------------------------------------------------------------ questions
 
@@ -151,6 +166,45 @@ class NewsService:
         safe_name = Path(name.replace("\\", "/")).name or "upload"
         return self.add_parsed(parse_bytes(data, safe_name), progress)
 
+    def add_url(self, url: str, progress: Progress | None = None) -> AddOutcome:
+        """A web page's article, fetched safely (``index.fetch``); a page that cannot be
+        fetched, or holds no article, is a rejection with the reason."""
+        return self.add_urls([url], progress)
+
+    def add_urls(self, urls: Sequence[str], progress: Progress | None = None) -> AddOutcome:
+        articles, rejected = [], []
+        for url in urls:
+            try:
+                articles.append(fetch_article(self.fetcher, url))
+            except FetchError as exc:
+                rejected.append(Rejection(url, str(exc)))
+        report = self.add_fetched(articles, progress) if articles else AddReport()
+        return AddOutcome(report, rejected)
+
+    def add_fetched(self, articles: Sequence[Article], progress: Progress | None = None) -> AddReport:
+        """Fetched articles: one whose canonical URL another article already has is a
+        duplicate (the store dedupes on id and content; this adds the URL)."""
+        report, fresh = AddReport(), []
+        for article in articles:
+            twin = self.article_with_url(article.url, other_than=article.id) if article.url else None
+            if twin is not None:
+                detail = f"duplicate: article {twin} has the same URL"
+                report.skipped.append(ArticleOutcome(article.id, article.title, article.origin, detail))
+            else:
+                fresh.append(article)
+        if fresh:
+            added = self.kb.add_articles(fresh, progress=progress)
+            report.added, report.replaced = added.added, added.replaced
+            report.skipped += added.skipped
+            report.chunks_added, report.seconds = added.chunks_added, added.seconds
+        return report
+
+    def article_with_url(self, url: str, *, other_than: str = "") -> str | None:
+        """The id of an indexed article with this URL (other than ``other_than``), if any."""
+        with self.kb.reader() as snap:
+            rows = snap.query("SELECT id FROM articles WHERE url = ? AND id != ? LIMIT 1", (url, other_than))
+        return rows[0][0] if rows else None
+
     def remove_article(self, article_id: str) -> bool:
         return self.kb.remove(article_id)
 
@@ -164,6 +218,60 @@ class NewsService:
 
     def get_article(self, article_id: str) -> ArticleRow | None:
         return self.kb.get_article(article_id)
+
+    def first_sentence(self, article_id: str) -> tuple[ArticleRow, str] | None:
+        """An article and its first sentence, verbatim (``body[start:end]`` of the first
+        stored sentence), for announcements; None when the article is gone."""
+        row = self.kb.get_article(article_id)
+        if row is None:
+            return None
+        with self.kb.reader() as snap:
+            sentences = snap.article_sentences(article_id)
+        first = next((s for s in sentences if row.body[s.start:s.end].strip()), None)
+        return row, (row.body[first.start:first.end] if first else row.body.split("\n", 1)[0])
+
+    # ------------------------------------------------------------------ feeds
+
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        s = self.settings
+        return Fetcher(FetchPolicy(allow_hosts=tuple(s.fetch_allow_hosts), timeout=s.fetch_timeout,
+                                   max_bytes=s.fetch_max_bytes))
+
+    @cached_property
+    def feed_store(self) -> FeedStore:
+        return FeedStore(self.settings.data_dir / FEEDS_FILE)
+
+    @cached_property
+    def feed_poller(self) -> FeedPoller:
+        return FeedPoller(self.feed_store, self.fetcher, self.add_fetched,
+                          interval_minutes=self.settings.feed_interval)
+
+    def add_feed(self, url: str, name: str | None = None) -> Feed:
+        """Follow a feed: it is fetched once now, to refuse what is not a feed; its entries
+        are indexed by the next poll. FeedError (or FetchError) says why it is refused."""
+        from index.articles import canonical_url
+
+        check_url(url)
+        address = canonical_url(url) or url
+        existing = self.feed_store.find(address)
+        if existing is not None:
+            raise FeedError(f"already following that feed as {existing.id} ({existing.name})")
+        parsed, _ = self.feed_poller.fetch_feed(address)
+        title = " ".join((name or "").split()) or (parsed.title if parsed else "") or check_url(address).host
+        return self.feed_store.add(address, title[:200])
+
+    def list_feeds(self) -> list[Feed]:
+        return self.feed_store.list()
+
+    def remove_feed(self, feed_id: int) -> bool:
+        return self.feed_store.remove(feed_id)
+
+    def poll_feeds(self, *, only_due: bool = True) -> list[PollReport]:
+        """Poll the feeds (those not backing off, unless ``only_due`` is False)."""
+        if not only_due:
+            return [self.feed_poller.poll(feed) for feed in self.feed_store.list()]
+        return self.feed_poller.poll_due()
 
     # ------------------------------------------------------------------ companies
 

@@ -1,0 +1,183 @@
+"""What a member's question asks: the question without its chatter, and the answer type.
+
+Usage::
+
+    from bot.question import read_question
+    q = read_question("<@1234> hey bot, quick q: who runs xiaomi?")
+    q.text            # "who runs xiaomi?"
+    q.answer_type     # "person"
+
+Members greet the bot, mention it, apologise and ask in four words; none of that is the
+question. The answer type is the coarse class of the thing asked for (Li & Roth's idea):
+person, organization, place, money, number, percent, date, product, yes_no or open. It is
+read from the question word and the noun after it ("which *carmaker*" → organization), or,
+in a fragment with no question word, from a head noun ("xiaomi ceo?" → person).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# Openers that carry no content: greetings, the bot's name, apologies, "quick question".
+_CHATTER = re.compile(
+    r"^(?:(?:hey|hi|hii+|hello|helo|yo|hiya|howdy|heya|sup|greetings|good\s+(?:morning|afternoon|evening)|"
+    r"ok(?:ay)?|so|um+|uh+|erm|well|hmm+|also|btw|pls|plz|please|oh|ah|and|"
+    r"(?:quick|random|dumb|stupid|silly|noob|simple|small|one|another|a)\s+(?:q|qq|question|one)|"
+    r"q|question|real\s+quick|quickly|sorry(?:\s+if\s+(?:this\s+is\s+)?(?:a\s+)?(?:dumb|stupid|silly|noob|basic|"
+    r"obvious)(?:\s+(?:q|question))?)?(?:\s+but)?|"
+    r"bot|newsbot|news\s*bot|guys|all|everyone|folks|team|friends|mate|fam|y'?all|people)\b[\s,:;!.\-–—]*)+",
+    re.IGNORECASE,
+)
+# Polite frames around the real question: "can you tell me who ...", "do you know if ...".
+_FRAME = re.compile(
+    r"^(?:(?:can|could|would)\s+(?:you|u|someone|anyone)\s+(?:please\s+)?(?:tell|show|remind)\s+(?:me|us)|"
+    r"(?:do|does)\s+(?:you|u|anyone|anybody|someone)\s+know|any\s*(?:one|body)\s+know|"
+    r"(?:i\s+was\s+|i'?m\s+|just\s+)?wondering|i\s+wonder|i\s+(?:want|wanted|need)\s+to\s+know|"
+    r"i'?d\s+like\s+to\s+know|tell\s+me|any\s+idea|any\s+news\s+on|what\s+do\s+(?:you|we)\s+know\s+about)"
+    r"[\s,:]*",
+    re.IGNORECASE,
+)
+_WHETHER = re.compile(r"^(?:if|whether)\s+", re.IGNORECASE)
+_TRAILER = re.compile(r"(?:[\s,.!]+(?:thanks|thank\s+you|thx|ty|pls|plz|please|lol|lmao|haha|cheers)\b)+[\s.!?]*$",
+                      re.IGNORECASE)
+
+YES_NO_OPENERS = frozenset(
+    "is are was were am do does did has have had can could will would should shall may might must isn't aren't "
+    "wasn't weren't doesn't don't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't".split())
+
+ANSWER_TYPES = ("person", "organization", "place", "money", "number", "percent", "date", "product", "score",
+                "yes_no", "open")
+
+_ROLE = (r"ceo|chief(?:\s+\w+)?|founder|co-?founder|boss|head|chair(?:man|woman|person)?|president|director|"
+         r"manager|coach|owner|leader|spokes(?:person|man|woman)|economist|analyst|author|writer|reporter|"
+         r"journalist|player|striker|goalkeeper|quarterback|pitcher|captain|star|singer|actor|actress|artist|"
+         r"person|man|woman|guy|individual|executive|exec|official|minister|senator|governor|mayor|judge|"
+         r"lawyer|attorney|scientist|researcher|professor|engineer|developer|designer|investor|"
+         r"winner|candidate|nominee|cricketer|athlete|driver|rapper|host|presenter|chancellor|secretary|"
+         r"prime\s+minister|scorer|hero|villain|victim|suspect|defendant|plaintiff|buyer|seller|commissioner|"
+         r"cto|cfo|coo|vp|partner|wife|husband|son|daughter|sons|daughters|boys|girls|kids|children|brother|sister|"
+         r"father|mother|dad|mom|mum|girlfriend|boyfriend|fiancee?|real\s+name|full\s+name|nickname")
+_ORG = (r"company|companies|firm|business|carmaker|automaker|car\s*maker|maker|manufacturer|team|club|side|brand|"
+        r"start-?up|bank|exchange|network|agency|outlet|publisher|publication|newspaper|studio|organi[sz]ation|"
+        r"group|airline|retailer|party|university|college|school|court|regulator|government|giant|rival|"
+        r"partner|lender|insurer|fund|supplier|provider|operator|platform|developer|label|broadcaster|"
+        r"league|union|charity|country|nation|band|partners|sponsor|sponsors|buyer|owner|employer|"
+        r"firms|teams|brands|banks|clubs|startups")
+_PLACE = r"country|city|state|town|region|place|venue|stadium|arena|location|county|province|area|island|site"
+_PRODUCT = (r"phone|smartphone|model|game|film|movie|show|series|book|novel|product|app|device|car|vehicle|ev|"
+            r"chip|processor|album|song|track|console|feature|service|tool|gadget|laptop|tablet|watch|camera|"
+            r"drug|vaccine|award|title|episode|version|update|software|system|robot|rocket|satellite|toy|"
+            r"plan|deal|bill|law|policy|program(?:me)?|project|initiative|technology|headset")
+_MONEY_WORDS = (r"cost|costs|price|priced|prices|pay|paid|pays|worth|spend|spent|raise|raised|charge|charged|"
+                r"fine|fined|earn|earned|earns|salary|wage|revenue|revenues|sales|sell\s+for|sold\s+for|fund|"
+                r"funding|valuation|valued|budget|fee|fees|ticket|tickets|profit|profits|loss|losses|income|"
+                r"bid|offer|deal|settle|settlement|compensation|bonus|payout|investment|invest|invested|"
+                r"bill|tax|debt|cash|money|dollars?|bucks|market\s+cap")
+_NOT_MONEY_AFTER_HOW_MUCH = (r"time|longer|weight|data|storage|memory|ram|power|energy|space|water|rain|snow|"
+                             r"bigger|faster|higher|taller|heavier|more\s+(?:time|space|power)")
+_CHANGE_WORDS = r"drop|dropped|fall|fell|rise|rose|grow|grew|increase|increased|decrease|decreased|jump|jumped|" \
+                r"climb|climbed|slide|slid|decline|declined|gain|gained|surge|surged|shrink|shrank|cut"
+
+_RE = {
+    "score": re.compile(r"\b(?:what|which)(?:'s|\s+was|\s+is)?\s+(?:the\s+)?(?:final\s+|full-time\s+)?"
+                        r"(?:score|scoreline|result)\b|\bfinal\s+score\b|\bscore\s*\??$", re.I),
+    "percent": re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:percent(?:age)?|share|proportion|fraction|margin|"
+                          r"rate|growth|stake)\b|"
+                          r"\bby\s+what\s+(?:percent(?:age)?|margin)\b|\bhow\s+many\s+percent\b|"
+                          r"\b(?:percent(?:age)?|rate|share)\s*\??$", re.I),
+    "date": re.compile(r"^(?:when|since\s+when|until\s+when)\b|\b(?:what|which)\s+(?:date|day|year|month|time|"
+                       r"week|season|quarter)\b|\b(?:release|launch|start|end|due|air|premiere|expiry)\s+date\b|"
+                       r"\b(?:what|which)\s+(?:decade|century)\b|\bwhen\s*\??$|\bhow\s+long\s+ago\b", re.I),
+    "place": re.compile(rf"^where\b|\b(?:which|what|in\s+what|in\s+which)\s+(?:\w+\s+)?(?:{_PLACE})\b|"
+                        r"\bwhere\s*\??$", re.I),
+    "number": re.compile(r"^how\s+(?:many|thick|tall|long|big|large|far|fast|heavy|old|deep|wide|high|hot|cold|"
+                         r"often|small|strong|powerful|loud|bright)\b|\bhow\s+many\b|\bnumber\s+of\b|"
+                         r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|rank|ranking|age|capacity|count|amount\s+of\s+"
+                         r"(?!money))\b|\b(?:size|amount|number|count|total|tally|length|capacity|population)"
+                         r"\s*\??$", re.I),
+    "money": re.compile(rf"\bhow\s+much\b(?!\s+(?:{_NOT_MONEY_AFTER_HOW_MUCH})\b)|"
+                        rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?"
+                        rf"(?:price|cost|salary|revenue|valuation|fee|budget|fine|profit|worth|sales)\b|"
+                        rf"\b(?:price|cost|salary|revenue|revenues|valuation|fee|fees|profit|earnings)\b", re.I),
+    "person": re.compile(rf"^(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:{_ROLE})s?\b|"
+                         rf"\bname\s+of\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?(?:[\w'’-]+\s+){{0,3}}(?:{_ROLE})\b|"
+                         rf"\b(?:who|whom)\b|\b(?:{_ROLE})s?(?:\s+name)?(?:\s+(?:right\s+)?now|\s+currently|\s+today|"
+                         rf"\s+these\s+days)?\s*\??$|\b(?:{_ROLE})s?\s+(?:called|named)\s*\??$", re.I),
+    "organization": re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,3}}(?:{_ORG})\b|"
+                               rf"\bname\s+of\s+(?:[\w'’-]+\s+){{0,4}}(?:{_ORG})\b|"
+                               rf"\b(?:{_ORG})\s*\??$|\b(?:{_ORG})\s+(?:called|named)\s*\??$", re.I),
+    "product": re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}(?:{_PRODUCT})s?\b|"
+                          rf"\bname\s+of\s+(?:[\w'’-]+\s+){{0,4}}(?:{_PRODUCT})\b|"
+                          rf"\b(?:{_PRODUCT})s?\s+(?:called|named)\s*\??$", re.I),
+}
+
+@dataclass(frozen=True)
+class Question:
+    """A member's question, read."""
+
+    original: str
+    text: str                # without mentions, greetings and polite frames
+    answer_type: str         # one of ANSWER_TYPES
+    also: tuple[str, ...]    # other types a right answer may have ("who won" → organization too)
+
+    @property
+    def is_yes_no(self) -> bool:
+        return self.answer_type == "yes_no"
+
+    @property
+    def wants_span(self) -> bool:
+        """A short answer of a type (a name, an amount, a date) is what is asked for."""
+        return self.answer_type not in ("yes_no", "open")
+
+
+def strip_chatter(text: str) -> str:
+    """The question without mentions, greetings, apologies, polite frames and sign-offs."""
+    text = " ".join(_MENTION.sub(" ", text).split())
+    for _ in range(3):  # "hey bot, quick q: can you tell me ..." peels in layers
+        before = text
+        text = _CHATTER.sub("", text).lstrip(" ,:;!.-")
+        text = _FRAME.sub("", text).lstrip(" ,:;!.-")
+        text = _TRAILER.sub("", text).strip()
+        if text == before:
+            break
+    return text
+
+
+def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
+    """The type asked for, and the other types a right answer may have."""
+    lowered = text.lower().replace("’", "'")
+    first = re.match(r"[a-z']+", lowered)
+    opener = first.group(0) if first else ""
+    wh_inside = re.search(r"\b(?:who|which|what|when|where|how\s+(?:much|many))\b", lowered)
+    if (opener in YES_NO_OPENERS or _WHETHER.match(lowered)) and not wh_inside:
+        return "yes_no", ()
+    if opener in ("who", "whom", "whose", "who's"):
+        return "person", ("organization",)
+    # A role ("who is the ceo", "x ceo name?") is a person even with a company word about.
+    if _RE["person"].search(lowered) and re.search(rf"\b(?:{_ROLE})\b", lowered) and \
+            not re.match(r"(?:how|when|where)\b", lowered):
+        return "person", ()
+    for kind in ("score", "percent", "date", "place", "number", "money", "organization", "product", "person"):
+        if _RE[kind].search(lowered):
+            if kind == "money" and re.search(rf"\b(?:{_CHANGE_WORDS})\b", lowered):
+                return "money", ("percent", "number")
+            if kind == "person" and re.match(r"(?:who|whom)\b", lowered):
+                return "person", ("organization",)
+            if kind == "organization" and re.search(r"\b(?:team|side|club|country|nation)\b", lowered):
+                return "organization", ("place",)
+            if kind == "number":
+                return "number", ("percent", "money")
+            return kind, ()
+    return "open", ()
+
+
+def read_question(text: str) -> Question:
+    """Clean a member's question and type it; an all-chatter message keeps its text."""
+    cleaned = strip_chatter(text) or " ".join(text.split())
+    cleaned = _WHETHER.sub("", cleaned) if _WHETHER.match(cleaned) else cleaned
+    kind, also = answer_type(cleaned or text)
+    if _WHETHER.match(strip_chatter(text) or ""):
+        kind, also = "yes_no", ()
+    return Question(text, cleaned, kind, also)
