@@ -1,0 +1,370 @@
+"""The cluster knowledge base: PostgreSQL (psycopg 3) holds the records, Milvus the search
+indexes. Same public surface as ``index.store.KnowledgeBase``; same chunking, embedding,
+enrichers and duplicate rules (shared code from index.store, index.chunking, index.embedding).
+
+Usage::
+
+    from index.cluster.backend import ClusterKnowledgeBase
+    kb = ClusterKnowledgeBase.open("postgresql://newsbot@db/newsbot", "http://milvus:19530",
+                                   embedder, enrichers=[CompanyIndex()])
+    kb.add_articles(articles)                 # one transaction per batch, then Milvus catches up
+    with kb.reader() as snap:
+        snap.lexical_search(["hyundai"], 10)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import IsolationLevel
+
+from index.articles import Article
+from index.chunking import ChunkPlan
+from index.cluster import sync
+from index.cluster.milvus import ChunkCollection, MilvusUnavailable
+from index.cluster.schema import WRITER_LOCK, create_schema
+from index.cluster.snapshot import ClusterSnapshot
+from index.cluster.sqlcompat import SqliteCompat
+from index.embedding import Embedder, Window, WindowVectors
+from index.store import (
+    INGEST_BATCH,
+    AddReport,
+    ArticleEnricher,
+    ArticleOutcome,
+    ArticleRow,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    ModelMismatchError,
+    WriterBusyError,
+    _int8,
+    _skip_reason,
+    body_hash,
+)
+
+_ARTICLE_COLUMNS = "id, title, source, url, published_at, author, origin, added_at"
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password, for messages and cache keys."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in sorted(info.items()))
+
+
+class ClusterKnowledgeBase:
+    """Thread-safe like the embedded store: readers share one connection in turn; one writer
+    per process (a thread lock) and per cluster (a PostgreSQL advisory lock)."""
+
+    # The embedded store's batch planning and ingest loop, shared as they are: they use only
+    # the embedder, the enrichers and ``_write_batch``, which this class supplies.
+    _prepare = KnowledgeBase._prepare
+    _ingest = KnowledgeBase._ingest
+
+    def __init__(self, database_url: str, milvus_uri: str, embedder: Embedder, lock_timeout: float,
+                 enrichers: Sequence[ArticleEnricher]) -> None:
+        self.database_url, self.milvus_uri = database_url, milvus_uri
+        self.location = f"{redacted(database_url)} milvus={milvus_uri}"
+        self.embedder = embedder
+        self.enrichers = tuple(enrichers)
+        self._lock_timeout = lock_timeout
+        self._rdb = psycopg.connect(database_url)
+        self._rdb.isolation_level = IsolationLevel.REPEATABLE_READ
+        self._rdb.read_only = True
+        self._wdb = psycopg.connect(database_url, autocommit=True)
+        self._sdb = psycopg.connect(database_url, autocommit=True)  # the Milvus sync's own session
+        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._snapshot_cache: dict[object, Any] = {}
+        self._state: tuple[str, str] = ("", "")
+        self._collection = self._connect_collection()
+
+    @classmethod
+    def open(cls, database_url: str, milvus_uri: str, embedder: Embedder, *, lock_timeout: float = 120.0,
+             check_model: bool = True, enrichers: Sequence[ArticleEnricher] = ()) -> ClusterKnowledgeBase:
+        try:
+            with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+                create_schema(conn, enrichers)
+            kb = cls(database_url, milvus_uri, embedder, lock_timeout, enrichers)
+        except psycopg.Error as exc:
+            raise KnowledgeBaseError(f"cannot use the PostgreSQL database {redacted(database_url)}: "
+                                     f"{str(exc).strip().splitlines()[0]}") from exc
+        except MilvusUnavailable as exc:
+            raise KnowledgeBaseError(str(exc)) from exc
+        if check_model:
+            kb.check_model()
+        return kb
+
+    def _connect_collection(self) -> ChunkCollection:
+        name = sync.meta_value(self._sdb, "collection") or "newsbot_chunks"
+        dim = int(sync.meta_value(self._sdb, "dim") or 0)
+        return ChunkCollection.connect(self.milvus_uri, name, dim or None)
+
+    def close(self) -> None:
+        with self._lock, self._write_lock:
+            for conn in (self._rdb, self._wdb, self._sdb):
+                conn.close()
+
+    # ------------------------------------------------------------------ model
+
+    @property
+    def model_name(self) -> str | None:
+        with self._lock:
+            return sync.meta_value(self._sdb, "model")
+
+    def check_model(self) -> None:
+        with self._lock:
+            stored, dim = sync.meta_value(self._sdb, "model"), sync.meta_value(self._sdb, "dim")
+        if stored is not None and stored != self.embedder.name:
+            raise ModelMismatchError(
+                f"this knowledge base was built with the model {stored!r} ({dim} dimensions), but the "
+                f"configured model is {self.embedder.name!r}; run `newsbot index rebuild` to re-embed every "
+                "article with the configured model, or configure the old one again")
+
+    # ------------------------------------------------------------------ Milvus
+
+    def sync_milvus(self) -> int:
+        """Applies PostgreSQL's change log to Milvus; returns the entries applied."""
+        with self._lock:
+            dim = int(sync.meta_value(self._sdb, "dim") or 0)
+            name = sync.meta_value(self._sdb, "collection") or self._collection.name
+            if name != self._collection.name:
+                self._collection = ChunkCollection(self._collection.client, name)
+            if not dim:
+                return 0
+            return sync.catch_up(self._sdb, self._collection, dim)
+
+    def restore_milvus(self) -> int:
+        """Refills Milvus from PostgreSQL (``index rebuild`` on the cluster); returns chunks written."""
+        with self._lock:
+            return sync.restore(self._sdb, self._collection, int(sync.meta_value(self._sdb, "dim") or 0))
+
+    def compare(self) -> sync.Comparison:
+        """PostgreSQL against Milvus, for ``doctor``."""
+        with self._lock:
+            return sync.compare(self._sdb, self._collection)
+
+    def checkpoint(self) -> None:
+        self.sync_milvus()
+
+    # ------------------------------------------------------------------ reading
+
+    @staticmethod
+    def _articles(db: psycopg.Connection, ids: list[str], with_body: bool) -> dict[str, ArticleRow]:
+        if not ids:
+            return {}
+        body = "body" if with_body else "''"
+        rows = db.execute(f"SELECT {_ARTICLE_COLUMNS}, {body} FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()
+        return {r[0]: ArticleRow(*r) for r in rows}
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[psycopg.Connection]:
+        with self._lock:
+            try:
+                yield self._rdb
+            finally:
+                self._rdb.rollback()
+
+    def get_article(self, article_id: str) -> ArticleRow | None:
+        with self._read() as db:
+            return self._articles(db, [article_id], True).get(article_id)
+
+    def list_articles(self, *, limit: int | None = None, offset: int = 0) -> list[ArticleRow]:
+        with self._read() as db:
+            rows = db.execute(f"SELECT {_ARTICLE_COLUMNS}, '' FROM articles ORDER BY coalesce(published_at, "
+                              "added_at) DESC, id LIMIT %s OFFSET %s", (limit, offset)).fetchall()
+        return [ArticleRow(*r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._read() as db:
+            return {t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+                    for t in ("articles", "chunks", "sentences")}
+
+    def is_empty(self) -> bool:
+        with self._read() as db:
+            return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[ClusterSnapshot]:
+        """Milvus is first caught up (a crash between the two stores is repaired here), then
+        one PostgreSQL snapshot serves the whole question."""
+        with self._lock:
+            if sync.is_behind(self._sdb, self._collection):
+                self.sync_milvus()
+            with self._read() as db:
+                state = tuple(r[0] for r in db.execute(
+                    "SELECT value FROM meta WHERE key IN ('epoch', 'generation') ORDER BY key"))
+                if state != self._state:
+                    self._snapshot_cache.clear()
+                    self._state = state
+                yield ClusterSnapshot(self)
+
+    # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[SqliteCompat]:
+        with self._write_lock:
+            deadline = time.monotonic() + self._lock_timeout
+            while not self._wdb.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    raise WriterBusyError("another newsbot process is changing this knowledge base; "
+                                          "try again when it has finished")
+                time.sleep(0.1)
+            try:
+                yield SqliteCompat(self._wdb)
+            finally:
+                self._wdb.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
+
+    def add_articles(self, articles: Sequence[Article],
+                     progress: Callable[[int, int], None] | None = None) -> AddReport:
+        started = time.perf_counter()
+        report = AddReport()
+        with self._writing() as db:
+            self.check_model()
+            todo: list[tuple[Article, bool]] = []
+            seen_ids: set[str] = set()
+            seen_bodies: dict[str, str] = {}
+            for article in articles:
+                reason = _skip_reason(db, article, seen_ids, seen_bodies)
+                if reason is not None:
+                    report.skipped.append(ArticleOutcome(article.id, article.title, article.origin, reason))
+                    continue
+                exists = db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
+                todo.append((article, exists is not None))
+                seen_ids.add(article.id)
+                seen_bodies[body_hash(article.body)] = article.id
+            report.chunks_added = self._ingest(db, todo, progress)
+            for article, replacing in todo:
+                (report.replaced if replacing else report.added).append(
+                    ArticleOutcome(article.id, article.title, article.origin))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write_batch(self, db: SqliteCompat, batch: Sequence[tuple[Article, bool]],
+                     plans: Sequence[tuple[list[Window], ChunkPlan]], vectors: Sequence[WindowVectors],
+                     extras: Sequence[list[object]], *, log: bool = True) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        conn = db.conn
+        position = 0
+        with conn.transaction():
+            conn.execute("INSERT INTO meta(key, value) VALUES ('model', %s), ('dim', %s) ON CONFLICT DO NOTHING",
+                         (self.embedder.name, str(self.embedder.dim)))
+            for index, ((article, replacing), (windows, plan)) in enumerate(zip(batch, plans, strict=True)):
+                if replacing:
+                    self._delete_article_rows(db, article.id)
+                self._insert_article(conn, article, plan, vectors[position:position + len(windows)], now)
+                for enricher, payloads in zip(self.enrichers, extras, strict=True):
+                    enricher.write(db, article, payloads[index])
+                if log:
+                    conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'upsert')", (article.id,))
+                position += len(windows)
+            _bump_generation(conn)
+        if log:
+            self.sync_milvus()
+
+    @staticmethod
+    def _insert_article(conn: psycopg.Connection, article: Article, plan: ChunkPlan,
+                        vectors: Sequence[WindowVectors], now: str) -> None:
+        conn.execute("INSERT INTO articles(id, title, body, source, url, published_at, author, origin, "
+                     "content_hash, body_hash, added_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                     (article.id, article.title, article.body, article.source, article.url, article.published_at,
+                      article.author, article.origin, article.content_hash, body_hash(article.body), now))
+        sentence_vectors: dict[int, np.ndarray] = {}
+        chunk_rows = []
+        for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True)):
+            for offset, index in enumerate(range(chunk.first_sentence, chunk.last_sentence + 1)):
+                sentence_vectors.setdefault(index, result.spans[offset])  # from the first window holding it
+            chunk_rows.append((article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes()))
+        with conn.cursor() as cursor:
+            cursor.executemany('INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
+                               chunk_rows)
+            cursor.executemany('INSERT INTO sentences(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
+                               [(article.id, i, s.start, s.end, _int8(sentence_vectors[i]).tobytes())
+                                for i, s in enumerate(plan.sentences) if i in sentence_vectors])
+
+    def _delete_article_rows(self, db: SqliteCompat, article_id: str) -> None:
+        tables = ["chunks", "sentences", *(t for e in self.enrichers for t in e.tables)]
+        for table in tables:
+            db.conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article_id,))
+        db.conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+
+    def remove(self, article_id: str) -> bool:
+        with self._writing() as db:
+            with db.conn.transaction():
+                if db.conn.execute("SELECT 1 FROM articles WHERE id = %s", (article_id,)).fetchone() is None:
+                    return False
+                self._delete_article_rows(db, article_id)
+                db.conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'delete')", (article_id,))
+                _bump_generation(db.conn)
+            self.sync_milvus()
+        return True
+
+    def enrich(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Runs each enricher over the stored articles it has not processed (no re-embedding)."""
+        done = 0
+        with self._writing() as db:
+            for enricher in self.enrichers:
+                pending = enricher.pending(db)
+                for at in range(0, len(pending), INGEST_BATCH):
+                    ids = pending[at:at + INGEST_BATCH]
+                    articles = [Article(*r) for r in db.conn.execute(
+                        "SELECT id, title, body, source, url, published_at, author, origin FROM articles "
+                        "WHERE id = ANY(%s) ORDER BY rowid", (ids,))]
+                    spans = [[(s, e) for s, e in db.conn.execute(
+                        'SELECT start, "end" FROM sentences WHERE article_id = %s ORDER BY start', (a.id,))]
+                        for a in articles]
+                    payloads = enricher.prepare(articles, spans)
+                    with db.conn.transaction():
+                        for article, payload in zip(articles, payloads, strict=True):
+                            for table in enricher.tables:
+                                db.conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article.id,))
+                            enricher.write(db, article, payload)
+                        _bump_generation(db.conn)
+                    done += len(articles)
+                    if progress:
+                        progress(at + len(ids), len(pending))
+        return done
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> AddReport:
+        """Re-derives every sentence, chunk, vector and enricher row from the stored text in one
+        PostgreSQL transaction (a kill loses nothing), then refills Milvus into a new collection."""
+        started = time.perf_counter()
+        with self._writing() as db:
+            conn = db.conn
+            with conn.transaction():
+                articles = [Article(*r) for r in conn.execute(
+                    "SELECT id, title, body, source, url, published_at, author, origin FROM articles ORDER BY rowid")]
+                report = AddReport(added=[ArticleOutcome(a.id, a.title, a.origin) for a in articles])
+                for article in articles:
+                    self._delete_article_rows(db, article.id)
+                conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
+                epoch = conn.execute("SELECT md5(random()::text)").fetchone()[0]
+                for key, value in (("epoch", epoch), ("collection", f"newsbot_{epoch[:16]}"), ("milvus_seq", -1)):
+                    sync._set_meta(conn, key, value)
+                report.chunks_added = self._ingest_unlogged(db, articles, progress)
+            old = self._collection
+            self.sync_milvus()  # milvus_seq -1: a full restore into the new collection
+            if old.name != self._collection.name:
+                with contextlib.suppress(Exception):
+                    old.drop()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_unlogged(self, db: SqliteCompat, articles: Sequence[Article],
+                         progress: Callable[[int, int], None] | None) -> int:
+        write_batch = self._write_batch
+        self._write_batch = lambda *args: write_batch(*args, log=False)  # type: ignore[method-assign]
+        try:
+            return self._ingest(db, [(a, False) for a in articles], progress)
+        finally:
+            del self._write_batch
+
+
+def _bump_generation(conn: psycopg.Connection) -> None:
+    conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")

@@ -1,0 +1,47 @@
+"""The words Milvus's BM25 sees: text analysed on our side (tantivy's tokenizer, lower case,
+ASCII folding, the English Snowball stemmer), stored as space-separated tokens.
+
+The analyser is the embedded tantivy index's own (index.lexical). Milvus Lite 3.2.2
+accepts an analyzer's ``filter`` list but applies none of it (checked:
+"companies" is found by "companies" and not by "company"; "café" not by "cafe"), and it has
+no ``phrase_match``. So the collection uses Milvus's plain ``standard`` tokenizer over
+pre-analysed text, which gives the same tokens on Milvus Lite and on a Milvus cluster, and
+phrases are checked against the stored token string.
+
+Usage::
+
+    from index.cluster.lexical import analyse, analysed_text
+    analyse("Hyundai's plants")        # ['hyundai', 's', 'plant']
+    analysed_text("The companies")     # 'the compani'
+"""
+
+from __future__ import annotations
+
+import functools
+
+import tantivy
+
+from index.lexical import _analyser as embedded_analyser
+
+
+@functools.cache
+def _analyzer() -> tantivy.TextAnalyzer:
+    return embedded_analyser()  # the embedded tantivy index's analyser: the same tokens on both backends
+
+
+def analyse(text: str) -> list[str]:
+    """The tokens of a text, in order."""
+    return list(_analyzer().analyze(text)) if text else []
+
+
+def analysed_text(text: str, max_chars: int | None = None) -> str:
+    """Tokens joined by spaces (what is stored in Milvus), cut at a token boundary to fit."""
+    joined = " ".join(analyse(text))
+    if max_chars is not None and len(joined) > max_chars:
+        joined = joined[:max_chars].rsplit(" ", 1)[0]
+    return joined
+
+
+def holds_phrase(tokens_text: str, phrase_tokens: list[str]) -> bool:
+    """Whether the stored token string has the phrase's tokens consecutively."""
+    return f" {' '.join(phrase_tokens)} " in f" {tokens_text} "

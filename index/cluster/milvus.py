@@ -1,0 +1,216 @@
+"""The Milvus side of the cluster backend: one collection of chunks with a dense vector, three
+BM25 sparse fields filled by Milvus's own BM25 function (chunk text, title, and the outlet
+and date words: three fields weighted like the embedded index), and the article id, outlets
+and day as scalar fields for deletes and filters.
+
+The same code talks to a Milvus cluster (``http://host:19530``), to a ``milvus-lite server``
+(``http://127.0.0.1:PORT``, shared by several processes) and to a Milvus Lite file.
+
+Usage::
+
+    from index.cluster.milvus import ChunkCollection, ChunkDoc
+    chunks = ChunkCollection.connect("http://127.0.0.1:19530", "newsbot_ab12cd34", dim=384)
+    chunks.upsert([ChunkDoc(7, "a-1", "Hyundai confirmed ...", "Hyundai deal", "Reuters", "2023-10-07", vec)])
+    chunks.dense(query_vector, k=10)                 # [(7, 0.83), ...]
+    chunks.lexical(["hyundai", "confirm"], k=10)     # BM25, best first
+    chunks.delete_articles(["a-1"])
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from index.cluster.lexical import analyse, analysed_text, holds_phrase
+from index.lexical import FIELD_WEIGHTS, PHRASE_COUNT_CAP, metadata_terms, outlet_names
+from index.lexical import day_number as embedded_day_number
+
+TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 characters of body)
+SHORT_CHARS = 2000     # analysed title, and outlet + date words
+NO_DAY = -(1 << 40)    # no date: outside every range a question can name
+_EPOCH = date(1970, 1, 1)
+
+
+
+class MilvusUnavailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ChunkDoc:
+    chunk_id: int
+    article_id: str
+    text: str           # the chunk's text as stored in the body
+    title: str
+    source: str
+    published_at: str | None
+    vector: np.ndarray
+
+    def row(self) -> dict:
+        day = embedded_day_number(self.published_at)
+        return {"chunk_id": self.chunk_id, "article_id": self.article_id,
+                "text": analysed_text(self.text, TEXT_CHARS), "title": analysed_text(self.title, SHORT_CHARS),
+                "meta": analysed_text(metadata_terms(self.source, self.published_at), SHORT_CHARS),
+                "outlets": outlet_names(self.source)[:64], "day": NO_DAY if day is None else day,
+                "dense": np.asarray(self.vector, dtype=np.float32).tolist()}
+
+
+def _literal(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def restriction(outlets: Collection[str] | None = None, published_between: tuple[date, date] | None = None,
+                within: Sequence[int] | None = None) -> str:
+    """A Milvus boolean expression for the Snapshot's restrictions (AND-ed), or ''."""
+    parts = []
+    if outlets is not None:
+        parts.append(f"array_contains_any(outlets, [{', '.join(_literal(o) for o in sorted(outlets))}])")
+    if published_between is not None:
+        first, last = published_between
+        parts.append(f"(day >= {(first - _EPOCH).days} and day <= {(last - _EPOCH).days})")
+    if within is not None:
+        parts.append(f"chunk_id in [{', '.join(str(int(c)) for c in within)}]")
+    return " and ".join(parts)
+
+
+def _hits(result: list) -> list[tuple[int, float]]:
+    return [(int(hit["chunk_id"]), float(hit["distance"])) for hit in (result[0] if result else [])]
+
+
+class ChunkCollection:
+    def __init__(self, client: object, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    @classmethod
+    def connect(cls, uri: str, name: str, dim: int | None, *, timeout: float = 10.0) -> ChunkCollection:
+        from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
+
+        # pymilvus logs every failed RPC with a traceback (and configures its loggers on import);
+        # our callers turn failures into one-line errors.
+        for name in ("pymilvus", "pymilvus.client.iterator.query_iterator", "pymilvus.decorators"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            client = MilvusClient(uri=uri, timeout=timeout)
+        except MilvusException as exc:
+            raise MilvusUnavailable(f"cannot reach Milvus at {uri}: {exc.message}") from exc
+        collection = cls(client, name)
+        if dim and not client.has_collection(name):
+            collection.create(dim)
+        return collection
+
+    def create(self, dim: int) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        c = self.client
+        schema = c.create_schema(auto_id=False)
+        schema.add_field("chunk_id", DataType.INT64, is_primary=True)
+        schema.add_field("article_id", DataType.VARCHAR, max_length=512)
+        for name, _ in FIELD_WEIGHTS:
+            schema.add_field(name, DataType.VARCHAR, max_length=TEXT_CHARS if name == "text" else SHORT_CHARS,
+                             enable_analyzer=True, enable_match=True)
+        schema.add_field("outlets", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=512)
+        schema.add_field("day", DataType.INT64)
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+        index = c.prepare_index_params()
+        index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
+        for name, _ in FIELD_WEIGHTS:
+            schema.add_field(f"{name}_bm25", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(Function(name=f"{name}_bm25_fn", function_type=FunctionType.BM25,
+                                         input_field_names=[name], output_field_names=[f"{name}_bm25"]))
+            index.add_index(f"{name}_bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        index.add_index("article_id", index_type="INVERTED")
+        c.create_collection(self.name, schema=schema, index_params=index, consistency_level="Strong")
+        c.load_collection(self.name)
+
+    def exists(self) -> bool:
+        return bool(self.client.has_collection(self.name))
+
+    def drop(self) -> None:
+        if self.exists():
+            self.client.drop_collection(self.name)
+
+    # ------------------------------------------------------------------ writes (idempotent)
+
+    def upsert(self, docs: Sequence[ChunkDoc]) -> None:
+        for at in range(0, len(docs), 512):
+            self.client.upsert(self.name, [doc.row() for doc in docs[at:at + 512]])
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        for at in range(0, len(article_ids), 256):
+            group = article_ids[at:at + 256]
+            self.client.delete(self.name, filter=f"article_id in [{', '.join(_literal(a) for a in group)}]")
+
+    # ------------------------------------------------------------------ reads
+
+    def dense(self, vector: np.ndarray, k: int, expr: str = "") -> list[tuple[int, float]]:
+        if k <= 0:
+            return []
+        result = self.client.search(self.name, data=[np.asarray(vector, dtype=np.float32).tolist()],
+                                    anns_field="dense", limit=min(k, 16384), filter=expr, output_fields=[],
+                                    search_params={"metric_type": "IP"})
+        return _hits(result)
+
+    def lexical(self, terms: Sequence[str], k: int, expr: str = "") -> list[tuple[int, float]]:
+        """BM25 over text (1.0), title (0.5) and outlet/date words (0.5), the weighted sum
+        taken in the engine. A term of several tokens counts token by token (Milvus has no
+        phrase query), where the embedded index matches it as a phrase."""
+        from pymilvus import AnnSearchRequest, WeightedRanker
+
+        query = " ".join(token for term in dict.fromkeys(terms) for token in analyse(term))
+        if not query or k <= 0:
+            return []
+        requests = [AnnSearchRequest(data=[query], anns_field=f"{name}_bm25", param={"metric_type": "BM25"},
+                                     limit=min(k, 16384), expr=expr or None) for name, _ in FIELD_WEIGHTS]
+        ranker = WeightedRanker(*(weight for _, weight in FIELD_WEIGHTS), norm_score=False)
+        result = self.client.hybrid_search(self.name, requests, ranker=ranker, limit=min(k, 16384), output_fields=[])
+        return _hits(result)
+
+    def hybrid(self, vector: np.ndarray, terms: Sequence[str], k: int, expr: str = "",
+               rrf_k: int = 60) -> list[tuple[int, float]]:
+        """Dense and BM25 (chunk text) fused by reciprocal rank inside Milvus."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        query = " ".join(token for term in terms for token in analyse(term))
+        requests = [AnnSearchRequest(data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
+                                     param={"metric_type": "IP"}, limit=k, expr=expr or None)]
+        if query:
+            requests.append(AnnSearchRequest(data=[query], anns_field="text_bm25", param={"metric_type": "BM25"},
+                                             limit=k, expr=expr or None))
+        result = self.client.hybrid_search(self.name, requests, ranker=RRFRanker(rrf_k), limit=k, output_fields=[])
+        return _hits(result)
+
+    def phrase_count(self, phrase: str, cap: int = PHRASE_COUNT_CAP) -> int:
+        """Chunks whose text or title holds the phrase's tokens in order, up to ``cap``."""
+        tokens = analyse(phrase)
+        if not tokens:
+            return 0
+        found: set[int] = set()
+        for field in ("text", "title"):
+            expr = " and ".join(f"text_match({field}, {_literal(t)})" for t in dict.fromkeys(tokens))
+            rows = self.client.query(self.name, filter=expr, output_fields=[field], limit=16384)
+            found.update(int(r["chunk_id"]) for r in rows if holds_phrase(r[field], tokens))
+            if len(found) >= cap:
+                break
+        return min(len(found), cap)
+
+    def count(self) -> int:
+        rows = self.client.query(self.name, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def iter_ids(self) -> Iterator[tuple[int, str]]:
+        """Every (chunk id, article id) stored, for comparisons with PostgreSQL."""
+        iterator = self.client.query_iterator(self.name, batch_size=4096, filter="chunk_id >= 0",
+                                              output_fields=["article_id"])
+        try:
+            while batch := iterator.next():
+                for row in batch:
+                    yield int(row["chunk_id"]), row["article_id"]
+        finally:
+            iterator.close()

@@ -1,0 +1,146 @@
+"""One consistent read view of the cluster backend: a REPEATABLE READ transaction in
+PostgreSQL, and Milvus caught up to at least that state before the view opens.
+
+Same methods and meaning as ``index.store.Snapshot`` (see /work/notes/issue-11-interface.md);
+search runs in Milvus, everything else reads PostgreSQL.
+
+Usage::
+
+    with kb.reader() as snap:
+        snap.lexical_search(["hyundai", "plant"], 10, outlets={"Reuters"})
+        snap.dense_search(vector, 10, published_between=(date(2023, 10, 1), date(2023, 10, 31)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from index.cluster.milvus import restriction
+from index.cluster.sqlcompat import SqliteCompat
+from index.store import ArticleRow, ChunkRow, SentenceRow, _from_int8
+
+if TYPE_CHECKING:
+    from index.cluster.backend import ClusterKnowledgeBase
+
+T = TypeVar("T")
+
+
+class ClusterSnapshot:
+    def __init__(self, kb: ClusterKnowledgeBase) -> None:
+        self._kb = kb
+        self._db = kb._rdb
+        self._chunks = kb._collection
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._db.execute(sql, params).fetchall()
+
+    @property
+    def article_count(self) -> int:
+        return int(self._rows("SELECT count(*) FROM articles")[0][0])
+
+    @property
+    def chunk_count(self) -> int:
+        return int(self._rows("SELECT count(*) FROM chunks")[0][0])
+
+    # ------------------------------------------------------------------ search (Milvus)
+
+    def dense_search(self, query: np.ndarray, k: int, within: Sequence[int] | None = None, *,
+                     outlets: Collection[str] | None = None,
+                     published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        if (within is not None and not within) or (outlets is not None and not outlets):
+            return []
+        return self._chunks.dense(query, k, restriction(outlets, published_between, within))
+
+    def lexical_search(self, terms: Sequence[str] | str, k: int, *, outlets: Collection[str] | None = None,
+                       published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        if outlets is not None and not outlets:
+            return []
+        words = terms.split() if isinstance(terms, str) else list(terms)
+        return self._chunks.lexical(words, k, restriction(outlets, published_between))
+
+    def hybrid_search(self, query: np.ndarray, terms: Sequence[str], k: int, *,
+                      outlets: Collection[str] | None = None,
+                      published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        """Dense and BM25 fused by reciprocal rank inside Milvus (one round trip)."""
+        return self._chunks.hybrid(query, terms, k, restriction(outlets, published_between))
+
+    def phrase_count(self, phrase: str) -> int:
+        return self._chunks.phrase_count(phrase)
+
+    def dense_scores(self, query: np.ndarray, chunk_ids: Sequence[int]) -> dict[int, float]:
+        if not chunk_ids:
+            return {}
+        rows = self._rows("SELECT id, vector FROM chunks WHERE id = ANY(%s)", (list(chunk_ids),))
+        return {int(cid): float(np.frombuffer(blob, dtype=np.float32) @ query) for cid, blob in rows}
+
+    # ------------------------------------------------------------------ records (PostgreSQL)
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        cache = self._kb._snapshot_cache
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def outlets(self) -> list[str]:
+        def compute() -> list[str]:
+            names: set[str] = set()
+            for (source,) in self._rows("SELECT DISTINCT source FROM articles"):
+                names.update(part.strip() for part in source.split(",") if part.strip())
+            return sorted(names)
+
+        return self.memo("outlets", compute)
+
+    def latest_year(self) -> int | None:
+        def compute() -> int | None:
+            value = self._rows("SELECT max(published_at) FROM articles")[0][0]
+            return int(value[:4]) if value else None
+
+        return self.memo("latest_year", compute)
+
+    def chunk_metadata(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+        if not chunk_ids:
+            return {}
+        rows = self._rows("SELECT c.id, c.article_id, a.source, a.published_at FROM chunks c "
+                          "JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)", (list(chunk_ids),))
+        return {int(r[0]): (r[1], r[2], r[3]) for r in rows}
+
+    def chunks_of_outlets(self, outlets: Sequence[str]) -> list[int]:
+        if not outlets:
+            return []
+
+        def compute() -> list[int]:
+            rows = self._rows(
+                "SELECT c.id FROM articles a JOIN chunks c ON c.article_id = a.id WHERE EXISTS "
+                "(SELECT 1 FROM unnest(string_to_array(a.source, ',')) part WHERE btrim(part) = ANY(%s)) "
+                "ORDER BY c.id", (list(outlets),))
+            return [int(r[0]) for r in rows]
+
+        return self.memo(("chunks_of_outlets", tuple(sorted(outlets))), compute)
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
+        if not chunk_ids:
+            return {}
+        rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
+                          (list(chunk_ids),))
+        return {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+    def articles(self, article_ids: Sequence[str], with_body: bool = True) -> dict[str, ArticleRow]:
+        return self._kb._articles(self._db, list(dict.fromkeys(article_ids)), with_body)
+
+    def sentences(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
+        rows = self._rows('SELECT id, start, "end", vector FROM sentences WHERE article_id = %s '
+                          'AND start >= %s AND "end" <= %s ORDER BY start', (article_id, start, min(end, 2**31 - 1)))
+        return [SentenceRow(int(i), article_id, int(s), int(e), _from_int8(v)) for i, s, e, v in rows]
+
+    def article_sentences(self, article_id: str) -> list[SentenceRow]:
+        return self.sentences(article_id, 0, 2**31 - 1)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Read-only SQL in the SQLite dialect the enrichers' read helpers use."""
+        if sql.strip().upper() == "PRAGMA DATABASE_LIST":
+            return [(0, "main", self._kb.location)]  # what tells two knowledge bases apart
+        return SqliteCompat(self._db).execute(sql, params).fetchall()
