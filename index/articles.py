@@ -28,6 +28,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 # plain alphabet rules out path tricks and invisible look-alikes.
 ARTICLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 MAX_JSON_NESTING = 64
+MIN_PAGE_TEXT_CHARS = 150  # a fetched page with less main text than this holds no article
 
 
 @dataclass(frozen=True)
@@ -95,25 +96,57 @@ def validate_article_id(article_id: str) -> str:
     return article_id
 
 
-def normalise_published_at(value: object) -> str | None:
-    """ISO 8601 in UTC when the value parses as a date, else None (never a guess)."""
-    if value is None or value == "":
+# Day-first and month-first dates seen in bylines; RFC 822 and ISO 8601 are read first.
+_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%a, %d %b %Y", "%A, %d %B %Y",
+                 "%B %d, %Y %I:%M %p", "%Y-%m")
+_ZONE_WORD = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
+
+
+def parse_date(value: object) -> datetime | None:
+    """A date in ISO 8601 (``2024-07-02``, ``2024-07-02T09:30:00+02:00``, ``20240702T0930Z``,
+    ``2024-W27-2``), RFC 822 (``Tue, 02 Jul 2024 09:30:00 GMT``, as RSS has it) or a byline
+    format ("July 2, 2024"); None when it is none of them. A date without a zone is UTC."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    text = str(value).strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d"):
+    text = " ".join(str(value).split())
+    parsed = _parse_iso(text) or _parse_rfc822(text)
+    if parsed is None:
+        for fmt in _DATE_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt)
                 break
             except ValueError:
                 continue
-        else:
-            return None
+    if parsed is None:
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()
+    return parsed.astimezone(UTC)
+
+
+def _parse_iso(text: str) -> datetime | None:
+    candidate = _ZONE_WORD.sub("+00:00", text) if re.match(r"^\d{4}", text) else text
+    try:
+        return datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+
+
+def _parse_rfc822(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    if not re.search(r"\d{1,2}:\d{2}", text):  # parsedate reads a bare "2024" as a time
+        return None
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def normalise_published_at(value: object) -> str | None:
+    """ISO 8601 in UTC when the value parses as a date, else None (never a guess)."""
+    parsed = parse_date(value)
+    return parsed.isoformat() if parsed else None
 
 
 def clean_text(text: str) -> str:
@@ -218,14 +251,28 @@ def parse_text_article(text: str, origin: str) -> Article:
 
 # --------------------------------------------------------------------------- html
 
-def parse_html_article(text: str, origin: str) -> Article:
+def parse_html_article(text: str, origin: str, *, page_url: str | None = None,
+                       published_at: object = None) -> Article:
+    """The main text and metadata of an HTML page, through trafilatura. ``page_url`` is
+    where the page was fetched from: the article's url is the page's canonical URL
+    (``<link rel="canonical">`` or ``og:url``, resolved against ``page_url``), else
+    ``page_url``. ``published_at``, a date known from elsewhere (a feed entry's), wins
+    over the date found in the page, which is often only a day."""
     import trafilatura
+    from trafilatura.metadata import set_date_params
 
+    # The page's time of day too, where it gives one (trafilatura keeps only the day).
+    dates = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
     document = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        text, url=page_url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True,
+        date_extraction_params=dates,
     )
     if document is None or not (document.text or "").strip():
         raise ArticleFormatError("no article text found in the HTML")
+    if page_url is not None and len(document.text.strip()) < MIN_PAGE_TEXT_CHARS:
+        # What is left of a page without an article is a menu or a footer, not news.
+        raise ArticleFormatError(f"no article text found in the page (only {len(document.text.strip())} "
+                                 f"characters outside navigation and ads)")
     source = document.sitename or ""
     title = document.title or ""
     body = document.text
@@ -233,10 +280,71 @@ def parse_html_article(text: str, origin: str) -> Article:
     first_line, _, rest = body.strip().partition("\n")
     if title and first_line.strip() == title.strip() and rest.strip():
         body = rest
+    url = document.url
+    if page_url is not None:
+        url = page_canonical_url(_declared_canonical(text) or document.url, page_url)
     return make_article(
-        title=title, body=body, origin=origin, source=source,
-        url=document.url, published_at=document.date, author=document.author,
+        title=title, body=body, origin=origin, source=source, url=url,
+        published_at=normalise_published_at(published_at) or document.date, author=document.author,
+        article_id=url_article_id(url) if page_url is not None else None,
     )
+
+
+_CANONICAL_LINK = re.compile(
+    r"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical\b)[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_TRACKING_PARAMS = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.IGNORECASE)
+
+
+def _declared_canonical(html: str) -> str | None:
+    """``<link rel="canonical" href>`` as written (trafilatura drops relative ones)."""
+    match = _CANONICAL_LINK.search(html[:200_000])
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """``url`` (resolved against ``base``) in one spelling: scheme and host in lower
+    case, no default port, no fragment, no tracking parameters (``utm_*``, ``fbclid``…).
+    None unless it is an http(s) URL with a host."""
+    from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING_PARAMS.match(k)])
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def page_canonical_url(declared: str | None, page_url: str) -> str:
+    """The canonical URL a page declares, when it is on the page's own site; else the
+    page's URL. A page may not claim another site's URL (and so its article id)."""
+    page = canonical_url(page_url) or page_url
+    claimed = canonical_url(declared, base=page_url) if declared else None
+    if claimed is None:
+        return page
+    from urllib.parse import urlsplit
+
+    def site(u: str) -> str:
+        host = urlsplit(u).hostname or ""
+        return host[4:] if host.startswith("www.") else host
+
+    return claimed if site(claimed) == site(page) else page
+
+
+def url_article_id(url: str) -> str:
+    """The id of an article fetched from ``url`` (its canonical URL): fetching the page
+    again finds the same article, so a changed page replaces its old version."""
+    return "u-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- json / jsonl
