@@ -143,7 +143,7 @@ def refused_address(address: IPAddress) -> str | None:
         return "a cloud metadata address"
     checks = ((address.is_loopback, "a loopback address"), (address.is_link_local, "a link-local address"),
               (address.is_multicast, "a multicast address"), (address.is_unspecified, "an unspecified address"),
-              (address.is_private, "a private address"), (address.is_reserved, "a reserved address"))
+              (address.is_reserved, "a reserved address"), (address.is_private, "a private address"))
     for test, what in checks:
         if test:
             return what
