@@ -4,9 +4,11 @@ Usage::
 
     newsbot ask "Did Hyundai confirm the plant deal?" [--json] [--top-k N]
     newsbot ask --batch questions.jsonl --json
-    newsbot [--data-dir DIR] index add PATH... [--json]
+    newsbot [--data-dir DIR] index add PATH_OR_URL... [--json]     # files, folders, http(s):// pages
     newsbot index list|show ID|remove ID|rebuild [--json]
     newsbot companies [--json]; newsbot company NAME [--json]
+    newsbot feed add URL [--name N] [--json]; newsbot feed list [--json]; newsbot feed remove ID
+    newsbot feed poll [--once] [--all] [--json]     # poll the feeds (forever, or one round)
     newsbot eval --questions FILE [--json]
     newsbot run                                   # the Discord bot; needs DISCORD_TOKEN
     newsbot doctor [--json]                       # what is wrong, and how to fix it
@@ -20,7 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -89,13 +93,27 @@ def article_json(row, with_body: bool = False) -> dict:
 # ---------------------------------------------------------------------------- index commands
 
 
+# A URL, as opposed to a path: a scheme and "//", or a scheme that is never a path.
+_URL_ARGUMENT = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:javascript|data|mailto|file):)", re.IGNORECASE)
+
+
+def is_url_argument(value: str) -> bool:
+    return bool(_URL_ARGUMENT.match(value)) and not Path(value).exists()
+
+
 def cmd_index_add(args: argparse.Namespace) -> int:
     service = make_service(args)
+    urls = [p for p in args.paths if is_url_argument(p)]
+    paths = [Path(p) for p in args.paths if not is_url_argument(p)]
     update, close = progress_bar("embedding")
     try:
-        outcome = service.add_paths([Path(p) for p in args.paths], progress=update)
+        outcome = service.add_paths(paths, progress=update) if paths else None
+        if urls:
+            fetched = service.add_urls(urls, progress=update)
+            outcome = outcome.merged(fetched) if outcome else fetched
     finally:
         close()
+    assert outcome is not None  # argparse requires one argument at least
     if args.json:
         emit_json(outcome.to_dict())
     else:
@@ -175,6 +193,87 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
     else:
         print(f"rebuilt {len(report.added)} articles, {report.chunks_added} chunks in {report.seconds:.1f} s")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- feeds
+
+
+def feed_line(feed) -> str:
+    state = f"FAILING ({feed.failures}x)" if feed.last_error else feed.status
+    line = f"{feed.id}\t{state}\t{feed.articles_added} articles\t{feed.name}\t{feed.url}"
+    if feed.last_error:
+        line += f"\n\terror: {feed.last_error}; next try {feed.next_poll_at or 'at the next poll'}"
+    return line
+
+
+def cmd_feed_add(args: argparse.Namespace) -> int:
+    from index.feeds import FeedError
+    from index.fetch import FetchError
+
+    service = make_service(args)
+    try:
+        feed = service.add_feed(args.url, args.name)
+    except (FeedError, FetchError) as exc:
+        say(f"error: cannot follow {args.url}: {exc}")
+        return EXIT_FAILURE if getattr(exc, "retryable", False) else EXIT_USAGE
+    if args.json:
+        emit_json(feed.to_dict())
+    else:
+        print(f"following feed {feed.id}: {feed.name} ({feed.url}); `newsbot feed poll --once` indexes it now")
+    return EXIT_OK
+
+
+def cmd_feed_list(args: argparse.Namespace) -> int:
+    feeds = make_service(args).list_feeds()
+    if args.json:
+        emit_json([f.to_dict() for f in feeds])
+    else:
+        for feed in feeds:
+            print(feed_line(feed))
+        print(f"{len(feeds)} feeds", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_feed_remove(args: argparse.Namespace) -> int:
+    removed = make_service(args).remove_feed(args.id)
+    if args.json:
+        emit_json({"id": args.id, "removed": removed})
+    if not removed:
+        raise UsageError(f"no feed with id {args.id} (see `newsbot feed list`)")
+    if not args.json:
+        print(f"removed feed {args.id} (its articles stay indexed)")
+    return EXIT_OK
+
+
+def print_poll_report(report, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    name = f"feed {report.feed.id} ({report.feed.name})"
+    if report.error:
+        print(f"{name}: failed: {report.error}; next try {report.feed.next_poll_at}")
+    elif report.not_modified:
+        print(f"{name}: not modified")
+    else:
+        print(f"{name}: {report.entries} entries, {len(report.outcomes)} new: {len(report.added_ids)} added, "
+              f"{report.count('skipped')} skipped, {report.count('rejected') + report.count('failed')} rejected")
+        for outcome in report.outcomes:
+            if outcome.status != "added":
+                print(f"  {outcome.status}: {outcome.link}: {outcome.detail}")
+
+
+def cmd_feed_poll(args: argparse.Namespace) -> int:
+    service = make_service(args)
+    while True:
+        reports = service.poll_feeds(only_due=not args.all)
+        for report in reports:
+            print_poll_report(report, args.json)
+        if not args.json:
+            print(f"{len(reports)} feeds polled, {sum(len(r.added_ids) for r in reports)} articles added",
+                  file=sys.stderr, flush=True)
+        if args.once:
+            return EXIT_FAILURE if any(r.error for r in reports) else EXIT_OK
+        time.sleep(service.settings.feed_interval * 60)
 
 
 # ---------------------------------------------------------------------------- ask
@@ -378,8 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", parents=[common], help="manage the knowledge base")
     index_commands = index.add_subparsers(dest="index_command", required=True, parser_class=NewsbotArgumentParser)
-    add = index_commands.add_parser("add", parents=[common, json_flag], help="add article files or folders")
-    add.add_argument("paths", nargs="+", metavar="PATH")
+    add = index_commands.add_parser("add", parents=[common, json_flag],
+                                    help="add article files, folders or web pages (http:// or https://)")
+    add.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     add.set_defaults(handler=cmd_index_add)
     listing = index_commands.add_parser("list", parents=[common, json_flag], help="list the articles")
     listing.set_defaults(handler=cmd_index_list)
@@ -395,7 +495,27 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = index_commands.add_parser("enrich", parents=[common, json_flag],
                                        help="extract companies from articles indexed before that existed")
     enrich.set_defaults(handler=cmd_index_enrich)
+    add_feed_commands(commands, common, json_flag)
     return parser
+
+
+def add_feed_commands(commands, common: argparse.ArgumentParser, json_flag: argparse.ArgumentParser) -> None:
+    feed = commands.add_parser("feed", parents=[common], help="follow RSS, Atom and JSON feeds")
+    feed_commands = feed.add_subparsers(dest="feed_command", required=True, parser_class=NewsbotArgumentParser)
+    add = feed_commands.add_parser("add", parents=[common, json_flag], help="follow a feed")
+    add.add_argument("url")
+    add.add_argument("--name", help="a name for the feed (default: its title)")
+    add.set_defaults(handler=cmd_feed_add)
+    listing = feed_commands.add_parser("list", parents=[common, json_flag], help="the followed feeds and their state")
+    listing.set_defaults(handler=cmd_feed_list)
+    remove = feed_commands.add_parser("remove", parents=[common, json_flag], help="stop following a feed")
+    remove.add_argument("id", type=int)
+    remove.set_defaults(handler=cmd_feed_remove)
+    poll = feed_commands.add_parser("poll", parents=[common, json_flag],
+                                    help="index the feeds' new entries, every NEWSBOT_FEED_INTERVAL minutes")
+    poll.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    poll.add_argument("--all", action="store_true", help="also poll the feeds backing off after failures")
+    poll.set_defaults(handler=cmd_feed_poll)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,12 @@ What it does:
   are answered in a reply, or in a new thread when ``thread_mode`` is on.
 - ``/company name:`` (autocomplete from the knowledge base's companies, else article
   titles), ``/sources`` (recent articles, paginated with buttons) and, for admins only,
-  ``/article add file:``, ``/article remove id:`` and ``/reindex``.
+  ``/article add file:`` or ``url:``, ``/article remove id:``, ``/reindex`` and ``/feed
+  add url:``, ``/feed remove id:``, ``/feed list``.
+- **Feeds**: a background task polls the followed feeds every ``feed_interval`` minutes
+  (in the write worker, so the gateway never waits on a fetch) and, when
+  ``announce_channel`` is set, posts each new article there: linked title, outlet, date
+  and its first sentence quoted verbatim, up to 10 articles a message, pinging nobody.
 - **Admin-only** is checked here, on every call: the invoker needs Administrator or Manage
   Server in the channel, or the configured ``admin_role``. ``default_permissions`` is only
   the hint that hides the commands from others in Discord's UI.
@@ -61,10 +66,13 @@ from bot.answer import Answer
 from bot.config import Settings
 from bot.discord_render import (
     add_outcome_embed,
+    announcement_embed,
     answer_embed,
     clip,
     company_embed,
+    feeds_embed,
     limit_problems,
+    pack_embeds,
     progress_text,
     rebuild_embed,
     sources_embed,
@@ -72,6 +80,8 @@ from bot.discord_render import (
 from bot.feedback import FeedbackStore
 from bot.ratelimit import SlidingWindowLimiter
 from bot.service import NewsService, QuestionError, clean_question
+from index.feeds import FeedError, PollReport
+from index.fetch import FetchError
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -338,6 +348,8 @@ class NewsBot(discord.Client):
         self._background: set[asyncio.Task[Any]] = set()
         self._article_choices: list[tuple[str, str]] = []   # (id, title), newest first
         self._company_names: list[tuple[str, list[str]]] | None = None  # None: not available yet
+        self._feed_choices: list[tuple[int, str]] = []       # (id, name) for /feed remove
+        self._poll_lock = asyncio.Lock()                      # one feed poll at a time
         register_commands(self.tree)
 
     # -------------------------------------------------------------- lifecycle
@@ -350,6 +362,7 @@ class NewsBot(discord.Client):
         except discord.HTTPException:
             log.exception("could not sync the application commands; mentions still work")
         self.spawn(self.prepare_engine())
+        self.spawn(self.feed_loop())
 
     async def on_ready(self) -> None:
         log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
@@ -408,6 +421,84 @@ class NewsBot(discord.Client):
             self._company_names = None  # until the companies issue lands: article titles
         except Exception:
             log.exception("[ref %s] could not list the companies for autocomplete", new_reference())
+
+    # -------------------------------------------------------------- feeds
+
+    async def feed_loop(self) -> None:
+        """Poll the feeds now, then every ``feed_interval`` minutes; a failed round is
+        logged and the loop goes on."""
+        await self.kb_ready.wait()
+        while not self.is_closed():
+            try:
+                await self.poll_feeds()
+            except Exception:
+                log.exception("[ref %s] polling the feeds failed", new_reference())
+            await asyncio.sleep(self.settings.feed_interval * 60)
+
+    async def poll_feeds(self, only_due: bool = True) -> list[PollReport]:
+        """One round over the feeds (in the write worker), then the announcements."""
+        async with self._poll_lock:
+            reports = await self.engine.write(self.service.poll_feeds, only_due=only_due)
+        for report in reports:
+            if report.error:
+                log.warning("feed %d (%s) failed: %s", report.feed.id, report.feed.url, report.error)
+            elif report.outcomes:
+                log.info("feed %d: %d new entries, %d articles added", report.feed.id, len(report.outcomes),
+                         len(report.added_ids))
+        added = list(dict.fromkeys(a for r in reports for a in r.added_ids))
+        await self.refresh_feed_choices()
+        if added:
+            await self.refresh_caches()
+            await self.announce(added)
+        return reports
+
+    async def announce(self, article_ids: Sequence[str]) -> None:
+        """Post the new articles in ``announce_channel`` (when set): 10 embeds a message."""
+        channel_id = self.settings.announce_channel
+        if not channel_id or not article_ids:
+            return
+        try:
+            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        except discord.HTTPException as exc:
+            log.warning("cannot announce in channel %s: %s", channel_id, exc)
+            return
+        embeds = []
+        for article_id in article_ids:
+            found = await self.engine.read(self.service.first_sentence, article_id)
+            if found is not None:
+                row, sentence = found
+                embeds.append(announcement_embed(row.title, row.url, row.source, row.published_at, sentence))
+        for group in pack_embeds(embeds):
+            check_limits(None, group)
+            await cast(discord.abc.Messageable, channel).send(embeds=group, allowed_mentions=NO_PINGS)
+
+    async def refresh_feed_choices(self) -> None:
+        try:
+            feeds = await self.engine.read(self.service.list_feeds)
+            self._feed_choices = [(f.id, f.name) for f in feeds]
+        except Exception:
+            log.exception("[ref %s] could not list the feeds for autocomplete", new_reference())
+
+    def feed_choices(self, current: str) -> list[app_commands.Choice[int]]:
+        labelled = {clip(f"{fid} — {name}", 100): fid for fid, name in self._feed_choices}
+        ranked = ranked_choices(current, [(label, [label]) for label in labelled])
+        return [app_commands.Choice(name=c.name, value=labelled[c.name]) for c in ranked if c.name in labelled]
+
+    async def add_article_url(self, interaction: discord.Interaction, url: str) -> None:
+        """/article add url: fetch the page and index its article (in the write worker)."""
+        await self.kb_ready.wait()
+        label = f"Fetching {url}"
+        await interaction.edit_original_response(content=progress_text(label, 0, 0), allowed_mentions=NO_PINGS)
+        progress = ProgressEditor(interaction, label)
+        try:
+            outcome = await self.engine.write(self.service.add_url, url, progress.report)
+        finally:
+            await progress.finish()
+        log.info("/article add url: %d added, %d skipped, %d rejected", len(outcome.report.added),
+                 len(outcome.report.skipped), len(outcome.rejected))
+        self.spawn(self.refresh_caches())
+        await interaction.edit_original_response(content=None, embed=add_outcome_embed(url, outcome),
+                                                 allowed_mentions=NO_PINGS)
 
     # -------------------------------------------------------------- questions
 
@@ -686,12 +777,21 @@ def register_commands(tree: app_commands.CommandTree) -> None:
                                  guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
                                  default_permissions=discord.Permissions(administrator=True))
 
-    @article.command(name="add", description="Index an article file: .txt, .md, .html, .json or .jsonl.")
-    @app_commands.describe(file="The article file")
+    @article.command(name="add", description="Index an article: a file (.txt, .md, .html, .json, .jsonl) or a URL.")
+    @app_commands.describe(file="The article file", url="A web page with the article (http:// or https://)")
     @admin_only()
-    async def article_add(interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def article_add(interaction: discord.Interaction, file: discord.Attachment | None = None,
+                          url: app_commands.Range[str, 1, 2000] | None = None) -> None:
         bot = bot_of(interaction)
         await defer(interaction, ephemeral=True)
+        if (file is None) == (url is None):
+            await interaction.followup.send("Give either a file or a url (one of them).", ephemeral=True,
+                                            allowed_mentions=NO_PINGS)
+            return
+        if url is not None:
+            await bot.add_article_url(interaction, url.strip())
+            return
+        assert file is not None
         # Only the base name is used: no path from the uploader reaches the disk or the log.
         name = PurePosixPath(file.filename.replace("\\", "/")).name or "upload"
         limit = bot.settings.max_attachment_bytes
@@ -744,6 +844,7 @@ def register_commands(tree: app_commands.CommandTree) -> None:
         return bot_of(interaction).article_choices(current)
 
     tree.add_command(article)
+    register_feed_commands(tree)
 
     @tree.command(name="reindex", description="Re-embed every article from its stored text (server admins).")
     @app_commands.guild_only()
@@ -763,6 +864,61 @@ def register_commands(tree: app_commands.CommandTree) -> None:
         bot.spawn(bot.refresh_caches())
         await interaction.edit_original_response(content=None, embed=rebuild_embed(report),
                                                  allowed_mentions=NO_PINGS)
+
+
+def register_feed_commands(tree: app_commands.CommandTree) -> None:
+    """/feed add, /feed remove and /feed list: admin-only, like /article."""
+    feed = app_commands.Group(name="feed", description="Follow RSS, Atom and JSON feeds (server admins).",
+                              guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+                              default_permissions=discord.Permissions(administrator=True))
+
+    @feed.command(name="add", description="Follow a feed: its new articles are indexed on every poll.")
+    @app_commands.describe(url="The feed's address (RSS, Atom or JSON Feed)", name="A name for it (optional)")
+    @admin_only()
+    async def feed_add(interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000],
+                       name: app_commands.Range[str, 1, 100] | None = None) -> None:
+        bot = bot_of(interaction)
+        await defer(interaction, ephemeral=True)
+        try:
+            added = await bot.engine.write(bot.service.add_feed, url.strip(), name)
+        except (FeedError, FetchError) as exc:
+            await interaction.followup.send(f"Sorry, I can't follow that feed: {clip(str(exc), 1800)}",
+                                            ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        log.info("/feed add: feed %d %s", added.id, added.url)
+        minutes = bot.settings.feed_interval
+        await interaction.followup.send(
+            f"Following **{discord.utils.escape_markdown(clip(added.name, 200))}** (feed `{added.id}`). "
+            f"Its articles are being indexed now, then checked every {minutes:g} minutes.",
+            ephemeral=True, allowed_mentions=NO_PINGS)
+        bot.spawn(bot.poll_feeds())
+
+    @feed.command(name="remove", description="Stop following a feed (its articles stay indexed).")
+    @app_commands.describe(id="The feed's number (see /feed list)")
+    @admin_only()
+    async def feed_remove(interaction: discord.Interaction, id: app_commands.Range[int, 1, 2**53 - 1]) -> None:
+        bot = bot_of(interaction)
+        await defer(interaction, ephemeral=True)
+        removed = await bot.engine.write(bot.service.remove_feed, id)
+        await bot.refresh_feed_choices()
+        text = f"No longer following feed `{id}`." if removed else f"There is no feed `{id}` (see /feed list)."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @feed_remove.autocomplete("id")
+    async def feed_id(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return bot_of(interaction).feed_choices(current)
+
+    @feed.command(name="list", description="The followed feeds, what they delivered, and their errors.")
+    @admin_only()
+    async def feed_list(interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        await defer(interaction, ephemeral=True)
+        feeds = await bot.engine.read(bot.service.list_feeds)
+        embed = feeds_embed(feeds, bot.settings.feed_interval)
+        check_limits(None, [embed])
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    tree.add_command(feed)
 
 
 def megabytes(size: int) -> str:

@@ -385,3 +385,58 @@ def progress_text(what: str, done: int, total: int) -> str:
         return f"{label}…"
     percent = int(100 * done / total)
     return f"{label}… {done}/{total} chunks embedded ({percent}%)"
+
+
+# ----------------------------------------------------------------------------- feeds
+
+
+def announcement_embed(title: str, url: str | None, source: str, published_at: str | None,
+                       first_sentence: str) -> discord.Embed:
+    """A new article, for the announcement channel: the linked title, outlet and date,
+    and the article's first sentence quoted as it stands in the stored text."""
+    embed = discord.Embed(title=fit(title or "untitled", LIMITS.title), colour=COLOUR_INFO)
+    target = safe_url(url)
+    if target:
+        embed.url = target
+    byline = " · ".join(escape(clip(p, 200)) for p in (source, display_date(published_at)) if p)
+    quote = fit(" ".join(first_sentence.split()), 1500, render=lambda t: f"> {escape(t)}")
+    lines = [quote] if first_sentence.strip() else []
+    if byline:
+        lines.append(f"— {byline}")
+    if target:
+        lines.append(f"<{target}>")
+    embed.description = "\n".join(lines) or "New article"
+    return embed
+
+
+def pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into as few messages as Discord allows (10 a message, 6000
+    characters together)."""
+    messages: list[list[discord.Embed]] = []
+    for embed in embeds:
+        last = messages[-1] if messages else None
+        if (last is not None and len(last) < LIMITS.embeds
+                and sum(embed_length(e) for e in last) + embed_length(embed) <= LIMITS.total):
+            last.append(embed)
+        else:
+            messages.append([embed])
+    return messages
+
+
+def feeds_embed(feeds: Sequence[Any], interval_minutes: float) -> discord.Embed:
+    """``service.list_feeds()``: id, name, link, what each delivered, and its error."""
+    embed = discord.Embed(title="Followed feeds", colour=COLOUR_INFO)
+    if not feeds:
+        embed.description = "No feeds yet: an admin can add one with /feed add."
+        return embed
+    entries = []
+    for feed in feeds:
+        line = f"`{feed.id}` {link(clip(feed.name, 120), feed.url)} — {feed.articles_added} articles"
+        if feed.last_error:
+            line += f"\n⚠️ failing ({feed.failures}×): {escape(clip(feed.last_error, 300))}"
+        elif feed.last_success_at is None:
+            line += " · not polled yet"
+        entries.append(line)
+    embed.description = join_lines(entries, LIMITS.description)
+    embed.set_footer(text=f"Polled every {interval_minutes:g} minutes; a failing feed backs off.")
+    return embed

@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from tests.conftest import REPO, TEST_ARTICLES
+from tests.fixtures.news_site import NewsSite, story
 
 QUESTION = "Did Hyundai confirm the plant deal?"
 
@@ -102,6 +104,128 @@ def test_index_add_reports_added_skipped_and_rejected_and_exits_1_on_rejection(t
     code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "add", str(TEST_ARTICLES))
     assert code == 0
     assert "0 added, 0 replaced, 7 skipped, 0 rejected" in out
+
+
+# ----------------------------------------------------------------------------- pages and feeds by URL
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[NewsSite]:
+    """The loopback news site, allowed for this test (and only 127.0.0.1: not 127.0.0.2)."""
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW_HOSTS", '["127.0.0.1"]')
+    monkeypatch.setenv("NEWSBOT_FETCH_TIMEOUT", "1.5")
+    monkeypatch.setenv("NEWSBOT_FETCH_MAX_BYTES", "200000")
+    with NewsSite(feed_size=20, slow_seconds=3.0) as news, NewsSite(host="127.0.0.2") as outside:
+        news.outside = outside
+        yield news
+        assert outside.requests == []
+
+
+def article_ids(capsys, data_dir: Path) -> list[str]:
+    code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "list", "--json")
+    assert code == 0
+    return [row["id"] for row in json.loads(out)]
+
+
+def test_index_add_takes_urls_beside_paths_with_the_same_summary(site: NewsSite, tmp_path: Path, capsys) -> None:
+    data_dir = tmp_path / "kb"
+    url = site.url("/news/story-05.html?utm_campaign=spring")
+    code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "add", url,
+                           str(TEST_ARTICLES / "harbor-bridge-toll.md"), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["rejected"] == [] and len(summary["added"]) == 2
+    fetched = next(a for a in summary["added"] if a["file"] == url)
+    code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "show", fetched["id"], "--json")
+    shown = json.loads(out)
+    assert shown["url"] == site.url("/news/story-05.html") and shown["source"] == "Harbor Ledger"
+    assert shown["title"] == story(5).title and "Advertisement" not in shown["body"]
+
+    # The same page again, under another spelling of its URL: a duplicate, and nothing changes.
+    code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "add", site.url("/redirect/2/story-05"))
+    assert code == 0 and "0 added, 0 replaced, 1 skipped, 0 rejected" in out
+    assert f"skipped: {fetched['id']}" in out and "already indexed, unchanged" in out
+    assert len(article_ids(capsys, data_dir)) == 2
+
+
+def test_a_page_whose_url_is_already_indexed_is_a_duplicate(site: NewsSite, tmp_path: Path, capsys) -> None:
+    data_dir = tmp_path / "kb"
+    record = {"id": "desk-1", "title": "Desk copy", "body": "A desk copy of the story, with other words.",
+              "url": site.url("/news/story-06.html")}
+    (tmp_path / "desk.json").write_text(json.dumps(record))
+    run_cli(capsys, "--data-dir", str(data_dir), "index", "add", str(tmp_path / "desk.json"))
+    code, out, _ = run_cli(capsys, "--data-dir", str(data_dir), "index", "add", site.url("/news/story-06.html"))
+    assert code == 0 and "duplicate: article desk-1 has the same URL" in out
+    assert article_ids(capsys, data_dir) == ["desk-1"]
+
+
+BAD_URLS = [
+    ("/photo.png", "not a web page: the server sent image/png"),
+    ("/report.pdf", "not a web page: the server sent application/pdf"),
+    ("/missing", "the server answered HTTP 404 Not Found"),
+    ("/slow", "timed out after 1.5 s"),
+    ("/empty.html", "no article text found in the page"),
+    ("/feeds/rss.xml", "this is a feed (application/rss+xml), not an article page"),
+    ("/huge", "too big: 3.0 MB, over the 195 KB limit"),
+    ("/away", "refused: 127.0.0.2 resolves to 127.0.0.2, a loopback address"),
+]
+
+
+def test_every_bad_url_is_rejected_with_its_reason_and_the_base_is_unchanged(
+        site: NewsSite, seeded_dir: Path, capsys) -> None:
+    before = article_ids(capsys, seeded_dir)
+    urls = [site.url(path) for path, _ in BAD_URLS]
+    urls += ["ftp://127.0.0.1/news.txt", "file:///etc/passwd", "http://127.0.0.2:9/news.html"]
+    code, out, err = run_cli(capsys, "--data-dir", str(seeded_dir), "index", "add", *urls, "--json")
+    summary = json.loads(out)
+    assert code == 1 and summary["added"] == [] and summary["skipped"] == []
+    reasons = {r["file"]: r["reason"] for r in summary["rejected"]}
+    for path, reason in BAD_URLS:
+        assert reason in reasons[site.url(path)]
+    assert "only http:// and https://" in reasons["ftp://127.0.0.1/news.txt"]
+    assert "only http:// and https://" in reasons["file:///etc/passwd"]
+    assert "127.0.0.2, a loopback address" in reasons["http://127.0.0.2:9/news.html"]
+    assert article_ids(capsys, seeded_dir) == before and "Traceback" not in err
+
+
+def test_feed_commands_index_twenty_then_two_then_nothing(site: NewsSite, tmp_path: Path, capsys) -> None:
+    kb = ["--data-dir", str(tmp_path / "kb")]
+    code, out, _ = run_cli(capsys, *kb, "feed", "add", site.url("/feeds/rss.xml"), "--name", "Business", "--json")
+    assert code == 0 and json.loads(out)["name"] == "Business" and json.loads(out)["id"] == 1
+    polls = []
+    for size in (20, 22, 22):
+        site.feed_size = size
+        code, out, _ = run_cli(capsys, *kb, "feed", "poll", "--once", "--json")
+        assert code == 0
+        polls.append(json.loads(out))
+    assert [len(p["added"]) for p in polls] == [20, 2, 0]
+    assert [p["not_modified"] for p in polls] == [False, False, True]
+    assert len(article_ids(capsys, tmp_path / "kb")) == 22
+    code, out, _ = run_cli(capsys, *kb, "feed", "list", "--json")
+    [listed] = json.loads(out)
+    assert (listed["entries_seen"], listed["articles_added"], listed["status"]) == (22, 22, "ok")
+    code, out, _ = run_cli(capsys, *kb, "feed", "remove", "1")
+    assert code == 0 and "removed feed 1" in out
+    code, _, err = run_cli(capsys, *kb, "feed", "remove", "1")
+    assert code == 2 and "no feed with id 1" in err
+
+
+def test_feed_errors_are_one_line_and_shown_in_feed_list(site: NewsSite, tmp_path: Path, capsys) -> None:
+    kb = ["--data-dir", str(tmp_path / "kb")]
+    code, _, err = run_cli(capsys, *kb, "feed", "add", site.url("/catalog.xml"))
+    assert code == 2 and err.count("\n") == 1 and "not a feed" in err
+    code, _, err = run_cli(capsys, *kb, "feed", "add", site.url("/slow"))
+    assert code == 1 and "timed out" in err
+    run_cli(capsys, *kb, "feed", "add", site.url("/feeds/atom.xml"))
+    code, _, err = run_cli(capsys, *kb, "feed", "add", site.url("/feeds/atom.xml"))
+    assert code == 2 and "already following that feed as 1" in err
+    site.broken_paths.add("/feeds/atom.xml")
+    code, out, _ = run_cli(capsys, *kb, "feed", "poll", "--once")
+    assert code == 1 and "failed: the server answered HTTP 503" in out
+    code, out, _ = run_cli(capsys, *kb, "feed", "list")
+    assert "FAILING (1x)" in out and "error: the server answered HTTP 503" in out
+    code, out, _ = run_cli(capsys, *kb, "feed", "poll", "--once")   # backing off: not polled
+    assert code == 0 and out == ""
+    assert article_ids(capsys, tmp_path / "kb") == []
 
 
 def test_list_show_and_remove(seeded_dir: Path, capsys) -> None:

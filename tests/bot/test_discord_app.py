@@ -27,6 +27,7 @@ from bot.discord_render import limit_problems
 from bot.ratelimit import SlidingWindowLimiter
 from bot.service import NewsService
 from tests.conftest import settings_for
+from tests.fixtures.news_site import NewsSite, story
 
 QUESTION = "Did Hyundai confirm the plant deal?"
 NEW_ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
@@ -134,12 +135,15 @@ def requests_since(env: simcord.Env, start: int) -> list[simcord.HttpLogEntry]:
 @pytest.mark.asyncio
 async def test_commands_are_synced_with_admin_hints(simcord_env: simcord.Env, server: Server) -> None:
     synced = {c.name: c for c in await simcord_env.bot.tree.fetch_commands()}
-    assert set(synced) == {"ask", "company", "sources", "article", "reindex"}
-    for admin_command in ("article", "reindex"):
+    assert set(synced) == {"ask", "company", "sources", "article", "reindex", "feed"}
+    for admin_command in ("article", "reindex", "feed"):
         assert synced[admin_command].default_member_permissions == discord.Permissions(administrator=True)
         sent = simcord_env.bot.tree.get_command(admin_command).to_dict(simcord_env.bot.tree)
         assert sent["contexts"] == [0] and sent["dm_permission"] is False  # guild only
     assert {o.name for o in synced["article"].options} == {"add", "remove"}
+    assert {o.name for o in synced["feed"].options} == {"add", "remove", "list"}
+    [article_add] = [o for o in synced["article"].options if o.name == "add"]
+    assert {(o.name, o.required) for o in article_add.options} == {("file", False), ("url", False)}
     # A member without the permission does not even see them...
     assert "reindex" not in server.alice.available_commands(server.channel)
     assert "ask" in server.alice.available_commands(server.channel)
@@ -386,6 +390,117 @@ async def test_admin_reindexes(simcord_env: simcord.Env, server: Server) -> None
     assert "Re-embedded 8 articles" in result.response.embeds[0].description
     asked = await server.alice.slash(server.channel, "ask", question=QUESTION)
     assert "groundless" in embed_text(asked.response)
+
+
+# ----------------------------------------------------------------------------- articles by URL and feeds
+
+INTAKE = {"fetch_allow_hosts": ["127.0.0.1"], "fetch_timeout": 2.0, "fetch_max_bytes": 200_000}
+
+
+@pytest.fixture
+def site() -> Iterator[NewsSite]:
+    with NewsSite(feed_size=3, slow_seconds=4.0) as news:
+        yield news
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bot_settings", [INTAKE], indirect=True)
+async def test_admin_adds_a_page_by_url_that_is_answerable_right_after(
+        simcord_env: simcord.Env, server: Server, site: NewsSite, news_service: NewsService) -> None:
+    item = story(7)
+    url = site.url(f"/news/{item.slug}.html")
+    result = await server.ada.slash(server.channel, "article add", url=url)
+    final = result.response
+    assert final.ephemeral and final.embeds[0].title.endswith(": 1 article indexed")
+    assert "added" in final.embeds[0].description and item.company in final.embeds[0].description
+    asked = await server.alice.slash(server.channel, "ask", question=f"Where did {item.company} open a factory?")
+    assert item.town in embed_text(asked.response)
+    assert_nothing_could_ping(simcord_env)
+    assert_within_limits(simcord_env)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bot_settings", [INTAKE], indirect=True)
+async def test_bad_urls_are_rejected_with_the_reason_and_change_nothing(
+        simcord_env: simcord.Env, server: Server, site: NewsSite, news_service: NewsService) -> None:
+    before = news_service.kb.counts()
+    for path, reason in (("/photo.png", "not a web page"), ("/missing", "HTTP 404"),
+                         ("/away", "127.0.0.2, a loopback address"), ("/empty.html", "no article text")):
+        result = await server.ada.slash(server.channel, "article add", url=site.url(path))
+        embed = result.response.embeds[0]
+        assert embed.title.endswith(": 0 articles indexed") and "rejected" in embed.description
+        assert reason in embed.description.replace("\\", "")
+    scheme = await server.ada.slash(server.channel, "article add", url="file:///etc/passwd")
+    assert "only http:// and https://" in scheme.response.embeds[0].description.replace("\\", "")
+    neither = await server.ada.slash(server.channel, "article add")
+    simcord.assert_responded(neither, ephemeral=True, contains="Give either a file or a url")
+    assert news_service.kb.counts() == before
+    assert_within_limits(simcord_env)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bot_settings", [INTAKE], indirect=True)
+async def test_non_admins_cannot_add_urls_or_feeds(simcord_env: simcord.Env, server: Server, site: NewsSite,
+                                                   news_service: NewsService) -> None:
+    for name in ("article", "feed"):
+        server.guild.set_command_permissions(await server.command_id(name), {server.alice: True})
+    before = news_service.kb.counts()
+    added = await server.alice.slash(server.channel, "article add", url=site.url("/news/story-01.html"))
+    simcord.assert_responded(added, ephemeral=True, contains="only for server admins")
+    followed = await server.alice.slash(server.channel, "feed add", url=site.url("/feeds/rss.xml"))
+    simcord.assert_responded(followed, ephemeral=True, contains="only for server admins")
+    listed = await server.alice.slash(server.channel, "feed list")
+    simcord.assert_responded(listed, ephemeral=True, contains="only for server admins")
+    simcord.assert_error(simcord_env, AdminOnly)
+    assert news_service.kb.counts() == before and news_service.list_feeds() == []
+    assert site.requests == []  # refused before anything was fetched
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bot_settings", [INTAKE], indirect=True)
+async def test_feed_add_indexes_and_announces_the_articles_without_pings(
+        simcord_env: simcord.Env, server: Server, site: NewsSite, news_service: NewsService) -> None:
+    news = server.guild.create_text_channel("news")
+    simcord_env.bot.settings.announce_channel = news.id
+    result = await server.ada.slash(server.channel, "feed add", url=site.url("/feeds/rss.xml"), name="Business")
+    simcord.assert_responded(result, ephemeral=True, contains="Following **Business** (feed `1`)")
+    await simcord_env.settle()
+    [message] = news.history()  # three articles, one message
+    assert [e.title for e in message.embeds] == [story(n).title for n in (3, 2, 1)]
+    for embed, n in zip(message.embeds, (3, 2, 1), strict=True):
+        assert embed.url == site.url(f"/news/{story(n).slug}.html")
+        assert embed.description.startswith("> " + story(n).paragraphs[0])   # verbatim first sentence
+        assert "Harbor Ledger" in embed.description and story(n).published.strftime("%b %Y") in embed.description
+    assert len(news_service.list_articles()) == 8 + 3
+
+    site.feed_size = 4  # the next round announces only the new one
+    await simcord_env.bot.poll_feeds()
+    assert [e.title for e in news.history()[-1].embeds] == [story(4).title]
+    await simcord_env.bot.poll_feeds()  # a 304: nothing new, nothing said
+    assert len(news.history()) == 2
+    assert_nothing_could_ping(simcord_env)
+    assert_within_limits(simcord_env)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bot_settings", [INTAKE], indirect=True)
+async def test_feed_list_shows_errors_and_feed_remove_takes_an_autocompleted_id(
+        simcord_env: simcord.Env, server: Server, site: NewsSite, news_service: NewsService) -> None:
+    refused = await server.ada.slash(server.channel, "feed add", url=site.url("/news/story-01.html"))
+    simcord.assert_responded(refused, ephemeral=True, contains="can't follow that feed: not a feed")
+    await server.ada.slash(server.channel, "feed add", url=site.url("/feeds/atom.xml"))
+    await simcord_env.settle()
+    site.broken_paths.add("/feeds/atom.xml")
+    await simcord_env.bot.poll_feeds(only_due=False)
+    listed = await server.ada.slash(server.channel, "feed list")
+    text = embed_text(listed.response)
+    assert "Harbor Ledger (Atom)" in text and "failing (1×)" in text and "HTTP 503" in text
+    choices = await server.ada.autocomplete(server.channel, "feed remove", "id", "atom")
+    assert [c["value"] for c in choices] == [1]
+    removed = await server.ada.slash(server.channel, "feed remove", id=1)
+    simcord.assert_responded(removed, ephemeral=True, contains="No longer following feed `1`")
+    assert news_service.list_feeds() == []
+    assert_within_limits(simcord_env)
 
 
 # ----------------------------------------------------------------------------- feedback, errors, limits
