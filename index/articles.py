@@ -98,7 +98,7 @@ def validate_article_id(article_id: str) -> str:
 
 # Day-first and month-first dates seen in bylines; RFC 822 and ISO 8601 are read first.
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%a, %d %b %Y", "%A, %d %B %Y",
-                 "%B %d, %Y %I:%M %p", "%Y-%m")
+                 "%B %d, %Y %I:%M %p")
 _ZONE_WORD = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 
 

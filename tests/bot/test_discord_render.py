@@ -14,11 +14,14 @@ from bot.companies import CompanySummary, RelatedCompany, SourceArticle, Timelin
 from bot.discord_render import (
     LIMITS,
     add_outcome_embed,
+    announcement_embed,
     answer_embed,
     clip,
     company_embed,
     escape,
+    feeds_embed,
     limit_problems,
+    pack_embeds,
     progress_text,
     sources_embed,
 )
@@ -240,3 +243,53 @@ def test_any_company_summary_fits(text: str, name: str, n: int) -> None:
     assert limit_problems(None, [embed]) == []
     missing = CompanySummary(query=name, found=False, suggestions=[name] * n, message=text)
     assert limit_problems(None, [company_embed(missing)]) == []
+
+
+# ----------------------------------------------------------------------------- feeds
+
+
+FIRST = "Amberly Robotics opened a factory for delivery robots in Port Ellery on Tuesday, the company said."
+
+
+def test_an_announcement_has_the_linked_title_outlet_date_and_the_first_sentence() -> None:
+    embed = announcement_embed("Amberly Robotics opens a plant", "https://news.example/a?b=1", "Harbor Ledger",
+                               "2024-03-02T08:30:00+00:00", FIRST)
+    assert embed.title == "Amberly Robotics opens a plant" and embed.url == "https://news.example/a?b=1"
+    quote_line, byline, link_line = embed.description.split("\n")
+    assert unescape(quote_line) == f"> {FIRST}"
+    assert byline == "— Harbor Ledger · 2 Mar 2024" and link_line == "<https://news.example/a?b=1>"
+    assert limit_problems(None, [embed]) == []
+
+
+def test_an_announcement_without_a_usable_link_or_date_still_reads() -> None:
+    embed = announcement_embed("Untrusted [link](javascript:alert(1))", "javascript:alert(1)", "", None,
+                               "@everyone look *here*")
+    assert embed.url is None and "javascript" not in embed.description
+    assert embed.description == r"> @everyone look \*here\*"
+
+
+@given(title=st.text(max_size=600), source=st.text(max_size=400), sentence=st.text(max_size=6000))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_announcement_fits_and_a_message_of_them_stays_within_limits(title: str, source: str,
+                                                                         sentence: str) -> None:
+    embeds = [announcement_embed(title, "https://news.example/" + "x" * 400, source, "2024-03-02", sentence)
+              for _ in range(23)]
+    for embed in embeds:
+        assert limit_problems(None, [embed]) == []
+    messages = pack_embeds(embeds)
+    assert sum(len(m) for m in messages) == 23
+    for message in messages:
+        assert limit_problems(None, message) == []
+
+
+def test_feeds_embed_lists_each_feed_with_its_error() -> None:
+    ok = SimpleNamespace(id=1, name="Business", url="https://news.example/rss", articles_added=22, last_error=None,
+                         failures=0, last_success_at="2024-03-02")
+    failing = SimpleNamespace(id=2, name="Sport " * 50, url="https://news.example/atom", articles_added=0,
+                              last_error="the server answered HTTP 503 " * 40, failures=3, last_success_at=None)
+    embed = feeds_embed([ok, failing], 15)
+    assert "`1` [Business](https://news.example/rss) — 22 articles" in embed.description
+    assert "⚠️ failing (3×): the server answered HTTP 503" in embed.description
+    assert embed.footer.text == "Polled every 15 minutes; a failing feed backs off."
+    assert limit_problems(None, [embed]) == []
+    assert "No feeds yet" in feeds_embed([], 15).description
