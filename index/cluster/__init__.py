@@ -40,6 +40,8 @@ def open_cluster(database_url: str, milvus_uri: str, embedder: Embedder, *, lock
     try:
         from index.cluster.backend import ClusterKnowledgeBase
     except ImportError as exc:
+        if exc.name not in ("psycopg", "pymilvus"):
+            raise
         raise KnowledgeBaseError(f"the cluster backend needs the 'cluster' extra ({exc.name} is missing): "
                                  "pip install 'newsbot[cluster]'") from exc
     return ClusterKnowledgeBase.open(database_url, milvus_uri, embedder, lock_timeout=lock_timeout,

@@ -27,10 +27,16 @@ from datetime import date
 import numpy as np
 
 from index.cluster.lexical import analyse, analysed_text, holds_phrase
-from index.lexical import FIELD_WEIGHTS, PHRASE_COUNT_CAP, metadata_terms, outlet_names
+from index.lexical import PHRASE_COUNT_CAP, metadata_terms, outlet_names
 from index.lexical import day_number as embedded_day_number
 
 TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 characters of body)
+# pymilvus pings every 10 s even when idle; a gRPC server with default settings (milvus-lite
+# server) answers more than two such pings with GOAWAY "too_many_pings" and the channel fails.
+# Five minutes is gRPC's default minimum, which every server accepts.
+GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0}
+# The fields and BM25 weights of the Snapshot contract (the embedded index's, FTS5's before it).
+FIELD_WEIGHTS = (("text", 1.0), ("title", 0.5), ("meta", 0.5))
 SHORT_CHARS = 2000     # analysed title, and outlet + date words
 NO_DAY = -(1 << 40)    # no date: outside every range a question can name
 _EPOCH = date(1970, 1, 1)
@@ -97,7 +103,7 @@ class ChunkCollection:
         for name in ("pymilvus", "pymilvus.client.iterator.query_iterator", "pymilvus.decorators"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
-            client = MilvusClient(uri=uri, timeout=timeout)
+            client = MilvusClient(uri=uri, timeout=timeout, grpc_options=GRPC_OPTIONS)
         except MilvusException as exc:
             raise MilvusUnavailable(f"cannot reach Milvus at {uri}: {exc.message}") from exc
         collection = cls(client, name)

@@ -121,6 +121,32 @@ class ClusterSnapshot:
 
         return self.memo(("chunks_of_outlets", tuple(sorted(outlets))), compute)
 
+    def all_chunk_ids(self) -> list[int]:
+        return self.memo("all_chunk_ids", lambda: [int(r[0]) for r in self._rows("SELECT id FROM chunks ORDER BY id")])
+
+    def restricted_chunks(self, outlets: Collection[str] | None,
+                          published_between: tuple[date, date] | None) -> list[int]:
+        """Chunk ids of articles from any of ``outlets`` (None: any) published within the
+        inclusive days (None: any day, undated included). Sorted."""
+        if outlets is not None and not outlets:
+            return []
+        if published_between is None:
+            return self.chunks_of_outlets(sorted(outlets)) if outlets is not None else self.all_chunk_ids()
+
+        def compute() -> list[int]:
+            # published_at is ISO text: its first ten characters are the day it was written.
+            sql = ("SELECT c.id FROM articles a JOIN chunks c ON c.article_id = a.id "
+                   "WHERE left(a.published_at, 10) BETWEEN %s AND %s")
+            params: list[object] = [published_between[0].isoformat(), published_between[1].isoformat()]
+            if outlets is not None:
+                sql += (" AND EXISTS (SELECT 1 FROM unnest(string_to_array(a.source, ',')) part "
+                        "WHERE btrim(part) = ANY(%s))")
+                params.append(sorted(outlets))
+            return [int(r[0]) for r in self._rows(sql + " ORDER BY c.id", params)]
+
+        key = ("restricted_chunks", None if outlets is None else tuple(sorted(outlets)), published_between)
+        return self.memo(key, compute)
+
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
             return {}

@@ -4,7 +4,8 @@ the enrichers' schema and writes (index.company_index), their read helpers throu
 
 Translated: ``?`` placeholders, ``INSERT OR REPLACE`` (an upsert on the table's unique key
 that the inserted columns cover), ``INSERT OR IGNORE``, and in schemas ``INTEGER PRIMARY KEY
-AUTOINCREMENT``, ``WITHOUT ROWID`` and ``REAL``. Values: bools and numpy scalars become
+AUTOINCREMENT``, ``WITHOUT ROWID`` and ``REAL``; a bare lower-case ``end`` column is quoted.
+Values: bools and numpy scalars become
 Python ints and floats, which psycopg can send. Anything else is passed through unchanged.
 
 Usage::
@@ -19,7 +20,7 @@ Usage::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,24 +34,30 @@ _SCHEMA_RULES = (
 )
 
 
+_QUOTED_RE = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
+# SQLite lets ``end`` be a bare column name; PostgreSQL reserves it. Our SQL writes keywords in
+# upper case, so a lower-case bare ``end`` is always the column.
+_BARE_END_RE = re.compile(r"\bend\b")
+
+
+def _outside_quotes(sql: str, change: Callable[[str], str]) -> str:
+    parts = _QUOTED_RE.split(sql)
+    return "".join(part if i % 2 else change(part) for i, part in enumerate(parts))
+
+
+def _identifiers(segment: str) -> str:
+    return _BARE_END_RE.sub('"end"', segment)
+
+
 def placeholders(sql: str) -> str:
-    """``?`` → ``%s`` and ``%`` → ``%%`` outside quoted strings and identifiers."""
-    out: list[str] = []
-    quote = ""
-    for ch in sql:
-        if quote:
-            out.append("%%" if ch == "%" else ch)
-            if ch == quote:
-                quote = ""
-        elif ch in ("'", '"'):
-            quote = ch
-            out.append(ch)
-        elif ch == "?":
-            out.append("%s")
-        elif ch == "%":
-            out.append("%%")
-        else:
-            out.append(ch)
+    """``?`` → ``%s``, ``%`` → ``%%`` (outside quotes too: psycopg reads every ``%``) and a
+    bare ``end`` column quoted."""
+    parts = _QUOTED_RE.split(sql)
+    out = []
+    for i, part in enumerate(parts):
+        if not i % 2:
+            part = _identifiers(part).replace("?", "\0")
+        out.append(part.replace("%", "%%").replace("\0", "%s"))
     return "".join(out)
 
 
@@ -60,6 +67,7 @@ def translate_schema(script: str) -> list[str]:
         raise ValueError("virtual tables have no PostgreSQL equivalent")
     for pattern, replacement in _SCHEMA_RULES:
         script = pattern.sub(replacement, script)
+    script = _outside_quotes(script, _identifiers)
     return [statement.strip() for statement in script.split(";") if statement.strip()]
 
 
