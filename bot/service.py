@@ -109,10 +109,18 @@ class NewsService:
     def open_kb(self, *, check_model: bool = True) -> KnowledgeBase:
         with self._open_lock:
             if "kb" not in self.__dict__:
-                self.__dict__["kb"] = KnowledgeBase.open(
-                    self.settings.data_dir, self.embedder, lock_timeout=self.settings.lock_timeout,
-                    check_model=check_model, enrichers=[self.company_index, SentenceEntities()],
-                    vector_policy=self.settings.vector_index)
+                from index.cluster import cluster_configured, open_cluster
+
+                s = self.settings
+                enrichers = [self.company_index, SentenceEntities()]
+                if cluster_configured(s.database_url, s.milvus_uri):  # nothing is written to SQLite then
+                    self.__dict__["kb"] = open_cluster(s.database_url, s.milvus_uri, self.embedder,
+                                                       lock_timeout=s.lock_timeout, check_model=check_model,
+                                                       enrichers=enrichers)
+                else:
+                    self.__dict__["kb"] = KnowledgeBase.open(
+                        s.data_dir, self.embedder, lock_timeout=s.lock_timeout, check_model=check_model,
+                        enrichers=enrichers, vector_policy=s.vector_index)
             return self.__dict__["kb"]
 
     @cached_property
