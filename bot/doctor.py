@@ -86,6 +86,7 @@ def run_checks(service: NewsService | None = None, *, data_dir: str | Path | Non
                      ("consistency", _check_consistency), ("model recorded", _check_model_recorded),
                      # The checkpoint file as found, before loading the index (which may rewrite it).
                      ("vector checkpoint", _check_checkpoint), ("vector index", _check_vectors),
+                     ("lexical index", _check_lexical),
                      ("disk space", _check_disk)):
         checks.append(_guard(name, lambda fn=fn: fn(state)))
     if state.kb is not None:
@@ -363,8 +364,6 @@ def _check_integrity(state: _State) -> Check:
 _INVARIANTS = (
     ("chunks without a vector", "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk_id FROM chunk_vectors)"),
     ("vectors without a chunk", "SELECT count(*) FROM chunk_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)"),
-    ("chunks without a text-index row", "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)"),
-    ("text-index rows without a chunk", "SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)"),
     ("chunks of a missing article", "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)"),
     ("sentences of a missing article",
      "SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT id FROM articles)"),
@@ -405,7 +404,7 @@ def _check_consistency(state: _State) -> Check:
         return Check("", False, "the tables disagree: " + "; ".join(problems),
                      f"run {REBUILD} (re-derives chunks, vectors and the text index from the article text)")
     return Check("", True, f"{chunks} chunk rows, {vectors} stored vectors; every article has its chunks, "
-                 "vectors, text-index rows and sentences")
+                 "vectors and sentences")
 
 
 def _check_vectors(state: _State) -> Check:
@@ -431,6 +430,30 @@ def _check_vectors(state: _State) -> Check:
         return Check("", False, f"the FAISS index holds {loaded} vectors for {chunks} chunk rows{note}",
                      f"run {REBUILD}")
     return Check("", True, f"the FAISS index holds {loaded} vectors for {chunks} chunk rows{note}")
+
+
+def _check_lexical(state: _State) -> Check:
+    """The tantivy index against SQLite, chunk id by chunk id. Opening it repairs what a
+    reader would repair (a missing, damaged or lagging index is rebuilt or caught up)."""
+    if not state.db_exists:
+        return _skipped("no knowledge base yet")
+    if state.kb is None:
+        return _skipped("the knowledge base did not open" if not state.kb_busy else "a writer is busy")
+    warnings = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(warnings):
+            report = state.kb.lexical_report()
+    except sqlite3.DatabaseError as exc:
+        return Check("", False, f"cannot read the chunks from {state.db_path}: {exc}", _recovery_fix(state))
+    note = _warnings(warnings)
+    where = report["path"]
+    if not report["usable"]:
+        return Check("", False, f"the lexical index at {where} cannot be used{note}",
+                     f"stop newsbot (or wait for the writer to finish), then run {REBUILD}")
+    if report["missing"] or report["extra"]:
+        return Check("", False, f"the lexical index at {where} lacks {report['missing']} chunks and holds "
+                     f"{report['extra']} that SQLite does not{note}", f"run {REBUILD}")
+    return Check("", True, f"the lexical index holds every chunk ({_size(report['bytes'])} on disk){note}")
 
 
 def _warnings(buffer: io.StringIO) -> str:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 (SQLite FTS5) and dense (FAISS), fused by reciprocal rank.
+"""Hybrid retrieval: BM25 (the store's lexical index) and dense (FAISS), fused by reciprocal rank.
 
 Usage::
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from index.query import QueryAnalysis, Segment, analyse_question, content_terms, fts_query, term_overlap
+from index.query import QueryAnalysis, Segment, analyse_question, content_terms, term_overlap
 from index.store import ArticleRow, KnowledgeBase, SentenceRow, Snapshot
 
 
@@ -56,7 +56,6 @@ class SearchWeights:
     dense: float = 0.2              # MiniLM alone finds less here than BM25; it breaks ties
     lexical: float = 1.0
     candidates: int = 200
-    fts_weights: tuple[float, float, float] = (1.0, 0.5, 0.5)  # text, title, outlet+date
     outlet_boost: float = 1.0       # relative boost for chunks of an outlet the question names
     date_boost: float = 2.0         # ... and of an article published on a date it names
     per_segment: int = 1            # chunks reserved for each outlet the question names
@@ -101,7 +100,7 @@ class HybridSearcher:
 
         started = time.perf_counter()
         dense = snap.dense_search(query_vector, w.candidates)
-        lexical = snap.lexical_search(fts_query(analysis.terms), w.candidates, w.fts_weights)
+        lexical = snap.lexical_search(analysis.terms, w.candidates)
         reserved = [self._best_in_segment(snap, segment, vector)
                     for segment, vector in zip(analysis.segments, vectors[1:], strict=True)]
         timings["search"] = time.perf_counter() - started
@@ -155,23 +154,24 @@ class HybridSearcher:
         return boost
 
     def _best_in_segment(self, snap: Snapshot, segment: Segment, vector: np.ndarray) -> list[int]:
-        """The best chunks of the outlet a clause names (and of its date, when one is said)."""
+        """The best chunks of the outlet a clause names (and of its date, when one is said:
+        the outlet's undated best when it published nothing then). Both searches are
+        restricted inside their engines, not filtered afterwards."""
         w = self.weights
-        within = snap.chunks_of_outlets(segment.outlets)
-        if not within:
+        outlets = set(segment.outlets)
+        between = None
+        if segment.dates:  # a day either side, as DateRange.contains allows
+            between = (min(d.start for d in segment.dates) - timedelta(days=1),
+                       max(d.end for d in segment.dates) + timedelta(days=1))
+        dense = snap.dense_search(vector, 20, outlets=outlets, published_between=between)
+        if not dense and between is not None:
+            between = None
+            dense = snap.dense_search(vector, 20, outlets=outlets)
+        if not dense:
             return []
-        if segment.dates:
-            metadata = snap.chunk_metadata(within)
-            dated = [c for c in within if (day := published_day(metadata[c][2]))
-                     and any(d.contains(day) for d in segment.dates)]
-            within = dated or within
         fused: dict[int, float] = {}
-        rrf(snap.dense_search(vector, 20, within=within), w.dense, w.rrf_k, fused)
-        allowed = set(within)
-        terms = fts_query(content_terms(segment.text))
-        # The outlet goes into the MATCH, so FTS5 ranks only that outlet's chunks.
-        match = f"meta : ({fts_query(list(segment.outlets))}) AND ({terms})" if terms else ""
-        lexical = [hit for hit in snap.lexical_search(match, 100, w.fts_weights) if hit[0] in allowed][:20]
+        rrf(dense, w.dense, w.rrf_k, fused)
+        lexical = snap.lexical_search(content_terms(segment.text), 20, outlets=outlets, published_between=between)
         rrf(lexical, w.lexical, w.rrf_k, fused)
         return [c for c, _ in sorted(fused.items(), key=lambda item: -item[1])[: w.per_segment]]
 

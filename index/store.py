@@ -27,14 +27,15 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import shutil
 import sqlite3
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -43,10 +44,12 @@ import numpy as np
 from index.articles import Article
 from index.chunking import ChunkPlan, plan_chunks, split_sentences
 from index.embedding import Embedder, Window, WindowVectors
+from index.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState
 from index.vectors import VectorIndex, VectorIndexCorruptError, fsync_dir, write_atomically
 
 T = TypeVar("T")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LEXICAL_DIR = "lexical"
 DB_NAME = "newsbot.db"
 CHECKPOINT_POINTER = "vectors.json"
 # Replaying more changes than this at load is slower than reading a fresh checkpoint.
@@ -89,12 +92,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS removed_chunks (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, title, meta, tokenize = 'porter unicode61 remove_diacritics 2'
-);
 """
-
-_MONTHS = ("January February March April May June July August September October November December").split()
+# Version 1 kept BM25 in an FTS5 table (chunks_fts); version 2 keeps it in the tantivy index.
+_MIGRATIONS = {1: "DROP TABLE IF EXISTS chunks_fts;"}
 
 
 class ArticleEnricher(Protocol):
@@ -180,16 +180,6 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(" ".join(body.split()).casefold().encode("utf-8")).hexdigest()
 
 
-def metadata_terms(source: str, published_at: str | None) -> str:
-    """Words a question may use for an article's outlet and date ("TechCrunch", "October 7, 2023")."""
-    parts = [source]
-    if published_at:
-        with contextlib.suppress(ValueError):
-            when = datetime.fromisoformat(published_at)
-            parts.append(f"{_MONTHS[when.month - 1]} {when.day} {when.year}")
-    return " ".join(p for p in parts if p)
-
-
 def _int8(vectors: np.ndarray) -> np.ndarray:
     # Unit vectors have components in [-1, 1]; 127 steps keep cosine error near 1e-4,
     # at a quarter of float32's size (sentences outnumber chunks ten to one).
@@ -248,12 +238,48 @@ class Snapshot:
     def chunk_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def dense_search(self, query: np.ndarray, k: int, within: Sequence[int] | None = None
-                     ) -> list[tuple[int, float]]:
-        """Nearest chunks by inner product; ``within`` restricts the search to those chunk ids."""
+    def dense_search(self, query: np.ndarray, k: int, within: Sequence[int] | None = None, *,
+                     outlets: Collection[str] | None = None,
+                     published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        """Nearest chunks by inner product. ``within`` (chunk ids), ``outlets`` and
+        ``published_between`` (inclusive days) restrict the search; they combine (AND)."""
         subset = None if within is None else np.asarray(within, dtype=np.int64)
+        if outlets is not None or published_between is not None:
+            restricted = np.asarray(self.restricted_chunks(outlets, published_between), dtype=np.int64)
+            subset = restricted if subset is None else np.intersect1d(subset, restricted, assume_unique=True)
         scores, ids = self._kb._vectors.search(query, k, subset)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def restricted_chunks(self, outlets: Collection[str] | None,
+                          published_between: tuple[date, date] | None) -> list[int]:
+        """Chunk ids of articles from any of ``outlets`` (None: any outlet) published within
+        the inclusive days (None: any day, undated included). Sorted; cached per snapshot."""
+        if outlets is not None and not outlets:
+            return []
+        if published_between is None:
+            return self.chunks_of_outlets(sorted(outlets)) if outlets is not None else self.all_chunk_ids()
+
+        def compute() -> list[int]:
+            first, last = published_between
+            # published_at is ISO text: its first ten characters are the day it was written.
+            days = [first.isoformat(), (last + timedelta(days=1)).isoformat()]
+            if outlets is None:
+                rows = self._db.execute(
+                    "SELECT c.id FROM articles a INDEXED BY articles_published CROSS JOIN chunks c "
+                    "ON c.article_id = a.id WHERE a.published_at >= ? AND a.published_at < ?", days)
+            else:
+                clauses = " OR ".join("(',' || replace(a.source, ', ', ',') || ',') LIKE ?" for _ in outlets)
+                rows = self._db.execute(
+                    f"SELECT c.id FROM articles a INDEXED BY articles_source_day CROSS JOIN chunks c "
+                    f"ON c.article_id = a.id WHERE ({clauses}) AND a.published_at >= ? AND a.published_at < ?",
+                    [f"%,{o},%" for o in sorted(outlets)] + days)
+            return sorted(int(r[0]) for r in rows)
+
+        key = ("restricted_chunks", None if outlets is None else tuple(sorted(outlets)), published_between)
+        return self.memo(key, compute)
+
+    def all_chunk_ids(self) -> list[int]:
+        return self.memo("all_chunk_ids", lambda: [int(r[0]) for r in self._db.execute("SELECT id FROM chunks")])
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """A value derived from this snapshot, kept until the knowledge base changes."""
@@ -316,31 +342,22 @@ class Snapshot:
         ).fetchall()
         return {int(cid): float(np.frombuffer(blob, dtype=np.float32) @ query) for cid, blob in rows}
 
-    def lexical_search(self, match: str, k: int, weights: tuple[float, float, float] = (1.0, 0.5, 0.5)
-                       ) -> list[tuple[int, float]]:
-        """FTS5 BM25 over chunk text, title and outlet/date terms; higher is better."""
-        if not match:
+    def lexical_search(self, terms: Sequence[str], k: int, *, outlets: Collection[str] | None = None,
+                       published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        """BM25 over chunk text (weight 1), title and outlet/date words (0.5 each), best first.
+        ``terms`` are plain words (analysed and stemmed by the engine; a term of several
+        words matches as a phrase; any term may match). ``outlets`` and ``published_between``
+        restrict inside the engine, as in ``dense_search``."""
+        lexical, stale = self._kb._lexical_view()
+        if lexical is None or not terms:
             return []
-        try:
-            rows = self._db.execute(
-                "SELECT rowid, -bm25(chunks_fts, ?, ?, ?) AS score FROM chunks_fts "
-                "WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
-                (*weights, match, k),
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []  # a query FTS5 cannot parse finds nothing rather than failing the question
-        return [(int(r), float(s)) for r, s in rows]
+        hits = lexical.search(terms, k + len(stale), outlets=outlets, published_between=published_between)
+        return [hit for hit in hits if hit[0] not in stale][:k]
 
     def phrase_count(self, phrase: str) -> int:
         """How many chunks contain the phrase (in their text or title), up to 1000."""
-        quoted = '"' + phrase.replace('"', '""') + '"'
-        try:
-            row = self._db.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1000)",
-                ("{text title} : " + quoted,)).fetchone()
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0])
+        lexical, _ = self._kb._lexical_view()
+        return 0 if lexical is None else lexical.phrase_count(phrase)
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
@@ -385,6 +402,9 @@ def _create_schema(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] 
         db.executescript(_SCHEMA)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?)", (uuid.uuid4().hex,))
+    elif version in _MIGRATIONS:
+        db.executescript(_MIGRATIONS[version])
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     elif version != SCHEMA_VERSION:
         raise KnowledgeBaseError(
             f"the knowledge base has schema version {version}; this newsbot reads version {SCHEMA_VERSION}")
@@ -395,7 +415,8 @@ def _create_schema(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] 
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({columns})")
 
 
-_COVERING_INDEXES = {"articles_source": "source, id", "articles_meta": "id, source, published_at"}
+_COVERING_INDEXES = {"articles_source": "source, id", "articles_meta": "id, source, published_at",
+                     "articles_source_day": "source, published_at, id"}
 
 
 def _schema_is_current(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] = ()) -> bool:
@@ -446,6 +467,10 @@ class KnowledgeBase:
         self._vector_state = ("", -1, 0, 0)  # epoch, generation, max chunk id, removal seq
         self._snapshot_cache: dict[object, Any] = {}  # Snapshot.memo values for that state
         self._checkpoint_unusable = False  # a bad checkpoint was found: save a good one after the replay
+        self._lexical: LexicalIndex | None = None
+        self._lexical_key: tuple[str, int] | None = None  # (epoch, generation) last synced
+        self._lexical_usable = False      # False: this view answers lexical questions with nothing
+        self._lexical_stale: frozenset[int] = frozenset()  # removed in SQLite, not yet in the index
 
     # ------------------------------------------------------------------ opening
 
@@ -570,6 +595,7 @@ class KnowledgeBase:
             finished = False
             try:
                 self._sync_vectors()
+                self._sync_lexical()
                 yield Snapshot(self)
                 finished = True
             except sqlite3.DatabaseError as exc:
@@ -691,6 +717,161 @@ class KnowledgeBase:
         with self.reader():
             self._write_checkpoint()
 
+    # ------------------------------------------------------------------ lexical index
+
+    def _lexical_view(self) -> tuple[LexicalIndex | None, frozenset[int]]:
+        return (self._lexical if self._lexical_usable else None), self._lexical_stale
+
+    def _sql_lexical_state(self, db: sqlite3.Connection) -> LexicalState:
+        return LexicalState(
+            _meta(db, "epoch") or "",
+            int(db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]),
+            int(db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0]))
+
+    def _lexical_problem(self, db: sqlite3.Connection, want: LexicalState) -> tuple[str | None, bool]:
+        """(why the index must be rebuilt, or None; whether it is merely behind SQLite)."""
+        try:
+            if self._lexical is None:
+                path = self.data_dir / LEXICAL_DIR
+                if not path.exists() and want.high == 0:
+                    self._lexical = LexicalIndex.open(path)  # a new store: nothing to rebuild
+                else:
+                    self._lexical = LexicalIndex.open(path, create=False)
+            self._lexical.refresh()
+            have = self._lexical.state()
+        except LexicalIndexError as exc:
+            self._lexical = None
+            missing = not (self.data_dir / LEXICAL_DIR).exists()
+            return ("the lexical index is missing" if missing else f"{exc}"), False
+        if have is None:
+            why = "the lexical index has no record of what it holds (an interrupted build, or an older format)"
+            return (why if want.high else None), False
+        if have.epoch != want.epoch:
+            return "the lexical index belongs to an earlier build of the knowledge base", False
+        if have.high < want.high or have.seq < want.seq:
+            return None, True
+        if have == want:
+            count = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            if self._lexical.doc_count != count:
+                return f"the lexical index holds {self._lexical.doc_count} chunks for {count}", False
+        return None, False
+
+    def _sync_lexical(self) -> None:
+        """Brings the tantivy index to the reader's snapshot: nothing to do when SQLite has
+        not changed; else apply the changes since the index's marker (when no writer is at
+        work: it applies its own), or rebuild a missing or damaged index from SQLite."""
+        db = self._db
+        key = (self._meta("epoch") or "", int(self._meta("generation") or 0))
+        if self._lexical_key == key and self._lexical is not None:
+            return
+        want = self._sql_lexical_state(db)
+        problem, behind = self._lexical_problem(db, want)
+        if problem is not None or behind:
+            with self._try_writing() as locked:
+                if locked:
+                    self._update_lexical(db, want, problem)
+                    problem, behind = None, False
+                elif problem is not None:
+                    _warn(f"{problem}; another process is writing, so this answer uses dense search alone "
+                          "and the writer rebuilds the lexical index")
+        self._lexical_usable = problem is None and self._lexical is not None
+        stale: set[int] = set()
+        if self._lexical_usable and behind:
+            have = self._lexical.state()
+            stale = {int(r[0]) for r in db.execute(
+                "SELECT chunk_id FROM removed_chunks WHERE seq > ?", (have.seq if have else 0,))}
+        self._lexical_stale = frozenset(stale)
+        self._lexical_key = key if self._lexical_usable and not behind else None
+
+    @contextlib.contextmanager
+    def _try_writing(self) -> Iterator[bool]:
+        """The writer locks if they are free at once; False when a writer holds them."""
+        if not self._write_lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            try:
+                lock = WriterLock(self.data_dir / "write.lock", 0.0).__enter__()
+            except (WriterBusyError, OSError):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                lock.__exit__()
+        finally:
+            self._write_lock.release()
+
+    def _update_lexical(self, db: sqlite3.Connection, want: LexicalState, problem: str | None) -> None:
+        """With the writer locks held: catch the index up to ``want``, or rebuild it."""
+        if problem is None and self._lexical is not None:
+            have = self._lexical.state()
+            if have is not None and have.epoch == want.epoch:
+                removed = [int(r[0]) for r in db.execute(
+                    "SELECT chunk_id FROM removed_chunks WHERE seq > ? AND chunk_id <= ?", (have.seq, have.high))]
+                with self._lexical.writer() as writer:
+                    writer.delete(removed)
+                    writer.add(_chunk_docs(db, have.high, want.high))
+                    writer.commit(LexicalState(want.epoch, max(want.high, have.high), want.seq))
+                self._lexical.refresh()
+                return
+            problem = "the lexical index is behind"
+        count = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        if count:
+            _warn(f"{problem}; rebuilding it from the database ({count:,} chunks)")
+        self._rebuild_lexical(db, want)
+
+    def _rebuild_lexical(self, db: sqlite3.Connection, want: LexicalState) -> None:
+        """A fresh index of every chunk. Built beside the old one and swapped in by rename,
+        so a kill mid-way leaves the old index (which the next reader finds out of date)."""
+        path = self.data_dir / LEXICAL_DIR
+        fresh_path = self.data_dir / f"{LEXICAL_DIR}.new"
+        fresh = LexicalIndex.recreate(fresh_path)
+        with fresh.writer(threads=2, heap=256_000_000) as writer:
+            writer.add(_chunk_docs(db, 0, want.high))
+            writer.commit(want)
+        del fresh
+        old_path = self.data_dir / f"{LEXICAL_DIR}.old"
+        with self._lock:
+            self._lexical = None
+            if old_path.exists():
+                shutil.rmtree(old_path)
+            if path.exists():
+                path.rename(old_path)
+            fresh_path.rename(path)
+            fsync_dir(self.data_dir)
+            self._lexical = LexicalIndex.open(path, create=False)
+        if old_path.exists():
+            shutil.rmtree(old_path, ignore_errors=True)
+
+    def _apply_lexical(self, db: sqlite3.Connection, *, rebuild: bool = False) -> None:
+        """After a committed write (writer locks held): the index takes the change at once.
+        If that fails (disk full, say), the write stands and the next reader catches up."""
+        db.execute("BEGIN")
+        try:
+            want = self._sql_lexical_state(db)
+            if rebuild:
+                self._rebuild_lexical(db, want)
+            else:
+                problem, _ = self._lexical_problem(db, want)
+                self._update_lexical(db, want, problem)
+        except (LexicalIndexError, OSError) as exc:
+            _warn(f"the lexical index could not take the change ({exc}); the next question catches it up")
+        finally:
+            db.execute("COMMIT")
+
+    def lexical_report(self) -> dict[str, object]:
+        """For `newsbot doctor`: what the lexical index holds against SQLite, chunk by chunk."""
+        with self.reader() as snap:
+            lexical, _ = self._lexical_view()
+            state = lexical.state() if lexical else None
+            sql_ids = set(snap.all_chunk_ids())
+            held = lexical.chunk_ids() if lexical else set()
+            return {"usable": lexical is not None, "path": str(self.data_dir / LEXICAL_DIR),
+                    "state": None if state is None else state.__dict__,
+                    "missing": len(sql_ids - held), "extra": len(held - sql_ids),
+                    "bytes": lexical.size_bytes() if lexical else 0}
+
     # ------------------------------------------------------------------ writing
 
     @contextlib.contextmanager
@@ -789,13 +970,17 @@ class KnowledgeBase:
                     enricher.write(db, article, payloads[index])
                 position += len(article_windows)
             self._bump_generation(db)
+        if db is self._wdb:  # not the scratch database of a rebuild
+            self._apply_lexical(db)
 
     def remove(self, article_id: str) -> bool:
-        with self._writing() as db, self._write_transaction(db):
-            if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
-                return False
-            self._delete_article_rows(db, article_id)
-            self._bump_generation(db)
+        with self._writing() as db:
+            with self._write_transaction(db):
+                if db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+                    return False
+                self._delete_article_rows(db, article_id)
+                self._bump_generation(db)
+            self._apply_lexical(db)
         return True
 
     def _delete_article_rows(self, db: sqlite3.Connection, article_id: str) -> None:
@@ -866,6 +1051,7 @@ class KnowledgeBase:
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(FileNotFoundError):
                         Path(f"{scratch_path}{suffix}").unlink()
+            self._apply_lexical(live, rebuild=True)
         with self._lock:
             self._vectors = None
             self._vector_state = ("", -1, 0, 0)
@@ -906,10 +1092,9 @@ def _insert_article(db: sqlite3.Connection, article: Article, now: str) -> None:
 
 def _insert_derived(db: sqlite3.Connection, article: Article, plan: ChunkPlan,
                     vectors: Sequence[WindowVectors]) -> None:
-    """Chunks with their vectors and FTS rows, and sentences with the vector pooled in the
+    """Chunks with their vectors, and sentences with the vector pooled in the
     first window that holds them."""
     sentence_vectors: dict[int, np.ndarray] = {}
-    meta = metadata_terms(article.source, article.published_at)
     for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True)):
         for offset, index in enumerate(range(chunk.first_sentence, chunk.last_sentence + 1)):
             sentence_vectors.setdefault(index, result.spans[offset])
@@ -917,8 +1102,6 @@ def _insert_derived(db: sqlite3.Connection, article: Article, plan: ChunkPlan,
                               (article.id, ord_, chunk.start, chunk.end)).lastrowid
         db.execute("INSERT INTO chunk_vectors(chunk_id, vector) VALUES (?, ?)",
                    (chunk_id, result.window.astype(np.float32).tobytes()))
-        db.execute("INSERT INTO chunks_fts(rowid, text, title, meta) VALUES (?,?,?,?)",
-                   (chunk_id, article.body[chunk.start:chunk.end], article.title, meta))
     db.executemany(
         'INSERT INTO sentences(article_id, ord, start, "end", vector) VALUES (?,?,?,?,?)',
         [(article.id, i, s.start, s.end, _int8(sentence_vectors[i]).tobytes())
@@ -926,9 +1109,28 @@ def _insert_derived(db: sqlite3.Connection, article: Article, plan: ChunkPlan,
     )
 
 
+def _chunk_docs(db: sqlite3.Connection, after: int, upto: int) -> Iterator[ChunkDoc]:
+    """The lexical documents of chunks with ids in (after, upto], read article by article
+    (one body read per article, not per chunk)."""
+    rows = db.execute('SELECT article_id, id, start, "end" FROM chunks WHERE id > ? AND id <= ? '
+                      'ORDER BY article_id, id', (after, upto)).fetchall()
+    at = 0
+    while at < len(rows):
+        article_id = rows[at][0]
+        end = at
+        while end < len(rows) and rows[end][0] == article_id:
+            end += 1
+        article = db.execute("SELECT title, body, source, published_at FROM articles WHERE id = ?",
+                             (article_id,)).fetchone()
+        if article is not None:
+            title, body, source, published_at = article
+            for _, chunk_id, start, stop in rows[at:end]:
+                yield ChunkDoc(int(chunk_id), body[start:stop], title, source, published_at)
+        at = end
+
+
 def _delete_article_rows(db: sqlite3.Connection, article_id: str) -> None:
     chunk_ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
-    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(c,) for c in chunk_ids])
     db.executemany("DELETE FROM chunk_vectors WHERE chunk_id = ?", [(c,) for c in chunk_ids])
     db.executemany("INSERT INTO removed_chunks(chunk_id) VALUES (?)", [(c,) for c in chunk_ids])
     db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
@@ -981,4 +1183,6 @@ def remove_data_files(data_dir: Path) -> None:
             (data_dir / name).unlink()
     for path in data_dir.glob("vectors-*.faiss"):
         path.unlink()
+    for name in (LEXICAL_DIR, f"{LEXICAL_DIR}.new", f"{LEXICAL_DIR}.old"):
+        shutil.rmtree(data_dir / name, ignore_errors=True)
     fsync_dir(data_dir)

@@ -83,7 +83,7 @@ def test_changed_content_under_an_existing_id_replaces_it_and_its_chunks(tmp_pat
         hits = [chunk_id for chunk_id, _ in snap.dense_search(query, 10)]
         assert set(hits) == new_chunks
         assert kb._vectors.ntotal == kb.counts()["chunks"]
-        fts = {r for r, _ in snap.lexical_search('"version"', 10)}
+        fts = {r for r, _ in snap.lexical_search(["version"], 10)}
         assert fts == new_chunks
     kb.close()
 
@@ -99,7 +99,7 @@ def test_remove_deletes_the_article_and_everything_derived(seeded_dir: Path, emb
     with kb.reader() as snap:
         rows = snap.chunks([c for c, _ in snap.dense_search(query, 50)])
         assert all(r.article_id != "wire-0001" for r in rows.values())
-        assert not snap.lexical_search('"orvieto"', 10)
+        assert not snap.lexical_search(["orvieto"], 10)
     kb.close()
 
 
@@ -159,7 +159,7 @@ def test_rebuild_restores_everything_from_the_article_text(seeded_dir: Path, emb
     assert kb.counts() == before
     with kb.reader() as snap:
         assert kb._vectors.ntotal == before["chunks"]
-        assert snap.lexical_search('"groundless"', 5)
+        assert snap.lexical_search(["groundless"], 5)
     kb.close()
 
 

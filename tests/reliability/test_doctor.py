@@ -18,7 +18,7 @@ from tests.conftest import REPO, settings_for
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.doctor.fake-bot-token-secret"
 NAMES = ["config", "data dir", "discord token", "model", "knowledge base", "integrity", "consistency",
-         "model recorded", "vector checkpoint", "vector index", "disk space"]
+         "model recorded", "vector checkpoint", "vector index", "lexical index", "disk space"]
 
 
 def checks_for(data_dir: Path, embedder: Embedder | None, **overrides: object) -> dict[str, Check]:
