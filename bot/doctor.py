@@ -446,10 +446,15 @@ def _check_lexical(state: _State) -> Check:
     except sqlite3.DatabaseError as exc:
         return Check("", False, f"cannot read the chunks from {state.db_path}: {exc}", _recovery_fix(state))
     note = _warnings(warnings)
+    if report["repairs"] and not note:  # repaired by an earlier check's read
+        note = f" (repaired: {'; '.join(report['repairs'])})"
     where = report["path"]
     if not report["usable"]:
         return Check("", False, f"the lexical index at {where} cannot be used{note}",
                      f"stop newsbot (or wait for the writer to finish), then run {REBUILD}")
+    if report["damage"]:
+        return Check("", False, f"{report['damage']}{note}",
+                     f"run {REBUILD}, or just restart newsbot: the next start rebuilds it from the database")
     if report["missing"] or report["extra"]:
         return Check("", False, f"the lexical index at {where} lacks {report['missing']} chunks and holds "
                      f"{report['extra']} that SQLite does not{note}", f"run {REBUILD}")

@@ -30,6 +30,8 @@ import contextlib
 import json
 import math
 import shutil
+import struct
+import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -122,6 +124,36 @@ with contextlib.suppress(ImportError):  # a Rust panic surfaces as this BaseExce
     from pyo3_runtime import PanicException  # type: ignore[import-not-found]
 
     _FAILURES = (*_FAILURES, PanicException)
+
+
+_SEGMENT_FILES = ("idx", "pos", "term", "store", "fast", "fieldnorm")
+_FOOTER_MAGIC = 1337
+
+
+def _footer_problem(path: Path, block: int = 1 << 22) -> str | None:
+    """Why a tantivy file fails its footer check (body, footer JSON, u32 length, u32 magic), or None."""
+    size = path.stat().st_size
+    if size < 8:
+        return "too short"
+    with path.open("rb") as handle:
+        handle.seek(size - 8)
+        length, magic = struct.unpack("<II", handle.read(8))
+        if magic != _FOOTER_MAGIC or length > size - 8:
+            return "no footer"
+        handle.seek(size - 8 - length)
+        try:
+            expected = int(json.loads(handle.read(length))["crc"])
+        except (ValueError, KeyError, TypeError):
+            return "unreadable footer"
+        handle.seek(0)
+        crc, left = 0, size - 8 - length
+        while left > 0:
+            data = handle.read(min(block, left))
+            if not data:
+                return "truncated"
+            crc = zlib.crc32(data, crc)
+            left -= len(data)
+    return None if crc == expected else f"CRC-32 {crc:08x}, footer says {expected:08x}"
 
 
 class LexicalWriter:
@@ -246,6 +278,10 @@ class LexicalIndex:
         return LexicalState(str(data["epoch"]), int(data["high"]), int(data["seq"]))
 
     @property
+    def is_empty(self) -> bool:
+        return int(self._searcher.num_docs) == 0
+
+    @property
     def doc_count(self) -> int:
         """Chunk documents (the marker not counted)."""
         return int(self._searcher.num_docs) - (1 if self.state() is not None else 0)
@@ -340,6 +376,25 @@ class LexicalIndex:
         except _FAILURES as exc:
             raise LexicalIndexError(f"the lexical index at {self.path} cannot be read ({exc})") from exc
         return {int(i) for i in ids if i}
+
+    def verify(self) -> None:
+        """Checks every file of the committed segments against the CRC-32 in its tantivy
+        footer (tantivy reads them without checking, so a flipped bit would go unnoticed).
+        Files of uncommitted segments (a killed writer's) are not part of the index."""
+        try:
+            segments = json.loads((self.path / "meta.json").read_text())["segments"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise LexicalIndexError(f"the lexical index's meta.json is unreadable ({exc})") from exc
+        for segment in segments:
+            stem = str(segment["segment_id"]).replace("-", "")
+            names = [f"{stem}.{kind}" for kind in _SEGMENT_FILES]
+            if segment.get("deletes"):
+                names.append(f"{stem}.{segment['deletes']['opstamp']}.del")
+            for name in names:
+                path = self.path / name
+                problem = "missing" if not path.exists() else _footer_problem(path)
+                if problem:
+                    raise LexicalIndexError(f"the lexical index file {name} is damaged ({problem})")
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

@@ -471,6 +471,7 @@ class KnowledgeBase:
         self._lexical_key: tuple[str, int] | None = None  # (epoch, generation) last synced
         self._lexical_usable = False      # False: this view answers lexical questions with nothing
         self._lexical_stale: frozenset[int] = frozenset()  # removed in SQLite, not yet in the index
+        self.lexical_repairs: list[str] = []  # rebuilds of a missing or damaged index, for doctor
 
     # ------------------------------------------------------------------ opening
 
@@ -500,6 +501,10 @@ class KnowledgeBase:
                     db.close()
             kb = cls(data_dir, embedder, lock_timeout, enrichers, vector_policy)
             kb._db.execute("SELECT count(*) FROM articles").fetchone()
+            fresh = kb._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+            if fresh and not (data_dir / LEXICAL_DIR).exists():
+                with contextlib.suppress(LexicalIndexError):
+                    kb._lexical = LexicalIndex.open(data_dir / LEXICAL_DIR)  # a new store: an empty index
         except sqlite3.DatabaseError as exc:
             raise KnowledgeBaseError(
                 f"the knowledge base file {path} is damaged or not a newsbot database ({exc}); "
@@ -736,9 +741,11 @@ class KnowledgeBase:
                 if not path.exists() and want.high == 0:
                     self._lexical = LexicalIndex.open(path)  # a new store: nothing to rebuild
                 else:
-                    self._lexical = LexicalIndex.open(path, create=False)
+                    opened = LexicalIndex.open(path, create=False)
+                    opened.verify()  # once per process: segment files never change once written
+                    self._lexical = opened
             self._lexical.refresh()
-            have = self._lexical.state()
+            have = self._lexical_have(want)
         except LexicalIndexError as exc:
             self._lexical = None
             missing = not (self.data_dir / LEXICAL_DIR).exists()
@@ -755,6 +762,13 @@ class KnowledgeBase:
             if self._lexical.doc_count != count:
                 return f"the lexical index holds {self._lexical.doc_count} chunks for {count}", False
         return None, False
+
+    def _lexical_have(self, want: LexicalState) -> LexicalState | None:
+        """The index's marker; an empty index (a new store's) holds nothing of this epoch yet."""
+        have = self._lexical.state() if self._lexical is not None else None
+        if have is None and self._lexical is not None and self._lexical.is_empty:
+            return LexicalState(want.epoch, 0, 0)
+        return have
 
     def _sync_lexical(self) -> None:
         """Brings the tantivy index to the reader's snapshot: nothing to do when SQLite has
@@ -777,7 +791,7 @@ class KnowledgeBase:
         self._lexical_usable = problem is None and self._lexical is not None
         stale: set[int] = set()
         if self._lexical_usable and behind:
-            have = self._lexical.state()
+            have = self._lexical_have(want)
             stale = {int(r[0]) for r in db.execute(
                 "SELECT chunk_id FROM removed_chunks WHERE seq > ?", (have.seq if have else 0,))}
         self._lexical_stale = frozenset(stale)
@@ -805,7 +819,7 @@ class KnowledgeBase:
     def _update_lexical(self, db: sqlite3.Connection, want: LexicalState, problem: str | None) -> None:
         """With the writer locks held: catch the index up to ``want``, or rebuild it."""
         if problem is None and self._lexical is not None:
-            have = self._lexical.state()
+            have = self._lexical_have(want)
             if have is not None and have.epoch == want.epoch:
                 removed = [int(r[0]) for r in db.execute(
                     "SELECT chunk_id FROM removed_chunks WHERE seq > ? AND chunk_id <= ?", (have.seq, have.high))]
@@ -818,7 +832,9 @@ class KnowledgeBase:
             problem = "the lexical index is behind"
         count = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
         if count:
-            _warn(f"{problem}; rebuilding it from the database ({count:,} chunks)")
+            message = f"{problem}; rebuilding it from the database ({count:,} chunks)"
+            self.lexical_repairs.append(message)
+            _warn(message)
         self._rebuild_lexical(db, want)
 
     def _rebuild_lexical(self, db: sqlite3.Connection, want: LexicalState) -> None:
@@ -867,7 +883,14 @@ class KnowledgeBase:
             state = lexical.state() if lexical else None
             sql_ids = set(snap.all_chunk_ids())
             held = lexical.chunk_ids() if lexical else set()
-            return {"usable": lexical is not None, "path": str(self.data_dir / LEXICAL_DIR),
+            damage = None
+            if lexical is not None:
+                try:
+                    lexical.verify()
+                except LexicalIndexError as exc:
+                    damage = str(exc)
+            return {"usable": lexical is not None, "damage": damage, "repairs": list(self.lexical_repairs),
+                    "path": str(self.data_dir / LEXICAL_DIR),
                     "state": None if state is None else state.__dict__,
                     "missing": len(sql_ids - held), "extra": len(held - sql_ids),
                     "bytes": lexical.size_bytes() if lexical else 0}

@@ -19,7 +19,7 @@ twice the estimated ingest time divided by the number of kills, so the kills spr
 one add. The time per batch is learnt from every attempt. After every kill it checks that:
 
 - the knowledge base opens (and `PRAGMA quick_check` passes);
-- every article is whole (its chunks, vectors, text-index rows, sentences and company
+- every article is whole (its chunks, vectors, lexical index documents, sentences and company
   rows, with exactly the source text) or absent;
 - the stored vector count and the FAISS index a reader loads equal the chunk rows;
 - `newsbot doctor`'s knowledge-base checks pass.
@@ -57,7 +57,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 MULTIHOP_ARTICLES = Path(os.environ.get("MULTIHOP_RAG_ARTICLES", "/work/shared/eval/multihop-rag/articles.jsonl"))
 DOCTOR_KB_CHECKS = ("knowledge base", "integrity", "consistency", "vector index", "model recorded",
-                    "vector checkpoint")
+                    "vector checkpoint", "lexical index")
 _WORDS = ("harbor council vote budget bridge toll ferry mayor report engineers steel cable river port grant "
           "union workers tunnel rail freight museum statue glacier turbine recall funding startup").split()
 

@@ -28,8 +28,7 @@ def fingerprint(data_dir: Path) -> str:
         for sql in ("SELECT id, title, body, source, url, published_at, author, content_hash FROM articles ORDER BY id",
                     'SELECT id, article_id, ord, start, "end" FROM chunks ORDER BY id',
                     "SELECT chunk_id, vector FROM chunk_vectors ORDER BY chunk_id",
-                    'SELECT article_id, ord, start, "end", vector FROM sentences ORDER BY id',
-                    "SELECT rowid, text, title, meta FROM chunks_fts ORDER BY rowid"):
+                    'SELECT article_id, ord, start, "end", vector FROM sentences ORDER BY id'):
             for row in db.execute(sql):
                 digest.update(repr(row).encode())
         return digest.hexdigest()
@@ -38,10 +37,11 @@ def fingerprint(data_dir: Path) -> str:
 
 
 def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, str] | None = None) -> KBState:
-    """The store loads; every article present has all its chunks, vectors, text-index rows,
-    sentences and company rows (and, when ``bodies`` is given, exactly the expected text);
-    nothing derived is left without its article; the FAISS index a reader syncs holds
-    exactly the chunk rows. Raises AssertionError saying what is wrong."""
+    """The store loads; every article present has all its chunks, vectors, sentences and
+    company rows (and, when ``bodies`` is given, exactly the expected text); nothing derived
+    is left without its article; the FAISS index and the lexical (tantivy) index a reader
+    syncs hold exactly the chunk ids, and the lexical index records SQLite's state and
+    finds each article by a word of its text. Raises AssertionError saying what is wrong."""
     kb = KnowledgeBase.open(data_dir, embedder, lock_timeout=30)
     try:
         db = kb._wdb  # a plain connection; the checks below read in one transaction
@@ -53,13 +53,11 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
                 "SELECT a.id, a.body, "
                 " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
                 " (SELECT count(*) FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id WHERE c.article_id = a.id), "
-                " (SELECT count(*) FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE c.article_id = a.id), "
                 " (SELECT count(*) FROM sentences s WHERE s.article_id = a.id) "
                 "FROM articles a").fetchall()
-            for article_id, body, chunks, vectors, fts, sentences in per_article:
+            for article_id, body, chunks, vectors, sentences in per_article:
                 assert chunks > 0, f"{article_id}: no chunks"
                 assert vectors == chunks, f"{article_id}: {vectors} vectors for {chunks} chunks"
-                assert fts == chunks, f"{article_id}: {fts} text-index rows for {chunks} chunks"
                 assert sentences > 0, f"{article_id}: no sentences"
                 if bodies is not None:
                     assert article_id in bodies, f"{article_id}: not an article of this test"
@@ -73,13 +71,16 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
             orphans = {
                 "chunks": "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)",
                 "vectors": "SELECT count(*) FROM chunk_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)",
-                "text-index rows": "SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)",
                 "sentences": "SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT id FROM articles)",
             }
             for label, sql in orphans.items():
                 n = db.execute(sql).fetchone()[0]
                 assert n == 0, f"{n} {label} without their article or chunk"
             chunk_ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+            sql_state = (db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0],
+                         db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0],
+                         db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0])
+            first_words = {a: _longest_word(body) for a, body, *_ in per_article}
             state = KBState(
                 articles=len(per_article), chunks=len(chunk_ids),
                 vectors=db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0],
@@ -93,6 +94,28 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
             assert len(faiss_ids) == kb._vectors.ntotal == state.chunks, \
                 f"FAISS holds {kb._vectors.ntotal} vectors for {state.chunks} chunk rows"
             assert faiss_ids == chunk_ids, "FAISS ids differ from the chunk ids"
+            check_lexical(kb, snap, chunk_ids, sql_state, first_words)
         return state
     finally:
         kb.close()
+
+
+def _longest_word(body: str) -> str:
+    return max((w.strip(".,;:!?\"'()") for w in body.split()[:60]), key=len)
+
+
+def check_lexical(kb: KnowledgeBase, snap, chunk_ids: set[int], sql_state: tuple,
+                  words: dict[str, str]) -> None:
+    """The tantivy index holds exactly the chunk ids, records SQLite's state, and a word of
+    each article's opening finds one of that article's chunks."""
+    lexical = kb._lexical
+    assert lexical is not None and kb._lexical_usable, "the lexical index is not usable after a sync"
+    held = lexical.chunk_ids()
+    assert held == chunk_ids, f"lexical index: {len(chunk_ids - held)} chunks missing, {len(held - chunk_ids)} extra"
+    state = lexical.state()
+    assert state is not None and (state.epoch, state.high, state.seq) == tuple(sql_state), \
+        f"lexical marker {state} differs from SQLite {sql_state}"
+    for article_id, word in words.items():
+        hits = [c for c, _ in snap.lexical_search([word], len(chunk_ids) + 1)]
+        found = {row.article_id for row in snap.chunks(hits).values()}
+        assert article_id in found, f"{article_id}: the lexical index does not find it by {word!r}"

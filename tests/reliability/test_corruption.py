@@ -230,7 +230,7 @@ def test_a_database_damaged_beyond_its_articles_is_refused_clearly_at_load(
 
 
 # Pages of tables derived from the article text (and of the company enricher's tables).
-DERIVED = ["sentences", "chunk_vectors", "chunks_fts_data",
+DERIVED = ["sentences", "chunk_vectors",
            pytest.param("chunks", marks=pytest.mark.slow), pytest.param("company_mentions", marks=pytest.mark.slow)]
 
 
