@@ -4,21 +4,25 @@ the evidence found does not hold the kind of answer asked for.
 Usage::
 
     from bot.abstention import check_abstention
-    reason = check_abstention(question, analysis, snap, evidence_texts, best_relevance)
-    if reason: print(reason)          # "None of the indexed articles mention David Sutter."
+    reason = check_abstention(question, focus, ranked_sentences, snap.outlets())
+    if reason: print(reason)   # "The indexed articles mention Tesla, but not the amount."
 
-Each rule looks at the question and the knowledge base, never at a dataset: a name no
-article contains, an outlet the knowledge base has nothing from, an amount or date asked
-for that the evidence does not state, or evidence too weak to quote.
+Each rule looks at the question and the evidence, never at a dataset: an outlet the
+knowledge base has nothing from, a name no article contains (after spelling correction),
+best sentences that are not about the question's focus, or an amount, count or date asked
+for that no sentence about the focus states.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from index.query import MONTHS, QueryAnalysis, outlet_aliases
-from index.store import Snapshot
+from bot.evidence import RankedSentence
+from bot.focus import Focus
+from bot.question import Question
+from index.query import MONTHS, outlet_aliases
 
 _SOURCE_WORDS = r"(?:article|articles|report|reports|piece|story|analysis|coverage|op-ed|column|review|update)"
 _NAMED_SOURCE = re.compile(
@@ -26,32 +30,6 @@ _NAMED_SOURCE = re.compile(
     rf"|\b{_SOURCE_WORDS}\s+(?:in|from|by)\s+(?P<after>(?:The\s+)?(?:[A-Z][\w&.'’-]*\s*){{1,5}})"
     rf"|\b(?:according to|reported by|published by)\s+(?P<by>(?:The\s+)?(?:[A-Z][\w&.'’-]*\s*){{1,5}})"
 )
-_MONEY = re.compile(r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s?(?:dollars?|euros?|pounds?|yuan|yen|rupees?|usd|eur|rmb)\b|"
-                    r"\b(?:US|USD|EUR|RMB|CNY|INR)\s?\d|\bprice[ds]?\s+(?:at|of|from)\s+\S*\d", re.IGNORECASE)
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"dozen|hundred|thousand|million|billion)\b", re.IGNORECASE)
-_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
-                   r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
-                   r"next (?:week|month|year)|this (?:week|month|year)|quarter|q[1-4])\b", re.IGNORECASE)
-_ASKS_AMOUNT = re.compile(r"^\s*(?:how much|what(?:'s| is| was| will be)? the (?:price|cost))|\bcost\b.*\?\s*$",
-                          re.IGNORECASE)
-_ASKS_COUNT = re.compile(r"^\s*how many\b", re.IGNORECASE)
-_ASKS_WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
-
-
-def missing_names(analysis: QueryAnalysis, snap: Snapshot) -> list[str]:
-    """Names from the question that no chunk contains. Only fully capitalised names are
-    checked ("Spider-themed" is a description, not a name)."""
-    missing = []
-    for name in analysis.names:
-        words = re.split(r"[\s-]+", name)
-        if not all(w[:1].isupper() or w[:1].isdigit() for w in words if w):
-            continue
-        if snap.phrase_count(name) == 0:
-            missing.append(name)
-    return missing
-
-
 def unknown_sources(question: str, known_outlets: Sequence[str]) -> list[str]:
     """Outlets the question asks about that the knowledge base has no article from."""
     known = {alias.lower() for outlet in known_outlets for alias in outlet_aliases(outlet)}
@@ -70,31 +48,50 @@ def unknown_sources(question: str, known_outlets: Sequence[str]) -> list[str]:
     return unknown
 
 
-def missing_answer_type(question: str, evidence: Sequence[str]) -> str | None:
-    """What kind of answer is asked for and absent from the evidence, if any."""
-    text = " ".join(evidence)
-    if _ASKS_AMOUNT.search(question) and not _MONEY.search(text):
-        return "an amount"
-    if _ASKS_COUNT.search(question) and not _NUMBER.search(text):
-        return "a number"
-    if _ASKS_WHEN.search(question) and not _DATE.search(text):
-        return "a date"
-    return None
+WHAT_IS_MISSING = {
+    "money": "the amount", "number": "the number", "percent": "the percentage", "date": "when",
+    "person": "who", "organization": "which organization", "place": "where", "product": "its name",
+    "score": "the score",
+}
+# Types whose spans patterns find reliably, so their absence is evidence of absence.
+PATTERN_TYPES = frozenset({"money", "number", "percent", "date", "score"})
 
 
-def check_abstention(question: str, analysis: QueryAnalysis, snap: Snapshot, evidence: Sequence[str],
-                     best_relevance: float, min_relevance: float) -> str | None:
+@dataclass(frozen=True)
+class AbstentionSettings:
+    min_score: float = 0.42      # the best sentence's ranking score
+    min_coverage: float = 0.5    # of the focus terms, for the best sentences to be about the question
+    strong_similarity: float = 0.62  # a sentence this close answers even in other words
+    typed_coverage: float = 0.45  # a sentence this much about the question must hold the asked-for type
+    typed_sentences: int = 8
+
+
+def subject_phrase(focus: Focus) -> str:
+    names = list(focus.names[:2])
+    return " and ".join(names) if names else "this"
+
+
+def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
+                     known_outlets: Sequence[str], settings: AbstentionSettings | None = None) -> str | None:
     """A plain-words reason to abstain, or None to answer."""
-    unknown = unknown_sources(question, snap.outlets())
+    s = settings or AbstentionSettings()
+    unknown = unknown_sources(question.text, known_outlets)
     if unknown:
         return f"The indexed articles include nothing from {unknown[0]}."
-    missing = missing_names(analysis, snap)
-    if missing:
-        listed = " or ".join(missing[:2])
+    if focus.missing:
+        listed = " or ".join(focus.missing[:2])
         return f"None of the indexed articles mention {listed}."
-    kind = missing_answer_type(question, evidence)
-    if kind:
-        return f"The indexed articles don't give {kind} for that."
-    if best_relevance < min_relevance:
+    top = [r for r in ranked[: s.typed_sentences] if not r.is_question]
+    if not top or top[0].score < s.min_score:
         return "The indexed articles don't say."
+    about = [r for r in top if r.coverage >= s.min_coverage or r.similarity >= s.strong_similarity]
+    if not about:
+        return "The indexed articles don't say."
+    if question.answer_type in PATTERN_TYPES:
+        kinds = (question.answer_type, *question.also)
+        typed = [r for r in top if r.coverage >= s.typed_coverage and any(k in sp.kinds for sp in r.spans
+                                                                            for k in kinds)]
+        if not typed:
+            return (f"The indexed articles mention {subject_phrase(focus)}, but not "
+                    f"{WHAT_IS_MISSING[question.answer_type]}.")
     return None

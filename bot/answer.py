@@ -20,17 +20,14 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from bot.abstention import check_abstention
-from bot.short_answer import short_answer
-from bot.verdict import (
-    EvidenceSentence,
-    decide_by_order,
-    decide_by_support,
-    decide_verdict,
-    is_yes_no,
-    order_between,
-)
+from bot.evidence import RankedSentence, rank_sentences
+from bot.focus import Focus, read_focus
+from bot.question import Question, read_question
+from bot.short_answer import choose_short_answer
+from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 from index.query import content_terms, term_overlap
 from index.search import HybridSearcher, SearchResult, published_day
+from index.sentence_entities import entity_spans
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 ABSTAIN_TEXT = "The indexed articles don't say."
@@ -68,33 +65,20 @@ class Answer:
     passages: list[PassageRef] = field(default_factory=list)
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     timings_ms: dict[str, float] = field(default_factory=dict)
+    answer_type: str | None = None      # what the question asks for: person, money, yes_no, ...
+    interpreted_as: str | None = None   # the question as searched, when a misspelt name was corrected
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    article_id: str
-    start: int
-    end: int
-    score: float
-    similarity: float
-    overlap: float
-
-
-@dataclass(frozen=True)
 class AnswerSettings:
     quotes: int = 3
     quotes_per_article: int = 2
-    passages_for_quotes: int = 5
     overlap_weight: float = 0.35
-    min_evidence: float = 0.42
     verdict_candidates: int = 8
-    min_quote_words: int = 6
-    fragment_penalty: float = 0.1
-    passage_name_weight: float = 0.25  # names in whole passages, against those in the best sentences
-    claim_support: float = 0.62     # every claim of a yes/no question needs a sentence this close
+    claim_support: float = 0.62     # every claim of a multi-claim yes/no question needs a sentence this close
     order_support: float = 0.5      # ... or this close, when the two sources' dates decide it
 
 
@@ -119,11 +103,14 @@ class Answerer:
 
     def ask(self, question: str, *, top_k: int = 10) -> Answer:
         started = time.perf_counter()
+        read = read_question(question)
         with self.kb.reader() as snap:
-            result = self.searcher.search(snap, question, k=top_k)
+            focus = read_focus(snap, read.text)
+            result = self.searcher.search(snap, focus.text, k=top_k)
             picked = time.perf_counter()
             pool = self.candidate_sentences(snap, result)
-            answer = self.compose(snap, question, result, pool)
+            answer = self.compose(snap, read, focus, result, pool)
+        answer.question = question
         timings = {**result.timings, "answer": time.perf_counter() - picked,
                    "total": time.perf_counter() - started}
         answer.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
@@ -151,26 +138,10 @@ class Answerer:
             score -= self.settings.fragment_penalty  # headings and captions quote poorly
         return score
 
-    def score_sentences(self, question: str, result: SearchResult,
-                        pool: list[CandidateSentence]) -> list[ScoredSentence]:
-        """The pool's sentences from the best passages, ranked against the whole question."""
-        best_articles = {p.article_id for p in result.passages[: self.settings.passages_for_quotes]}
-        best_spans = [(p.article_id, p.start, p.end) for p in result.passages[: self.settings.passages_for_quotes]]
-        scored = []
-        for sentence in pool:
-            if sentence.article_id not in best_articles or not any(
-                    a == sentence.article_id and s <= sentence.start and sentence.end <= e for a, s, e in best_spans):
-                continue
-            similarity = float(np.dot(sentence.vector, result.query_vector))
-            overlap = term_overlap(content_terms(question), sentence.text)
-            scored.append(ScoredSentence(sentence.article_id, sentence.start, sentence.end,
-                                         self.support(question, result.query_vector, sentence), similarity, overlap))
-        return sorted(scored, key=lambda s: -s.score)
-
-    def select_quotes(self, sentences: list[ScoredSentence], articles: dict[str, ArticleRow]) -> list[Quote]:
+    def select_quotes(self, sentences: list[RankedSentence], articles: dict[str, ArticleRow]) -> list[Quote]:
         """The best sentences, at most ``quotes_per_article`` from one article while other
         articles have candidates left; then the remaining slots go to the best left over."""
-        chosen: list[ScoredSentence] = []
+        chosen: list[RankedSentence] = []
         per_article: dict[str, int] = {}
         for sentence in sentences:
             if len(chosen) < self.settings.quotes and \
@@ -182,39 +153,38 @@ class Answerer:
                 chosen.append(sentence)
         return [quote_of(articles[s.article_id], s.start, s.end) for s in chosen]
 
-    def decide_yes_no(self, question: str, result: SearchResult, pool: list[CandidateSentence],
-                      sentences: list[ScoredSentence]) -> tuple[str | None, list[ScoredSentence]]:
+    def decide_yes_no(self, question: Question, focus: Focus, result: SearchResult, pool: list[CandidateSentence],
+                      ranked: list[RankedSentence]) -> tuple[str | None, list[RankedSentence]]:
         """The verdict and the sentences that decide it, in the order to show them."""
-        ordered = self.decide_by_dates(question, result, pool)  # "before"/"after" is about dates, not stance
+        by_key = {(r.article_id, r.start): r for r in ranked}
+        ordered = self.decide_by_dates(question.text, result, pool, by_key)  # "before"/"after": dates, not stance
         if ordered:
             return ordered
-        candidates = sentences[: self.settings.verdict_candidates]
-        texts = [self.kb_text(result, s) for s in candidates]
-        verdict = decide_verdict(question, [EvidenceSentence(t, s.score) for t, s in zip(texts, candidates,
-                                                                                          strict=True)])
+        candidates = [r for r in ranked if not r.is_question][: self.settings.verdict_candidates]
+        evidence = [EvidenceSentence(r.text, r.score, result.articles[r.article_id].title) for r in candidates]
+        verdict = decide_verdict(focus.text, evidence, names=focus.names)
         if verdict.deciding is not None:
             sign = verdict.stances[verdict.deciding]
             lead = candidates[verdict.deciding]
             agreeing = [c for c, st in zip(candidates, verdict.stances, strict=True) if st == sign]
             return verdict.value, [lead] + [c for c in agreeing if c is not lead]
-        if not is_yes_no(question):
-            return None, []
         # Several claims: each needs its own supporting sentence, from the outlet it names.
         segments = result.analysis.segments
         claims = [(seg.text, vec, set(seg.outlets)) for seg, vec in zip(segments, result.segment_vectors,
                                                                         strict=True)]
-        claims = claims or [(question, result.query_vector, set())]
+        if len(claims) < 2:
+            return None, []
         deciding = []
         for text, vector, outlets in claims:
-            best = self.best_support(text, vector, pool, outlets)
+            best = self.best_support(text, vector, pool, outlets, by_key)
             if best is None:
                 return None, []
             deciding.append(best)
-        value = decide_by_support(question, [s.score for s in deciding], self.settings.claim_support)
-        return (value, deciding) if value else (None, [])
+        value = decide_by_support(question.text, [score for score, _ in deciding], self.settings.claim_support)
+        return (value, [r for _, r in deciding]) if value else (None, [])
 
-    def decide_by_dates(self, question: str, result: SearchResult,
-                         pool: list[CandidateSentence]) -> tuple[str, list[ScoredSentence]] | None:
+    def decide_by_dates(self, question: str, result: SearchResult, pool: list[CandidateSentence],
+                        by_key: dict[tuple[str, int], RankedSentence]) -> tuple[str, list[RankedSentence]] | None:
         """"Did A report it before B?": when each source has a sentence close to the question,
         their articles' publication dates decide, and the two are shown in the question's order."""
         first_mentions = {m.outlets: m for m in reversed(result.analysis.outlets)}  # the first mention of each
@@ -224,54 +194,52 @@ class Answerer:
         relation = order_between(question, mentions[0].end, mentions[1].start)
         if not relation:
             return None
-        reports = [self.best_support(question, result.query_vector, pool, set(m.outlets)) for m in mentions]
-        if any(r is None or r.score < self.settings.order_support for r in reports):
+        reports = [self.best_support(question, result.query_vector, pool, set(m.outlets), by_key) for m in mentions]
+        if any(r is None or r[0] < self.settings.order_support for r in reports):
             return None
-        days = [published_day(result.articles[r.article_id].published_at) for r in reports]
+        days = [published_day(result.articles[r[1].article_id].published_at) for r in reports if r]
         value = decide_by_order(relation, *days)
-        return (value, reports) if value else None
+        return (value, [r[1] for r in reports if r]) if value else None
 
-    def best_support(self, claim: str, vector: np.ndarray, pool: list[CandidateSentence],
-                     outlets: set[str]) -> ScoredSentence | None:
+    def best_support(self, claim: str, vector: np.ndarray, pool: list[CandidateSentence], outlets: set[str],
+                     by_key: dict[tuple[str, int], RankedSentence]) -> tuple[float, RankedSentence] | None:
         """The pool's sentence that supports a claim best, from the given outlets (any when
-        empty), with its support as the score; None when those outlets have no sentence."""
+        empty), with its support; None when those outlets have no sentence."""
         scored = [(self.support(claim, vector, s), s) for s in pool
                   if not outlets or any(o.strip() in outlets for o in s.source.split(","))]
         if not scored:
             return None
         score, best = max(scored, key=lambda pair: pair[0])
-        return ScoredSentence(best.article_id, best.start, best.end, score, 0.0, 0.0)
+        return score, by_key[(best.article_id, best.start)]
 
-    @staticmethod
-    def kb_text(result: SearchResult, sentence: ScoredSentence) -> str:
-        return result.articles[sentence.article_id].body[sentence.start:sentence.end]
-
-    def compose(self, snap: Snapshot, question: str, result: SearchResult, pool: list[CandidateSentence]) -> Answer:
+    def compose(self, snap: Snapshot, question: Question, focus: Focus, result: SearchResult,
+                pool: list[CandidateSentence]) -> Answer:
         passages = [PassageRef(p.article_id, p.text, p.start, p.end, p.score) for p in result.passages]
-        sentences = self.score_sentences(question, result, pool)
-        texts = [self.kb_text(result, s) for s in sentences[: self.settings.verdict_candidates]]
-        best = sentences[0].score if sentences else 0.0
-        reason = check_abstention(question, result.analysis, snap, texts, best, self.settings.min_evidence)
+        entities = entity_spans(snap, list(result.articles))
+        ranked = rank_sentences(question, focus, result, pool, entities)
+        interpreted = focus.text if focus.corrections else None
+        base = {"answer_type": question.answer_type, "interpreted_as": interpreted, "passages": passages}
+        reason = check_abstention(question, focus, ranked, snap.outlets())
         if reason:
-            return Answer(question, reason, abstained=True, passages=passages)
-
-        verdict, first = self.decide_yes_no(question, result, pool, sentences)
-        short = None
-        if verdict is None:
-            # Names in the sentences closest to the question count most; whole passages add
-            # the repetition that multi-source questions rely on.
-            evidence = [(s.article_id, self.kb_text(result, s), 1.0 / (rank + 1))
-                        for rank, s in enumerate(sentences[: self.settings.verdict_candidates])]
-            evidence += [(p.article_id, p.text, self.settings.passage_name_weight / (rank + 1))
-                         for rank, p in enumerate(result.passages)]
-            short = short_answer(question, evidence, result.analysis.names)
-            if short:
-                first = [s for s in sentences if short in self.kb_text(result, s)][:1]
+            return Answer(question.text, reason, abstained=True, **base)
+        first: list[RankedSentence] = []
+        verdict = short = None
+        if question.is_yes_no:
+            verdict, first = self.decide_yes_no(question, focus, result, pool, ranked)
+        else:
+            bodies = {a: row.body for a, row in result.articles.items()}
+            pick = choose_short_answer(question, focus, ranked, bodies, snap.outlets())
+            if pick:
+                short, first = pick.text, [pick.sentence]
+        if not first:
+            first = [r for r in ranked if not r.is_question][:1]
         keys = {(s.article_id, s.start) for s in first}
-        ordered = first + [s for s in sentences if (s.article_id, s.start) not in keys]
+        ordered = first + [s for s in ranked if (s.article_id, s.start) not in keys]
         quotes = self.select_quotes(ordered, result.articles)
-        return Answer(question, lead_text(quotes[0], verdict, short), short_answer=short,
-                      verdict=verdict, quotes=quotes, passages=passages)
+        lead = lead_text(quotes[0], verdict, short)
+        if focus.corrections:
+            lead = "Showing results for " + ", ".join(f"“{form}”" for _, form in focus.corrections) + ". " + lead
+        return Answer(question.text, lead, short_answer=short, verdict=verdict, quotes=quotes, **base)
 
 
 def quote_of(article: ArticleRow, start: int, end: int) -> Quote:

@@ -1,16 +1,17 @@
-"""Short answers for who / which / what questions: the name the evidence supports.
+"""Typed short answers: a span of the asked-for type, taken from the best sentences.
 
 Usage::
 
-    from bot.short_answer import short_answer
-    short_answer("Which carmaker could Xiaomi team up with?", evidence_texts, question_names=["Xiaomi"])
-    # "BAIC"
+    from bot.short_answer import choose_short_answer
+    pick = choose_short_answer(question, focus, ranked_sentences)
+    pick.text, pick.sentence.text   # "BAIC", "... the company is contemplating joining forces with BAIC ..."
 
-The method: collect the capitalised names in the evidence (best passages first), drop
-those the question already names, and prefer the one named most often across different
-articles, weighted by how high its passage ranks. A name is always a span of the
-evidence, never composed. Questions that offer a choice ("agree or disagree") are left
-to the caller's judgement and get no short answer here.
+The candidates are the typed spans (see :mod:`bot.spans`) in the top sentences that are
+about the question (they hold enough of its focus terms). Each is scored by the rank of
+its sentence, its distance to the question's words in that sentence (the answer sits
+beside what was asked), and how many articles give it (TREC systems found proximity and
+redundancy the strongest signals). The question's own names are never the answer. When
+the best candidate does not clearly win, there is no short answer: the quote answers.
 """
 
 from __future__ import annotations
@@ -20,112 +21,128 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_WH = re.compile(r"^\s*(?:so,?\s+|and\s+)?(who|whom|whose|which|what)\b", re.IGNORECASE)
-_PERSON_CUES = re.compile(r"\b(who|whom|whose|individual|person|player|ceo|founder|executive|cricketer|"
-                          r"athlete|author|singer|actor|actress|quarterback|receiver|coach|star)\b", re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][\w&’'.-]*(?:\s+(?:[A-Z][\w&’'.-]*|of|de|la|van|von))*")
-_GENERIC = frozenset(
-    """The A An This That These Those It Its He She They We I You His Her Their Our In On At For From By Of And
-    Or But If As To With After Before When While Where Why How What Which Who Also However Meanwhile Still Yet
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
-    September October November December Mr Mrs Ms Dr CEO Inc Co Corp Ltd LLC Read More Related Image Photo Getty
-    Images Advertisement Sign Subscribe Click Here According Last Next First Second Third New Year Today Week""".split()
-)
-
-
-_ORG_CUES = re.compile(r"\b(company|companies|organi[sz]ation|firm|exchange|startup|start-up|carmaker|automaker|"
-                       r"maker|manufacturer|brand|developer|publisher|studio|retailer|platform|network|bank|"
-                       r"team|club|agency|group)\b", re.IGNORECASE)
+from bot.evidence import RankedSentence
+from bot.focus import Focus, words
+from bot.question import Question
+from bot.spans import TypedSpan
+from index.query import STOPWORDS, stem
 
 
 @dataclass(frozen=True)
-class ShortAnswerQuestion:
-    wants_person: bool
-    wants_org: bool
+class ShortAnswerSettings:
+    # Chosen on the natural dev questions as a precision target: each step stricter
+    # removes about one wrong short answer for each right one it loses (see the note).
+    sentences: int = 3          # how deep into the ranking candidates are taken from
+    min_coverage: float = 0.6   # of the focus terms, for a sentence to count as about the question
+    min_score: float = 0.6
+    min_margin: float = 1.25    # the winner over the runner-up
+    proximity_chars: float = 60.0
 
 
-def parse_wh_question(question: str) -> ShortAnswerQuestion | None:
-    if not _WH.match(question):
+@dataclass(frozen=True)
+class ShortAnswer:
+    text: str
+    sentence: RankedSentence
+    score: float
+
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+def _asked(span_text: str, focus: Focus, question_stems: set[str]) -> bool:
+    """The span is one of the question's own names or words ("Xiaomi" for "who is Xiaomi partnering with?")."""
+    content = [w for w in words(span_text) if w not in STOPWORDS]
+    return (bool(content) and all(stem(w) in question_stems for w in content)) or \
+        any(_key(span_text) == _key(name) for name in focus.names)
+
+
+def _proximity(sentence: RankedSentence, span: TypedSpan, focus: Focus, settings: ShortAnswerSettings) -> float:
+    """1 beside a focus word of the question, falling with the distance in characters."""
+    positions = [m.start() + sentence.start for m in re.finditer(r"[\w'’-]+", sentence.text)
+                 if stem(m.group(0)) in focus.weights]
+    if not positions:
+        return 0.3
+    gap = min(min(abs(p - span.start), abs(p - span.end)) for p in positions)
+    return 1.0 / (1.0 + gap / settings.proximity_chars)
+
+
+# Short capitalised terms that name a field, not an answer ("AI", "EV", "US").
+_GENERIC_TERMS = frozenset("ai ev evs us uk eu un tv pc ceo cto cfo ipo etf nft vr ar app apps api gpu cpu llm "
+                           "llms q1 q2 q3 q4 inc co corp ltd llc".split())
+_ASKS_SOURCE = re.compile(r"\b(?:report\w*|according|source|outlet|publication|newspaper|wrote|write|cover\w*)\b",
+                          re.IGNORECASE)
+
+
+def _fits(text: str, kinds: Sequence[str], outlets: set[str]) -> bool:
+    if "number" in kinds and _YEAR.match(text.strip()):
+        return False  # a bare year is a date, not a count
+    if _key(text) in _GENERIC_TERMS or text.lower() in outlets:
+        return False
+    return len(text.split()) <= (5 if kinds == ("person",) else 8)
+
+
+def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
+                        body_of: dict[str, str], outlets: Sequence[str] = (),
+                        settings: ShortAnswerSettings | None = None) -> ShortAnswer | None:
+    """The span that answers, or None when no candidate clearly wins."""
+    s = settings or ShortAnswerSettings()
+    if not question.wants_span:
         return None
-    if re.search(r"\b\w+\s+or\s+\w+\s*\?\s*$", question):
-        return None  # "...agree or disagree?": a choice, not a name
-    # The noun right after the question word says what is asked for ("Which company", "Who is the player").
-    head = question[:80]
-    return ShortAnswerQuestion(wants_person=bool(_PERSON_CUES.search(head)),
-                               wants_org=bool(_ORG_CUES.search(head)) and not re.match(r"\s*who\b", head, re.I))
+    question_stems = {stem(w) for w in words(focus.text)}
+    # The outlets that publish the articles are not answers, unless the question asks who reported.
+    skip = set() if _ASKS_SOURCE.search(focus.text) else {o.lower() for o in outlets}
+    found = _candidates(focus, ranked, body_of, s, question_stems, skip, question.answer_type)
+    if not found[0] and question.also:
+        # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
+        found = _candidates(focus, ranked, body_of, s, question_stems, skip, *question.also)
+    return _winner(*found, s)
 
 
-def person_like(name: str) -> bool:
-    """Two or more words, each a capital then lower case ("Sam Bankman-Fried"), not an acronym."""
-    words = name.split()
-    return len(words) >= 2 and all(re.match(r"^[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*\.?$", w) for w in words)
-
-
-def candidate_names(text: str) -> list[str]:
-    """Capitalised word runs, cut at possessives and sentence ends ("BAIC's EV brand" names
-    BAIC; "China. Keeping" is two words). A lone word that only ever opens a sentence
-    ("Furthermore", "Such") is not a name."""
-    parts: list[tuple[str, bool]] = []
-    for match in _NAME.finditer(text):
-        opens_sentence = match.start() == 0 or bool(re.search(r"(?:[.!?:]['’”\"]?|\n)\s*$", text[:match.start()]))
-        for index, piece in enumerate(re.split(r"[’']s\b|\.\s+", match.group(0))):
-            parts.append((piece, opens_sentence and index == 0))
-    mid_sentence = {p.split()[0] for p, opens in parts if not opens and p.split()}
-    names = []
-    for part, opens in parts:
-        words = part.split()
-        if opens and len(words) == 1 and words[0] not in mid_sentence:
-            continue
-        while words and (words[0] in _GENERIC or words[0].lower() in ("of", "de", "la", "van", "von")):
-            words.pop(0)
-        while words and (words[-1] in _GENERIC or words[-1].lower() in ("of", "de", "la", "van", "von")):
-            words.pop()
-        name = " ".join(words).strip(".,;:’'-")
-        if len(name) >= 2 and not name.isdigit():
-            names.append(name)
-    return names
-
-
-def short_answer(question: str, evidence: Sequence[tuple[str, str, float]], question_names: Sequence[str],
-                 max_words: int = 12) -> str | None:
-    """``evidence`` is (article id, text, weight) from best to worst."""
-    parsed = parse_wh_question(question)
-    if parsed is None:
-        return None
-    asked = {n.lower() for n in question_names} | {w.lower() for n in question_names for w in n.split()}
-    lowered_question = question.lower()
+def _candidates(focus: Focus, ranked: Sequence[RankedSentence], body_of: dict[str, str],
+                s: ShortAnswerSettings, question_stems: set[str], outlets: set[str], *kinds: str
+                ) -> tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]:
     score: dict[str, float] = defaultdict(float)
     articles: dict[str, set[str]] = defaultdict(set)
-    for article_id, text, weight in evidence:
-        # Every mention counts: repetition across the retrieved text is the signal.
-        for name in candidate_names(text):
-            key = name.lower()
-            if key in asked or key in lowered_question:
+    where: dict[str, tuple[float, RankedSentence, str]] = {}
+    for rank, sentence in enumerate(ranked[: s.sentences]):
+        if sentence.coverage < s.min_coverage or sentence.is_question:
+            continue
+        body = body_of[sentence.article_id]
+        for span in sentence.spans:
+            kind_weight = 1.0 if any(k in span.kinds for k in kinds) else 0.0
+            text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
+            if not kind_weight or not text or not _fits(text, kinds, outlets) or _asked(text, focus, question_stems):
                 continue
-            score[name] += weight
-            articles[name].add(article_id)
+            value = kind_weight * _proximity(sentence, span, focus, s) / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
+            key = _key(text)
+            score[key] += value
+            articles[key].add(sentence.article_id)
+            if key not in where or value > where[key][0]:
+                where[key] = (value, sentence, text)
+    return score, articles, where
+
+
+def _winner(score: dict[str, float], articles: dict[str, set[str]],
+            where: dict[str, tuple[float, RankedSentence, str]], s: ShortAnswerSettings) -> ShortAnswer | None:
     if not score:
         return None
-    # A surname alone counts for the full name it ends ("Bankman-Fried" → "Sam Bankman-Fried");
-    # a short form counts for a longer name when that longer form is common too.
-    merged: dict[str, float] = defaultdict(float)
-    spread: dict[str, set[str]] = defaultdict(set)
-    for name in score:
-        full_names = [o for o in score if o != name and person_like(o) and o.split()[-1] == name]
-        longer = [o for o in score if o != name and f" {name} " in f" {o} " and score[o] >= 0.5 * score[name]]
-        pool = full_names or longer
-        # The full name that more articles use takes the surname's mentions (siblings share one).
-        target = max(pool, key=lambda o: (len(articles[o]), score[o])) if pool else name
-        merged[target] += score[name]
-        spread[target] |= articles[name]
-
-    def rank(name: str) -> float:
-        fit = 1.0
-        if parsed.wants_person:
-            fit = 2.0 if person_like(name) else 0.25
-        elif parsed.wants_org and person_like(name):
-            fit = 0.5
-        return merged[name] * (1 + 0.5 * (len(spread[name]) - 1)) * fit
-
-    best = max(merged, key=rank)
-    return " ".join(best.split()[:max_words])
+    ranked_keys = sorted(score, key=lambda k: -score[k] * (1 + 0.3 * (len(articles[k]) - 1)))
+    best = ranked_keys[0]
+    best_score = score[best] * (1 + 0.3 * (len(articles[best]) - 1))
+    if best_score < s.min_score:
+        return None
+    if len(ranked_keys) > 1:
+        runner = ranked_keys[1]
+        runner_score = score[runner] * (1 + 0.3 * (len(articles[runner]) - 1))
+        if best_score < s.min_margin * runner_score and not (runner in best or best in runner):
+            return None
+    # "BAIC" over "BAIC BluePark New Energy Technology Co" when the short form is about as strong.
+    shorter = [k for k in ranked_keys[1:] if f" {k} " in f" {best} " and score[k] >= 0.4 * score[best]]
+    if shorter:
+        best = max(shorter, key=lambda k: score[k])
+    _, sentence, text = where[best]
+    return ShortAnswer(text, sentence, best_score)

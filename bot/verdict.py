@@ -8,10 +8,12 @@ Usage::
     verdict.deciding         # index into `evidence` of the sentence that decides it
 
 No NLI model is available offline, so the method is explicit: find the question's
-subject (its names) and predicate (its main verb), then read each relevant evidence
-sentence that names the subject for the predicate itself (affirms), the predicate under
-negation, or a word that contradicts it (denies). Agreement decides; disagreement or
-silence gives no verdict, because no verdict is better than a wrong one.
+subject (the name it leads with), predicate (its main verb) and objects, then read each
+evidence sentence in which the subject leads the clause: the predicate or a synonym
+(affirms, when the objects are there too), the predicate under negation, its opposite or
+a denial (denies). A denial by someone else (Hyundai denying a claim about Xiaomi) says
+nothing about the subject. Agreement decides; disagreement or silence gives no verdict,
+because no verdict is better than a wrong one.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-YES_NO_OPENERS = frozenset(
-    "is are was were do does did has have had can could will would should shall may might must isn't aren't "
-    "wasn't weren't doesn't don't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't".split()
-)
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without)\b|n['’]t\b", re.IGNORECASE)
+from bot.lexicon import related_stems
+from bot.question import YES_NO_OPENERS
+from index.query import STOPWORDS, stem
+
+# "no" before a number is "number" ("the Hyundai No 2 plant"), not a negation.
+_NEGATION = re.compile(r"\b(?:not|no(?!\.?\s*\d)|never|neither|nor|none|without|fail(?:s|ed)? to)\b|n['’]t\b",
+                       re.IGNORECASE)
 # Words that deny or undo a claim, whatever the claim's verb.
 _DENIAL = re.compile(
     r"\b(?:reject\w*|den(?:y|ied|ies|ial)\w*|dismiss\w*|refut\w*|rebut\w*|groundless|baseless|unfounded|untrue|"
@@ -33,22 +37,16 @@ _DENIAL = re.compile(
     r"cancel(?:l?ed|s)?|abandon\w*|declin(?:e|ed|es) to)\b",
     re.IGNORECASE,
 )
-# Predicates whose opposite is a different word rather than a negation.
-_OPPOSITES: dict[str, tuple[str, ...]] = {
-    "increas": ("decreas", "fell", "fall", "drop", "declin", "shrank", "shrink", "cut", "lower"),
-    "rise": ("fell", "fall", "drop", "declin", "lower"), "rose": ("fell", "fall", "drop", "declin"),
-    "grow": ("shrank", "shrink", "declin", "contract"), "gain": ("los", "lost", "fell", "drop"),
-    "win": ("los", "lost", "defeat"), "won": ("los", "lost", "defeat"),
-    "open": ("clos", "shut"), "approv": ("reject", "block", "veto", "den"),
-    "accept": ("reject", "declin", "refus"), "agree": ("disagree", "reject", "refus"),
-    "support": ("oppos", "against"), "allow": ("ban", "prohibit", "forbid", "block"),
-    "improv": ("worsen", "deteriorat", "declin"), "succeed": ("fail",), "pass": ("fail", "reject"),
-}
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-# Filler between the opener and the verb that names no one ("Did the ... article", "Is there").
+# "...contributed to the kernel; he never has": a short clause that takes the claim back.
+_TAKEN_BACK = re.compile(r"[;,—–-]\s*(?:but\s+)?(?:he|she|it|they|that|this|which)\s+(?:is|was|has|have|had|did|"
+                         r"does|do)?\s*(?:never|not|n['’]t)\b|\b(?:which|that)\s+(?:is|was)\s+(?:false|untrue)\b",
+                         re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NOT_A_VERB = frozenset(
     "the a an this that these those there it its their his her any some article report reports story piece "
-    "post recent latest new news same other both".split()
+    "post recent latest new news same other both ever still already really actually also just officially "
+    "finally yet".split()
 )
 
 
@@ -56,6 +54,7 @@ _NOT_A_VERB = frozenset(
 class EvidenceSentence:
     text: str
     relevance: float
+    context: str = ""           # the article's title: what the sentence is about when it does not say
 
 
 @dataclass(frozen=True)
@@ -67,25 +66,16 @@ class Verdict:
 
 @dataclass(frozen=True)
 class YesNoQuestion:
-    subject: tuple[str, ...]    # lower-cased names the evidence must mention
+    subject: tuple[str, ...]    # lower-cased words the evidence must mention as its subject
     predicate: str | None       # the main verb's stem, e.g. "confirm"
+    objects: tuple[str, ...]    # stems of the words after the verb
     negated: bool               # "Didn't Hyundai confirm ...?"
 
 
-def stem(word: str) -> str:
-    word = word.lower().replace("’", "'")
-    for suffix in ("'s", "ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-_NP_END = frozenset("the a an any its their his her this that these those to for on in with of about at".split())
-
-
-def parse_yes_no(question: str) -> YesNoQuestion | None:
-    """Subject and predicate of "Did Hyundai confirm the deal?" or "Did the council approve
-    the toll?": names (or the noun phrase) after the opener, then the verb."""
+def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | None:
+    """Subject, predicate and object of "did hyundai confirm the plant deal?": the subject
+    is the knowledge base's name the question leads with (or the words before the verb),
+    the predicate the first word after it that is not filler, the objects what follows."""
     words = _WORD.findall(question)
     if not words or words[0].lower() not in YES_NO_OPENERS:
         return None
@@ -93,44 +83,62 @@ def parse_yes_no(question: str) -> YesNoQuestion | None:
     rest = [w for w in words[1:] if not _NEGATION.fullmatch(w)]
     while rest and rest[0].lower() in _NOT_A_VERB:
         rest.pop(0)
-    subject: list[str] = []
-    predicate = None
-    if rest and rest[0][0].isupper():
-        while rest and rest[0][0].isupper():
-            subject.append(rest.pop(0).lower().removesuffix("'s").removesuffix("’s"))
-        predicate = next((stem(w) for w in rest if w.lower() not in _NOT_A_VERB), None)
-    elif rest:
-        # A common-noun subject ends where the object starts: the verb is the word before it.
-        end = next((i for i in range(1, len(rest)) if rest[i].lower() in _NP_END), None)
-        if end is not None and end >= 2:
-            subject = [w.lower() for w in rest[:end - 1]]
-            predicate = stem(rest[end - 1])
-        elif len(rest) >= 2:
-            subject, predicate = [rest[0].lower()], stem(rest[1])
-    return YesNoQuestion(tuple(subject), predicate, negated)
+    lowered = [w.lower().removesuffix("'s").removesuffix("’s") for w in rest]
+    subject_end = 0
+    for name in names:
+        parts = name.lower().split()
+        for at in range(len(lowered) - len(parts) + 1):
+            if lowered[at:at + len(parts)] == parts and at <= 3:
+                subject_end = max(subject_end, at + len(parts))
+                break
+    if subject_end == 0:
+        subject_end = next((i for i, w in enumerate(rest) if i and not w[:1].isupper()), 1) if rest[:1] and \
+            rest[0][:1].isupper() else 1
+    subject = tuple(w for w in lowered[:subject_end] if w not in STOPWORDS)
+    after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB]
+    if not after:
+        return YesNoQuestion(subject, None, (), negated)
+    objects = tuple(stem(w) for w in after[1:] if w not in STOPWORDS)
+    return YesNoQuestion(subject, stem(after[0]), objects, negated)
 
 
-def stance(sentence: str, question: YesNoQuestion) -> int:
-    """+1 when the sentence asserts the predicate, -1 when it denies it, 0 when silent."""
-    lowered = sentence.lower()
-    if question.subject and not any(name in lowered for name in question.subject):
+def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
+    """The subject is named before position ``at`` in the same clause ("A spokesperson for
+    Hyundai rejected ..."), so the verb there is the subject's own act."""
+    if not subject:
+        return True
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, at)), default=0)
+    clause = lowered[clause_start:at]
+    return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
+
+
+def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
+    """+1 when the sentence has the subject do the predicate, -1 when it has the subject
+    deny it or do its opposite, 0 when it is silent or about someone else's act."""
+    lowered = sentence.lower().replace("’", "'")
+    if question.subject and not any(word in lowered for word in question.subject):
         return 0
-    stems = [stem(w) for w in _WORD.findall(sentence)]
-    predicate = question.predicate
-    if predicate and predicate in stems:
-        at = stems.index(predicate)
-        window = " ".join(_WORD.findall(sentence)[max(0, at - 4):at])
-        return -1 if _NEGATION.search(window) else 1
-    if predicate and any(s.startswith(o) for o in _OPPOSITES.get(predicate, ()) for s in stems):
-        return -1
-    if _DENIAL.search(sentence):
-        return -1
+    same, opposite = related_stems(question.predicate) if question.predicate else (set(), set())
+    objects_here = {stem(w) for w in _WORD.findall(lowered + " " + context.lower())}
+    for match in _WORD.finditer(lowered):
+        word_stem = stem(match.group(0))
+        if not _subject_leads(lowered, question.subject, match.start()):
+            continue
+        window = lowered[max(0, match.start() - 30):match.start()]
+        negated = bool(_NEGATION.search(window)) or bool(_TAKEN_BACK.search(lowered, match.end()))
+        if word_stem in same:
+            if negated:
+                return -1
+            wanted = [o for o in question.objects if o not in same]
+            if not wanted or any(o in objects_here or related_stems(o)[0] & objects_here for o in wanted):
+                return 1
+        elif word_stem in opposite or _DENIAL.fullmatch(match.group(0)):
+            return -1
     return 0
 
 
 _CONTRAST = re.compile(r"\b(?:no|not|never|without|none|nor|differ\w*|different|same|unlike|contrary|rather than)\b|"
                        r"n['’]t\b", re.IGNORECASE)
-SIMPLE_QUESTION_WORDS = 25
 
 
 def is_yes_no(question: str) -> bool:
@@ -171,15 +179,15 @@ def decide_by_order(relation: str, first: date | None, second: date | None) -> s
 
 
 def decide_verdict(question: str, evidence: Sequence[EvidenceSentence], min_relevance: float = 0.0,
-                   min_margin: int = 1) -> Verdict:
-    """Stance reading for a simple question ("Did Hyundai confirm the plant deal?"); long
-    multi-claim questions are left to :func:`decide_by_support`."""
-    parsed = parse_yes_no(question)
-    if parsed is None or len(question.split()) > SIMPLE_QUESTION_WORDS:
+                   min_margin: int = 1, names: Sequence[str] = ()) -> Verdict:
+    """Stance reading over the evidence, for any yes/no question whatever its length:
+    agreement decides, disagreement or silence gives no verdict."""
+    parsed = parse_yes_no(question, names)
+    if parsed is None or parsed.predicate is None:
         return Verdict(None, None, tuple(0 for _ in evidence))
-    stances = tuple(stance(e.text, parsed) if e.relevance >= min_relevance else 0 for e in evidence)
+    stances = tuple(stance(e.text, parsed, e.context) if e.relevance >= min_relevance else 0 for e in evidence)
     balance = sum(stances)
-    if abs(balance) < min_margin or (balance > 0 and -1 in stances and balance < 2):
+    if abs(balance) < min_margin or (balance > 0 and -1 in stances):
         return Verdict(None, None, stances)
     sign = 1 if balance > 0 else -1
     value = "yes" if (sign > 0) != parsed.negated else "no"

@@ -53,6 +53,39 @@ def content_terms(text: str) -> list[str]:
     return list(_content_terms(text))
 
 
+_SUFFIXES = ("ational", "ization", "fulness", "iveness", "ations", "ation", "ships", "ship", "ments", "ment", "ness",
+             "ings", "ing",
+             "edly", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def _tidy(root: str) -> str:
+    if len(root) >= 4 and root[-1] == root[-2] and root[-1] not in "lsz":
+        root = root[:-1]  # "dropped" → "dropp" → "drop"
+    if len(root) >= 4 and root.endswith("e"):
+        root = root[:-1]  # "make" and "making" → "mak"
+    if len(root) >= 4 and root.endswith("y") and root[-2] not in "aeiou":
+        root = root[:-1] + "i"  # "company" and "companies" → "compani"
+    return root
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English stemmer, the one every matcher here uses: "dropped", "drops" and
+    "dropping" → "drop"; "companies" and "company" → "compani"; "made" stays."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            root = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                root += "y"
+            if suffix == "es" and not root.endswith(("s", "x", "z", "ch", "sh")):
+                root += "e"  # "prices" → "price", but "taxes" → "tax"
+            return _tidy(root)
+    return _tidy(word)
+
+
 def term_overlap(question_terms: list[str], text: str) -> float:
     """Share of the question's content terms found in ``text``, matching on a 5-letter stem
     so "confirmed" meets "confirm" and "rejected" meets "rejects"."""

@@ -1,0 +1,88 @@
+"""Evidence ranking: the sentences of the retrieved passages, best answer first.
+
+Usage::
+
+    from bot.evidence import rank_sentences
+    ranked = rank_sentences(question, focus, result, pool, entities)
+    ranked[0].text        # the sentence that answers, e.g. "A spokesperson for Hyundai rejected ..."
+
+A sentence answers well when it is close to the question in MiniLM's space (trained on
+question–answer pairs), holds the question's rarer words (by stem, IDF-weighted, so
+"dropped" meets "drop" and a name counts more than "plant"), and holds a span of the type
+asked for. A sentence that is itself a question never leads. Passage rank adds a little,
+because the retriever saw the context around the sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.focus import Focus
+from bot.question import Question
+from bot.spans import TypedSpan, spans_of, typed_spans
+from index.search import SearchResult
+from index.sentence_entities import EntitySpan
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    coverage: float = 0.6       # the focus terms a sentence holds, against its cosine to the question
+    typed: float = 0.15         # holds a span of the asked-for type
+    passage: float = 0.1        # from a higher-ranked passage
+    question_penalty: float = 0.5
+    fragment_penalty: float = 0.1
+    min_words: int = 6
+
+
+@dataclass(frozen=True)
+class RankedSentence:
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    similarity: float
+    coverage: float
+    spans: tuple[TypedSpan, ...]      # the typed spans it holds (every type)
+    passage_rank: int
+    vector: np.ndarray
+
+    @property
+    def is_question(self) -> bool:
+        return self.text.rstrip(" \"'”’)").endswith("?")
+
+
+def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
+                   entities: Mapping[str, list[EntitySpan]],
+                   weights: EvidenceWeights | None = None) -> list[RankedSentence]:
+    """Every pool sentence scored against the question, best first."""
+    w = weights or EvidenceWeights()
+    rank_of = {}
+    for rank, passage in enumerate(result.passages):
+        for sentence in passage.sentences:
+            rank_of.setdefault((passage.article_id, sentence.start), rank)
+    wanted = (question.answer_type, *question.also) if question.wants_span else ()
+    total = max(1, len(result.passages))
+    ranked = []
+    for sentence in pool:
+        body = result.articles[sentence.article_id].body
+        spans = tuple(typed_spans(body, sentence.start, sentence.end, entities.get(sentence.article_id, ())))
+        similarity = float(np.dot(sentence.vector, result.query_vector))
+        # The title says what "the company" of a sentence is; it counts a little less.
+        title = result.articles[sentence.article_id].title
+        coverage = max(focus.coverage(sentence.text), 0.85 * focus.coverage(f"{title} {sentence.text}"))
+        rank = rank_of.get((sentence.article_id, sentence.start), total)
+        score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
+        if wanted and spans_of(spans, wanted):
+            score += w.typed
+        if len(sentence.text.split()) < w.min_words:
+            score -= w.fragment_penalty  # headings and captions quote poorly
+        entry = RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
+                               similarity, coverage, spans, rank, sentence.vector)
+        if entry.is_question:
+            entry = RankedSentence(**{**entry.__dict__, "score": score - w.question_penalty})
+        ranked.append(entry)
+    return sorted(ranked, key=lambda s: -s.score)

@@ -1,0 +1,156 @@
+"""The question's focus, read against the knowledge base's own vocabulary.
+
+Usage::
+
+    from bot.focus import read_focus
+    with kb.reader() as snap:
+        focus = read_focus(snap, "did shaomi buy the hyundai plant?")
+    focus.text           # "did Xiaomi buy the hyundai plant?"
+    focus.corrections    # (("shaomi", "Xiaomi"),)
+    focus.names          # ("Xiaomi", "Hyundai")
+    focus.weights        # {"xiaomi": 4.1, "buy": 1.2, "hyundai": 3.9, "plant": 2.2}
+
+Names are found by what the articles call names (the entity spans stored at ingest), not
+by capital letters, so "hyundai" is a name and "Hey" is not. A word no article contains is
+matched to the closest name the articles use (one edit for short words, two for longer
+ones). Term weights are inverse document frequencies over chunks, so a rare name counts
+for more than "plant" when judging whether a sentence is about the question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.lexicon import related_stems
+from index.query import STOPWORDS, stem
+from index.sentence_entities import name_key, name_vocabulary, name_word_counts
+
+_WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*[\w]|[A-Za-z0-9]")
+# Words of the question's form, not its topic: they are not looked for in the evidence.
+QUESTION_WORDS = frozenset(
+    "who whom whose what what's whats which when where why how much many is are was were do does did done has "
+    "have had can could will would should name called named kind type sort thing things get got happen happened "
+    "happening right now currently still ever yet exactly actually really anything something someone".split())
+_NAME_SHARE = 0.15  # of the chunks holding a word, the share whose articles tag it as a name
+
+
+@dataclass(frozen=True)
+class Focus:
+    text: str
+    corrections: tuple[tuple[str, str], ...] = ()
+    names: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    weights: dict[str, float] = field(default_factory=dict)   # stem → weight
+
+    def coverage(self, text: str) -> float:
+        """The weighted share of the focus terms that ``text`` holds (by stem)."""
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        held = {stem(w) for w in words(text)}
+        return sum(weight for s, weight in self.weights.items()
+                   if s in held or related_stems(s)[0] & held) / total
+
+
+def words(text: str) -> list[str]:
+    return [m.group(0).lower().replace("’", "'").removesuffix("'s").strip(".'-") for m in _WORD.finditer(text)]
+
+
+def document_frequency(snap: object, word: str) -> int:
+    return snap.memo(("df", word), lambda: snap.phrase_count(word))  # type: ignore[attr-defined]
+
+
+def chunk_total(snap: object) -> int:
+    return snap.memo("chunk_total", lambda: max(1, snap.chunk_count))  # type: ignore[attr-defined]
+
+
+def correct_word(snap: object, word: str) -> str | None:
+    """The name the articles use that ``word`` misspells, if one is close enough."""
+    if len(word) < 4 or not word.isalpha():
+        return None
+    counts = name_word_counts(snap)
+    if not counts:
+        return None
+    allowed = 1 if len(word) <= 5 else 2
+    best: tuple[int, int, str] | None = None
+    for candidate, _, _ in process.extract(word, counts.keys(), scorer=fuzz.ratio, score_cutoff=55, limit=25):
+        distance = DamerauLevenshtein.distance(word, candidate)
+        if distance <= allowed and (best is None or (distance, -counts[candidate]) < best[:2]):
+            best = (distance, -counts[candidate], candidate)
+    return best[2] if best else None
+
+
+def is_name_word(snap: object, word: str) -> bool:
+    """Whether the articles use ``word`` as (part of) a name more than as a plain word."""
+    entry = name_vocabulary(snap).get(word)
+    if entry is None:
+        return name_word_counts(snap).get(word, 0) > 0 and document_frequency(snap, word) <= 3
+    return entry[1] >= _NAME_SHARE * max(1, document_frequency(snap, word))
+
+
+def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:
+    """Runs of question words that name something the articles name: (first, end, form)."""
+    vocabulary = name_vocabulary(snap)
+    found: list[tuple[int, int, str]] = []
+    at = 0
+    while at < len(tokens):
+        for size in range(min(5, len(tokens) - at), 0, -1):
+            key = name_key(" ".join(tokens[at:at + size]))
+            if key in STOPWORDS or key in QUESTION_WORDS or key not in vocabulary:
+                continue
+            if size == 1 and not is_name_word(snap, key):
+                continue
+            found.append((at, at + size, vocabulary[key][0]))
+            at += size
+            break
+        else:
+            at += 1
+    return found
+
+
+def term_weights(snap: object, tokens: list[str], in_names: set[int]) -> dict[str, float]:
+    """Smoothed IDF per stem. Words of names count half again: a sentence about another
+    company is not about this one. A word no article holds counts as a rare one, not as
+    the rarest: it is as likely a paraphrase as a topic the articles lack."""
+    total = chunk_total(snap)
+    weights: dict[str, float] = {}
+    for index, token in enumerate(tokens):
+        if token in STOPWORDS or token in QUESTION_WORDS or len(token) < 2:
+            continue
+        df = max(1, document_frequency(snap, token))
+        weight = 1.0 + math.log((total + 1) / (df + 1))
+        if index in in_names:
+            weight *= 1.25
+        weights[stem(token)] = max(weights.get(stem(token), 0.0), weight)
+    return weights
+
+
+def read_focus(snap: object, text: str) -> Focus:
+    """Corrections, names, names no article has, and term weights for a cleaned question."""
+    matches = list(_WORD.finditer(text))
+    tokens = words(text)
+    corrections: list[tuple[str, str]] = []
+    missing: list[str] = []
+    fixed = list(tokens)
+    for index, (match, token) in enumerate(zip(matches, tokens, strict=True)):
+        if token in STOPWORDS or token in QUESTION_WORDS or document_frequency(snap, token) > 0:
+            continue
+        better = correct_word(snap, token)
+        if better:
+            corrections.append((match.group(0), name_vocabulary(snap).get(better, (better, 0))[0]))
+            fixed[index] = better
+        elif match.group(0)[:1].isupper() and index > 0 and token.isalpha():
+            missing.append(match.group(0))  # a capitalised word no article contains
+    spans = find_names(snap, fixed)
+    names = [form for _, _, form in spans]
+    in_names = {i for first, end, _ in spans for i in range(first, end)}
+    weights = term_weights(snap, fixed, in_names)
+    corrected = text
+    for typed, form in corrections:
+        corrected = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", form, corrected, count=1)
+    return Focus(corrected, tuple(corrections), tuple(dict.fromkeys(names)), tuple(missing), weights)

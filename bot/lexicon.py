@@ -1,0 +1,93 @@
+"""A small English lexicon of news predicates: words that say the same act, and its opposites.
+
+Usage::
+
+    from bot.lexicon import related_stems
+    same, opposite = related_stems(stem("confirmed"))
+    "acknowledg" in same, "deni" in opposite      # True, True
+
+No WordNet ships offline, so this is written by hand: general English, the acts news
+reports (buying, confirming, winning, raising prices, making things), never the wording
+of any question set. Matching is by :func:`index.query.stem`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from index.query import stem
+
+# Each group: words that name one act or thing. Groups are not transitive across entries.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("confirm", "acknowledge", "verify", "affirm", "admit", "announce", "agree"),
+    ("buy", "bought", "purchase", "acquire", "acquisition", "takeover", "pay", "paid", "deal", "stake"),
+    ("sell", "sold", "sale", "divest", "offload"),
+    ("make", "made", "build", "built", "produce", "production", "manufacture", "manufacturing",
+     "manufacturer", "construction", "construct", "assemble", "develop", "maker"),
+    ("car", "cars", "vehicle", "ev", "evs", "automobile", "auto", "suv", "sedan"),
+    ("win", "won", "winner", "victory", "beat", "defeat", "triumph", "clinch", "champion"),
+    ("lose", "lost", "loss", "defeat", "beaten"),
+    ("raise", "raised", "increase", "hike", "lift", "boost", "rise", "rose", "up"),
+    ("cut", "lower", "reduce", "decrease", "slash", "drop", "fell", "fall", "decline"),
+    ("approve", "approval", "pass", "passed", "back", "endorse", "authorize", "authorise", "greenlight"),
+    ("launch", "release", "unveil", "introduce", "debut", "roll"),
+    ("hire", "hired", "appoint", "name", "named", "recruit", "sign", "signed"),
+    ("fire", "fired", "dismiss", "sack", "oust", "remove", "terminate"),
+    ("resign", "quit", "step", "leave", "depart"),
+    ("sue", "lawsuit", "suit", "litigation"),
+    ("ban", "prohibit", "forbid", "block", "bar"),
+    ("allow", "permit", "let", "enable"),
+    ("own", "owner", "ownership", "control"),
+    ("found", "founded", "founder", "cofounder", "co-founder", "start", "started", "create", "created"),
+    ("lead", "led", "head", "run", "ran", "chair", "chief", "ceo", "boss", "president", "executive"),
+    ("direct", "directed", "director"),
+    ("coach", "coached", "manager", "trainer"),
+    ("partner", "partnership", "team", "ally", "alliance", "collaborate", "collaboration", "join", "tie"),
+    ("plant", "factory", "facility", "site", "works"),
+    ("revenue", "sales", "turnover", "income"),
+    ("price", "cost", "priced", "costs", "fee", "charge"),
+    ("contribute", "contribution", "commit", "submit", "patch"),
+    ("invest", "investment", "back", "fund", "funding", "financing"),
+    ("attack", "strike", "assault", "raid"),
+    ("kill", "killed", "dead", "death", "die", "died"),
+    ("arrest", "detain", "charge", "charged", "indict"),
+    ("close", "closed", "shut", "shutdown"),
+    ("open", "opened", "reopen"),
+    ("finish", "finished", "end", "ended", "complete"),
+    ("record", "recording", "film", "tape"),
+)
+OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("confirm", "acknowledge", "verify", "affirm", "admit"), ("deny", "reject", "dismiss", "refute", "dispute")),
+    (("approve", "pass", "back", "endorse", "accept"), ("reject", "block", "veto", "deny", "vote down", "refuse")),
+    (("win", "won", "beat", "defeat"), ("lose", "lost", "loss", "beaten", "fall")),
+    (("raise", "increase", "rise", "grow", "gain"), ("cut", "lower", "reduce", "decrease", "drop", "fall", "fell",
+                                                       "decline", "shrink", "shrank")),
+    (("open", "reopen"), ("close", "shut")),
+    (("allow", "permit", "let"), ("ban", "prohibit", "forbid", "block", "bar")),
+    (("hire", "appoint"), ("fire", "dismiss", "sack", "oust")),
+    (("succeed", "pass"), ("fail",)),
+    (("agree", "accept"), ("disagree", "reject", "refuse", "decline")),
+    (("buy", "acquire", "purchase"), ("sell", "divest")),
+    (("keep", "retain", "hold"), ("lose", "rescind", "revoke", "strip", "withdraw", "return")),
+    (("support", "back"), ("oppose", "against")),
+)
+
+
+@lru_cache(maxsize=4096)
+def related_stems(word_stem: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems that say the same as ``word_stem``, and stems that say its opposite."""
+    if not word_stem:
+        return frozenset(), frozenset()
+    same = {word_stem}
+    for group in SYNONYMS:
+        stems = {stem(w) for w in group}
+        if word_stem in stems:
+            same |= stems
+    opposite: set[str] = set()
+    for left, right in OPPOSITES:
+        left_stems, right_stems = {stem(w) for w in left}, {stem(w) for w in right}
+        if word_stem in left_stems:
+            opposite |= right_stems
+        elif word_stem in right_stems:
+            opposite |= left_stems
+    return frozenset(same - opposite), frozenset(opposite - {word_stem})

@@ -1,0 +1,120 @@
+"""Typed spans of a sentence: the names, amounts, dates and counts it states, with offsets.
+
+Usage::
+
+    from bot.spans import typed_spans
+    spans = typed_spans(body, 120, 260, stored_entities)   # spans inside body[120:260]
+    [(s.kind, body[s.start:s.end]) for s in spans]
+    # [("organization", "BAIC"), ("number", "3,00,000 units"), ("date", "the first half of 2024")]
+
+Two sources, merged: the entity spans spaCy found at ingest (stored, so nothing runs here
+but regular expressions), and patterns for what the small model misses or mislabels
+("$1.7B", "17.9%", "3,00,000 units", "34-29"). Every span is a slice of the stored body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.sentence_entities import EntitySpan
+
+# spaCy's OntoNotes labels, as the answer types of bot.question.
+LABEL_TYPES: dict[str, tuple[str, ...]] = {
+    "PERSON": ("person",),
+    "ORG": ("organization",),
+    "GPE": ("place", "organization"),
+    "LOC": ("place",),
+    "FAC": ("place", "product"),
+    "NORP": ("organization",),
+    "MONEY": ("money",),
+    "PERCENT": ("percent",),
+    "DATE": ("date",),
+    "TIME": ("date",),
+    "CARDINAL": ("number",),
+    "QUANTITY": ("number",),
+    "PRODUCT": ("product",),
+    "WORK_OF_ART": ("product",),
+    "EVENT": ("product",),
+    "LAW": ("product",),
+}
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|mn|bn|[kKmMbB](?![a-z])))?"
+_NUMBER = r"\d+(?:[,.]\d+)*"
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "money": re.compile(
+        rf"(?:(?:US|C|A|HK|S)?[$€£¥₹]|USD\s?|EUR\s?|Rs\.?\s?){_NUMBER}{_SCALE}|"
+        rf"\b{_NUMBER}{_SCALE}\s(?:dollars|euros|pounds|yuan|yen|rupees|crore|lakh)\b"),
+    "percent": re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"),
+    "score": re.compile(r"(?<![\d.,/-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d.,/%-])"),
+    "number": re.compile(rf"\b{_NUMBER}{_SCALE}(?:\s(?!of\b|in\b|on\b|and\b|the\b|to\b)[a-z]+)?"),
+    "date": re.compile(
+        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+        r"(?:,?\s+(?:19|20)\d\d)?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+        r"oct|nov|dec)[a-z]*\.?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:in|since|by|from|until)\s+(?:19|20)\d\d\b",
+        re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class TypedSpan:
+    start: int
+    end: int
+    kinds: tuple[str, ...]
+
+
+_NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
+
+
+@lru_cache(maxsize=256)
+def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """The names spaCy tagged anywhere in an article, as one pattern: a name tagged once
+    ("BAIC (Beijing Automotive Group Co)") is the same name where the tagger missed it."""
+    labels: dict[str, str] = {}
+    for e in entities:
+        # "BAIC’s EV" names BAIC: a possessive ends a name.
+        for text in re.split(r"[’']s\b", body[e.start:e.end]):
+            text = text.strip(" •(),.")
+            if e.label in _NAME_LABELS and len(text) >= 2 and text[:1].isupper() and text not in labels:
+                labels[text] = e.label
+    if not labels:
+        return None, labels
+    names = sorted(labels, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"), labels
+
+
+def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan]) -> list[TypedSpan]:
+    """Every typed span inside ``body[start:end]``: entity spans, then the article's other
+    mentions of names tagged elsewhere in it, then patterns that overlap none of them."""
+    found: list[TypedSpan] = []
+    for entity in entities:
+        if start <= entity.start and entity.end <= end and entity.label in LABEL_TYPES:
+            if entity.label == "CARDINAL" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, entity.start - 4):
+                                                                                    entity.start], re.IGNORECASE):
+                continue  # "the No. 2 plant": a label, not a count
+            stop = entity.start + len(re.split(r"[’']s\b", body[entity.start:entity.end])[0].rstrip())
+            found.append(TypedSpan(entity.start, stop if stop > entity.start else entity.end,
+                                   LABEL_TYPES[entity.label]))
+    pattern, labels = _article_names(body, tuple(entities))
+    if pattern is not None:
+        for match in pattern.finditer(body, start, end):
+            s, e = match.span()
+            if not any(not (e <= t.start or s >= t.end) for t in found):
+                found.append(TypedSpan(s, e, LABEL_TYPES[labels[match.group(0)]]))
+    text = body[start:end]
+    for kind, pattern in PATTERNS.items():
+        for match in pattern.finditer(text):
+            s, e = start + match.start(), start + match.end()
+            if kind == "date" and body[s:e].split()[0].lower() in ("in", "since", "by", "from", "until"):
+                s = s + len(body[s:e].split()[0]) + 1
+            if any(not (e <= t.start or s >= t.end) and kind in t.kinds for t in found):
+                continue  # the entity already says it
+            if kind == "number" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, s - 4):s], re.IGNORECASE):
+                continue  # "the No. 2 plant": a label, not a count
+            found.append(TypedSpan(s, e, (kind,)))
+    return sorted(found, key=lambda t: (t.start, -t.end))
+
+
+def spans_of(spans: Sequence[TypedSpan], kinds: Sequence[str]) -> list[TypedSpan]:
+    return [s for s in spans if any(k in s.kinds for k in kinds)]
