@@ -100,8 +100,8 @@ class ChunkCollection:
 
         # pymilvus logs every failed RPC with a traceback (and configures its loggers on import);
         # our callers turn failures into one-line errors.
-        for name in ("pymilvus", "pymilvus.client.iterator.query_iterator", "pymilvus.decorators"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        for logger in ("pymilvus", "pymilvus.client.iterator.query_iterator", "pymilvus.decorators"):
+            logging.getLogger(logger).setLevel(logging.CRITICAL)
         try:
             client = MilvusClient(uri=uri, timeout=timeout, grpc_options=GRPC_OPTIONS)
         except MilvusException as exc:
@@ -159,7 +159,7 @@ class ChunkCollection:
         if k <= 0:
             return []
         result = self.client.search(self.name, data=[np.asarray(vector, dtype=np.float32).tolist()],
-                                    anns_field="dense", limit=min(k, 16384), filter=expr, output_fields=[],
+                                    anns_field="dense", limit=min(k, 16384), filter=expr, output_fields=["chunk_id"],
                                     search_params={"metric_type": "IP"})
         return _hits(result)
 
@@ -175,7 +175,8 @@ class ChunkCollection:
         requests = [AnnSearchRequest(data=[query], anns_field=f"{name}_bm25", param={"metric_type": "BM25"},
                                      limit=min(k, 16384), expr=expr or None) for name, _ in FIELD_WEIGHTS]
         ranker = WeightedRanker(*(weight for _, weight in FIELD_WEIGHTS), norm_score=False)
-        result = self.client.hybrid_search(self.name, requests, ranker=ranker, limit=min(k, 16384), output_fields=[])
+        result = self.client.hybrid_search(self.name, requests, ranker=ranker, limit=min(k, 16384),
+                                           output_fields=["chunk_id"])
         return _hits(result)
 
     def hybrid(self, vector: np.ndarray, terms: Sequence[str], k: int, expr: str = "",
@@ -189,7 +190,8 @@ class ChunkCollection:
         if query:
             requests.append(AnnSearchRequest(data=[query], anns_field="text_bm25", param={"metric_type": "BM25"},
                                              limit=k, expr=expr or None))
-        result = self.client.hybrid_search(self.name, requests, ranker=RRFRanker(rrf_k), limit=k, output_fields=[])
+        result = self.client.hybrid_search(self.name, requests, ranker=RRFRanker(rrf_k), limit=k,
+                                           output_fields=["chunk_id"])
         return _hits(result)
 
     def phrase_count(self, phrase: str, cap: int = PHRASE_COUNT_CAP) -> int:

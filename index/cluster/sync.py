@@ -90,8 +90,13 @@ def _pending(conn: psycopg.Connection) -> tuple[int, int]:
 
 
 def is_behind(conn: psycopg.Connection, collection: ChunkCollection) -> bool:
-    applied, latest = _pending(conn)
-    return applied < latest or applied < 0 or not collection.exists()
+    """Whether Milvus lacks changes PostgreSQL has, or this process holds another collection
+    than the one PostgreSQL names (after a rebuild elsewhere)."""
+    row = conn.execute("SELECT (SELECT value FROM meta WHERE key = 'milvus_seq'), "
+                       "(SELECT coalesce(max(seq), 0) FROM change_log), "
+                       "(SELECT value FROM meta WHERE key = 'collection')").fetchone()
+    applied, latest, name = int(row[0] or 0), int(row[1]), row[2]
+    return applied < latest or applied < 0 or name != collection.name or not collection.exists()
 
 
 class _SyncLock:
