@@ -15,6 +15,12 @@ member's id and match the votes. One vote per voter and answer: voting again rep
 the earlier vote.
 
 Every call opens its own short connection, so the store can be used from any thread.
+
+With the cluster backend configured (``NEWSBOT_DATABASE_URL``), the same tables live in
+PostgreSQL, in a schema of their own named ``feedback``, so every bot process shares the
+votes, the remembered questions and the salt::
+
+    store = FeedbackStore.for_settings(settings)   # PostgreSQL when configured, else the file
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Vote = Literal["up", "down"]
 VOTES: tuple[Vote, ...] = ("up", "down")
@@ -63,13 +69,22 @@ def _now() -> str:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, database_url: str | None = None) -> None:
         self.path = Path(path)
+        self.database_url = database_url
         self._lock = threading.Lock()
         self._salt: str | None = None
 
+    @classmethod
+    def for_settings(cls, settings: Any) -> FeedbackStore:
+        return cls(settings.data_dir / "feedback.db", settings.database_url)
+
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:
+        if self.database_url:
+            with self._lock, _postgres(self.database_url) as db:
+                yield db
+            return
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
@@ -130,3 +145,22 @@ class FeedbackStore:
         counts = dict.fromkeys(VOTES, 0)
         counts.update({vote: n for vote, n in rows})
         return counts
+
+
+@contextlib.contextmanager
+def _postgres(database_url: str) -> Iterator[Any]:
+    """A PostgreSQL connection speaking this module's SQLite SQL, in the ``feedback`` schema."""
+    import psycopg
+
+    from index.cluster.sqlcompat import SqliteCompat
+
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('newsbot.feedback.schema'))")
+        try:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS feedback")
+            conn.execute("SET search_path TO feedback")
+            db = SqliteCompat(conn)
+            db.executescript(SCHEMA)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('newsbot.feedback.schema'))")
+        yield db

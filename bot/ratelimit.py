@@ -10,7 +10,9 @@ Usage::
 
 Only allowed hits count, so a member who keeps asking while limited is not locked out
 for longer than the window. Everything happens in memory: limits reset when the bot
-restarts, which is fine for a politeness limit.
+restarts, which is fine for a politeness limit. With the cluster backend configured,
+``limiter_for(settings)`` gives a ``SharedWindowLimiter`` that keeps the hits in
+PostgreSQL, so several bot processes (shards) share each member's limit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,64 @@ class SlidingWindowLimiter:
         if len(self._hits) > 1024:
             for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
                 del self._hits[key]
+
+
+class SharedWindowLimiter:
+    """The same limit kept in PostgreSQL, so every bot process (each Discord shard) counts a
+    member's questions together. Time is PostgreSQL's clock, which all processes share.
+
+    Usage::
+
+        limiter = SharedWindowLimiter("postgresql://newsbot@db/newsbot", limit=5)
+        limiter.hit(user_id)
+    """
+
+    def __init__(self, database_url: str, limit: int, window: float = 60.0) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be at least 1 and window positive")
+        self.database_url, self.limit, self.window = database_url, limit, window
+        self._lock = threading.Lock()
+        self._conn = None
+
+    def _connection(self) -> Any:  # psycopg is imported only when the cluster is configured
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self.database_url, autocommit=True, connect_timeout=10)
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('newsbot.ratelimit.schema'))")
+                self._conn.execute("CREATE TABLE IF NOT EXISTS rate_limit_hits (key TEXT NOT NULL, "
+                                   "at DOUBLE PRECISION NOT NULL)")
+                self._conn.execute("CREATE INDEX IF NOT EXISTS rate_limit_hits_key ON rate_limit_hits(key, at)")
+        return self._conn
+
+    def hit(self, key: Hashable) -> RateDecision:
+        name = str(key)
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                # One member's hits are decided one at a time across every process.
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('newsbot.ratelimit:' || %s))", (name,))
+                now = float(conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0])
+                conn.execute("DELETE FROM rate_limit_hits WHERE key = %s AND at <= %s", (name, now - self.window))
+                count, oldest = conn.execute("SELECT count(*), min(at) FROM rate_limit_hits WHERE key = %s",
+                                             (name,)).fetchone()
+                if count >= self.limit:
+                    return RateDecision(False, retry_after=max(0.0, float(oldest) + self.window - now))
+                conn.execute("INSERT INTO rate_limit_hits(key, at) VALUES (%s, %s)", (name, now))
+                return RateDecision(True, remaining=self.limit - int(count) - 1)
+
+    def reset(self, key: Hashable | None = None) -> None:
+        with self._lock:
+            conn = self._connection()
+            if key is None:
+                conn.execute("DELETE FROM rate_limit_hits")
+            else:
+                conn.execute("DELETE FROM rate_limit_hits WHERE key = %s", (str(key),))
+
+
+def limiter_for(settings: object) -> SlidingWindowLimiter | SharedWindowLimiter:
+    """The shared limiter when the cluster backend is configured, else the in-memory one."""
+    limit = settings.rate_limit_per_minute  # type: ignore[attr-defined]
+    url = getattr(settings, "database_url", None)
+    return SharedWindowLimiter(url, limit, 60.0) if url else SlidingWindowLimiter(limit, 60.0)
