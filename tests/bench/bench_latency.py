@@ -28,12 +28,12 @@ def stage_probe() -> Probe:
     probe.wrap(Snapshot, "lexical_search", "search.bm25")
     probe.wrap(HybridSearcher, "_best_in_segment", "search.per_outlet")
     probe.wrap(Snapshot, "chunk_metadata", "fusion.chunk_metadata")
-    probe.wrap(Answerer, "candidate_sentences", "answer.sentence_pool")
-    probe.wrap(Answerer, "score_sentences", "answer.score_quotes")
-    probe.wrap(bot.answer, "check_abstention", "answer.abstention")
-    probe.wrap(Answerer, "decide_yes_no", "answer.verdict")
-    probe.wrap(bot.answer, "short_answer", "answer.short_answer")
-    probe.wrap(Answerer, "select_quotes", "answer.select_quotes")
+    probe.wrap(Answerer, "candidate_sentences", "answer.sentence_pool", optional=True)
+    probe.wrap(Answerer, "score_sentences", "answer.score_quotes", optional=True)
+    probe.wrap(bot.answer, "check_abstention", "answer.abstention", optional=True)
+    probe.wrap(Answerer, "decide_yes_no", "answer.verdict", optional=True)
+    probe.wrap(bot.answer, "short_answer", "answer.short_answer", optional=True)
+    probe.wrap(Answerer, "select_quotes", "answer.select_quotes", optional=True)
     return probe
 
 

@@ -2,14 +2,19 @@
 answer path at each size, and the time to add one article to it.
 
 How the big store is made, cheaply: a copy of the 609-article knowledge base (SQLite +
-FTS5 + company tables) grows by bulk SQL copies of its own articles under new ids
+company tables) grows by bulk SQL copies of its own articles under new ids
 (``<id>-syn<round>``): the same bodies, titles, outlets, dates, chunk offsets, sentence
 rows (with their int8 vectors) and company rows, so BM25 posting lists, per-outlet chunk
 lists and every table grow as they would with more news of the same kind. Only the chunk
 vectors are new: each copy's vector is its original chunk's vector plus Gaussian noise
 (``synthetic.py``), so dense search sees near-duplicates with real margins rather than
-exact ties. Nothing but the vector index is derived from these rows by the benchmark:
-the store itself loads its checkpoint and replays the new rows, as after any add.
+exact ties. The lexical (tantivy) index grows the same way: the copies' documents are
+added to it and its marker committed with the SQLite state, as the store's own writer
+does; and the benchmark's FTS5 baseline table (``fts5_baseline.py``) grows by row copies.
+The store itself loads its FAISS checkpoint and replays the new rows, as after any add.
+
+At each size the whole question is timed twice in the same run: with tantivy (the store
+as it is) and with the FTS5 baseline answering ``lexical_search`` and ``phrase_count``.
 
 At each size the benchmark opens the store in a fresh ``NewsService`` (as a restarted
 bot would), times the first read (checkpoint load + replay + any flat → IVF conversion),
@@ -43,13 +48,14 @@ from tests.bench.common import (
     rss_mib,
 )
 from tests.bench.context import Context
+from tests.bench.fts5_baseline import FTS_TABLE, ensure_fts5_table, fts5_engine
 from tests.bench.synthetic import NOISE, synthetic_vectors
 
-STORE_VERSION = 1
+STORE_VERSION = 2  # 2: the tantivy index grown with the store; FTS5 kept as bench_fts5
 GOAL_E2E_P50_MS = 100.0
 GOAL_ADD_S = 1.0
 QUESTION_TIMEOUT_S = 60.0  # a question's SQLite work is interrupted past this (counted as 60 s)
-CORE_TABLES = {"articles", "chunks", "sentences", "chunk_vectors", "chunks_fts", "removed_chunks", "meta"}
+CORE_TABLES = {"articles", "chunks", "sentences", "chunk_vectors", "chunks_fts", "removed_chunks", "meta", FTS_TABLE}
 MARKER = "-syn"
 
 
@@ -57,7 +63,7 @@ def _tables_with_article_id(db: sqlite3.Connection) -> list[tuple[str, list[str]
     """Enricher tables (``article_id`` column), with the columns to copy (not rowid aliases)."""
     out = []
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"):
-        if name in CORE_TABLES or name.startswith("sqlite_") or name.startswith("chunks_fts"):
+        if name in CORE_TABLES or name.startswith("sqlite_") or name.startswith(("chunks_fts", FTS_TABLE)):
             continue
         info = db.execute(f"PRAGMA table_info({name})").fetchall()
         columns = [row[1] for row in info]
@@ -74,9 +80,11 @@ class StoreGrower:
     given number of chunks (see the module docstring)."""
 
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.db = sqlite3.connect(data_dir / "newsbot.db", isolation_level=None)
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-262144")
+        ensure_fts5_table(self.db)
         self.base_articles = [r[0] for r in self.db.execute(
             f"SELECT id FROM articles WHERE id NOT LIKE '%{MARKER}%' ORDER BY rowid")]
         rows = self.db.execute(
@@ -115,6 +123,27 @@ class StoreGrower:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return current
 
+    def grow_lexical(self) -> float:
+        """Adds the lexical documents of every chunk the index lacks and commits the marker
+        with SQLite's state (what the store's writer does after a commit). Seconds taken."""
+        from index.lexical import LexicalIndex, LexicalState
+        from index.store import LEXICAL_DIR, _chunk_docs
+
+        started = time.perf_counter()
+        path = self.data_dir / LEXICAL_DIR
+        lexical = LexicalIndex.open(path)
+        epoch = self.db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
+        have = lexical.state()
+        if have is None or have.epoch != epoch:
+            lexical = LexicalIndex.recreate(path)
+            have = LexicalState(epoch, 0, 0)
+        high = int(self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
+        seq = int(self.db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0])
+        with lexical.writer(threads=2, heap=512_000_000) as writer:
+            writer.add(_chunk_docs(self.db, have.high, high))
+            writer.commit(LexicalState(epoch, high, seq))
+        return time.perf_counter() - started
+
     def _copy_round(self, articles: list[str], suffix: str) -> None:
         db = self.db
         chosen = set(articles)
@@ -140,8 +169,8 @@ class StoreGrower:
             'c.start, c."end" FROM round_chunks r JOIN chunks c ON c.id = r.old_id ORDER BY r.rank',
             (offset, suffix))
         db.execute(
-            "INSERT INTO chunks_fts(rowid, text, title, meta) SELECT ? + r.rank, f.text, f.title, f.meta "
-            "FROM round_chunks r JOIN chunks_fts f ON f.rowid = r.old_id ORDER BY r.rank", (offset,))
+            f"INSERT INTO {FTS_TABLE}(rowid, text, title, meta) SELECT ? + r.rank, f.text, f.title, f.meta "
+            f"FROM round_chunks r JOIN {FTS_TABLE} f ON f.rowid = r.old_id ORDER BY r.rank", (offset,))
         vectors = synthetic_vectors(self.base_vectors, len(positions), seed=self.round,
                                     parents=np.asarray(positions, dtype=np.int64))
         db.executemany("INSERT INTO chunk_vectors(chunk_id, vector) VALUES (?, ?)",
@@ -188,9 +217,12 @@ def store_for(ctx: Context, size: int, previous: Path | None) -> Path:
         started = time.perf_counter()
         grower.grow_to(size)
         grow_s = time.perf_counter() - started
+        lexical_s = grower.grow_lexical()
+        log(f"store: lexical index grown in {lexical_s:.1f} s")
     finally:
         grower.close()
-    record.write_text(json.dumps({"base": str(base), "version": STORE_VERSION, "grow_s": round(grow_s, 1)}))
+    record.write_text(json.dumps({"base": str(base), "version": STORE_VERSION, "grow_s": round(grow_s, 1),
+                                  "lexical_grow_s": round(lexical_s, 1)}))
     return target
 
 
@@ -257,40 +289,53 @@ def originals(snap, chunk_ids: list[int]) -> set[tuple[str, int]]:
     return {(row.article_id.split(MARKER)[0], row.ord) for row in rows.values()}
 
 
-def bm25_variants(ctx: Context, data_dir: Path, questions: list[str], rarest: int = 4) -> dict:
-    """BM25 is the cost that grows with the store. Today's query ORs every content term, so
-    FTS5 scores every chunk holding any of them. The same questions with the ``rarest``
-    terms of lowest document frequency only (read from an fts5vocab table): time, and how
-    much of today's top 200 it keeps (as original chunks: copies tie). Evidence for
-    index/search.py, not a change here."""
-    from index.query import content_terms, fts_query
+def lexical_alone(ctx: Context, data_dir: Path, questions: list[str]) -> dict:
+    """BM25 alone, the question's content terms ORed, top 200 (what HybridSearcher asks
+    for): tantivy and the FTS5 baseline on the same store, and how much of FTS5's top 200
+    tantivy returns (as original chunks: a grown store's copies tie)."""
+    from index.query import content_terms
     from index.store import KnowledgeBase
 
     kb = KnowledgeBase.open(data_dir, ctx.embedder, check_model=False)
-    out: dict = {"as is": [], f"{rarest} rarest terms": [], "overlap_top200": []}
+    times: dict[str, list[float]] = {"tantivy": [], "fts5": []}
+    overlap = []
     try:
-        kb._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
-                       "USING fts5vocab(main, chunks_fts, row)")
         with kb.reader() as snap:
             for question in questions:
                 terms = content_terms(question)
                 started = time.perf_counter()
-                full = snap.lexical_search(fts_query(terms), 200)
-                out["as is"].append((time.perf_counter() - started) * 1000.0)
-                started = time.perf_counter()
-                df = {t: (snap.query("SELECT doc FROM temp.bench_vocab WHERE term = ?", (t,)) or [(0,)])[0][0]
-                      for t in terms}
-                chosen = sorted((t for t in terms if df[t]), key=lambda t: df[t])[:rarest] or terms
-                narrow = snap.lexical_search(fts_query(chosen), 200)
-                out[f"{rarest} rarest terms"].append((time.perf_counter() - started) * 1000.0)
-                # Copies of one chunk tie in BM25, so compare the original chunks they stand for.
-                keep, got = originals(snap, [c for c, _ in full]), originals(snap, [c for c, _ in narrow])
-                out["overlap_top200"].append(len(keep & got) / max(1, len(keep)))
+                fast = snap.lexical_search(terms, 200)
+                times["tantivy"].append((time.perf_counter() - started) * 1000.0)
+                with fts5_engine():
+                    started = time.perf_counter()
+                    slow = snap.lexical_search(terms, 200)
+                    times["fts5"].append((time.perf_counter() - started) * 1000.0)
+                keep = originals(snap, [c for c, _ in slow])
+                overlap.append(len(keep & originals(snap, [c for c, _ in fast])) / max(1, len(keep)))
     finally:
         kb.close()
-    return {"ms_as_is": percentiles(out["as is"], (50, 95)),
-            f"ms_{rarest}_rarest": percentiles(out[f"{rarest} rarest terms"], (50, 95)),
-            "overlap_top200_mean": round(sum(out["overlap_top200"]) / max(1, len(out["overlap_top200"])), 3)}
+    return {"ms_tantivy": percentiles(times["tantivy"], (50, 95)), "ms_fts5": percentiles(times["fts5"], (50, 95)),
+            "overlap_top200_mean": round(sum(overlap) / max(1, len(overlap)), 3)}
+
+
+def bytes_by_part(data_dir: Path, chunks: int) -> dict:
+    """Disk bytes per chunk of every SQLite table and index (dbstat), the FAISS checkpoint
+    and the lexical index."""
+    from index.store import LEXICAL_DIR
+
+    db = sqlite3.connect(f"file:{data_dir / 'newsbot.db'}?mode=ro", uri=True)
+    try:
+        parts = {name: int(size) for name, size in db.execute(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")}
+    finally:
+        db.close()
+    parts["(FAISS checkpoint)"] = sum(p.stat().st_size for p in data_dir.glob("vectors-*.faiss"))
+    parts["(lexical index)"] = sum(p.stat().st_size for p in (data_dir / LEXICAL_DIR).rglob("*") if p.is_file())
+    baseline = sum(size for name, size in parts.items() if name.startswith(FTS_TABLE))
+    parts = {name: size for name, size in parts.items() if not name.startswith(FTS_TABLE)}
+    parts["(FTS5 baseline table, the benchmark's own)"] = baseline
+    n = max(chunks, 1)
+    return {name: round(size / n, 1) for name, size in sorted(parts.items(), key=lambda kv: -kv[1]) if size}
 
 
 def timed_adds(service, articles: list, question: str) -> list[dict]:
@@ -347,9 +392,13 @@ def measure_stage(ctx: Context, data_dir: Path, questions: list[str], adds: int)
         figures["vector_index"] = kb._vectors.describe()
         db_bytes = sum(p.stat().st_size for p in data_dir.glob("newsbot.db*"))
         figures["db_bytes_per_chunk"] = round(db_bytes / max(figures["chunks"], 1), 1)
+        figures["bytes_per_chunk_by_part"] = bytes_by_part(data_dir, figures["chunks"])
         figures["rss_mib"] = rss_mib()
         log(f"store: {figures['chunks']:,} chunks, {figures['vector_index']}; asking {len(questions)} questions")
         figures["e2e"] = measure_questions(service, questions, timeout_s=QUESTION_TIMEOUT_S)
+        log("store: the same questions with the FTS5 baseline as the lexical engine")
+        with fts5_engine():
+            figures["e2e_fts5"] = measure_questions(service, questions, timeout_s=QUESTION_TIMEOUT_S)
         log("store: the same questions with torch on 1 thread")
         with torch_threads(1):  # what the latency profile points at; an A/B in one run
             figures["e2e_1_thread"] = measure_questions(service, questions, timeout_s=QUESTION_TIMEOUT_S)
@@ -396,10 +445,8 @@ def run(ctx: Context) -> BenchResult:
                 log("store: metadata reads")
                 figures["sql_reads_s"] = sql_reads(ctx, data_dir)
                 if size == stages[-1]:
-                    log("store: BM25 as is and with the rarest terms only")
-                    figures["bm25_variants"] = bm25_variants(ctx, data_dir, questions)
-                    # Copies tie in BM25, so how much of the ranking survives is read on the base KB.
-                    figures["bm25_variants_base_kb"] = bm25_variants(ctx, ctx.base_kb(), questions)
+                    log("store: BM25 alone, tantivy and FTS5")
+                    figures["lexical_alone"] = lexical_alone(ctx, data_dir, questions)
                 figures["grow_s"] = grow_s
                 figures["target"] = size
                 result.figures[str(size)] = figures
@@ -419,6 +466,9 @@ def run(ctx: Context) -> BenchResult:
         result.row(f"{label}: end-to-end p50 / p95", f"{total['p50']} / {total['p95']}", "ms",
                    f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M", at_most(total["p50"], GOAL_E2E_P50_MS)
                    if f["chunks"] >= 900_000 else None)
+        fts5 = f["e2e_fts5"]["stages_ms"]["total"]
+        result.row(f"{label}: end-to-end p50 / p95, FTS5 / tantivy (same run)",
+                   f"{fts5['p50']} / {fts5['p95']} vs {total['p50']} / {total['p95']}", "ms")
         one_thread = f["e2e_1_thread"]["stages_ms"]["total"]
         result.row(f"{label}: end-to-end p50 / p95, torch on 1 thread (same run)", f"{one_thread['p50']} / "
                    f"{one_thread['p95']}", "ms", f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M",
@@ -437,12 +487,15 @@ def run(ctx: Context) -> BenchResult:
                    f"{f['checkpoint_write_s']}", "s")
         for read, seconds in f["sql_reads_s"].items():
             result.row(f"{label}: {read}", seconds, "s")
-        if "bm25_variants" in f:
-            v, base = f["bm25_variants"], f["bm25_variants_base_kb"]
-            result.row(f"{label}: BM25 alone p50, all terms ORed / 4 rarest terms", f"{v['ms_as_is']['p50']} / "
-                       f"{v['ms_4_rarest']['p50']}", "ms")
-            result.row("base KB (609 articles in full mode): share of the all-terms BM25 top 200 the 4 rarest keep",
-                       base["overlap_top200_mean"])
+        if "lexical_alone" in f:
+            v = f["lexical_alone"]
+            result.row(f"{label}: BM25 alone p50 / p95, FTS5 vs tantivy", f"{v['ms_fts5']['p50']} / "
+                       f"{v['ms_fts5']['p95']} vs {v['ms_tantivy']['p50']} / {v['ms_tantivy']['p95']}", "ms")
+            result.row(f"{label}: share of FTS5's BM25 top 200 that tantivy returns", v["overlap_top200_mean"])
+        parts = f["bytes_per_chunk_by_part"]
+        result.row(f"{label}: disk bytes per chunk (SQLite {f['db_bytes_per_chunk']:g} in all)",
+                   ", ".join(f"{k} {v:g}" for k, v in list(parts.items())[:8]), "B")
+        result.row(f"{label}: RSS after the first read (FAISS + SQLite cache + tantivy maps)", f["rss_mib"], "MiB")
         for key in ("e2e", "e2e_1_thread"):
             if f[key]["timed_out"]:
                 result.notes.append(f"{label} ({key}): {len(f[key]['timed_out'])} question(s) interrupted after "
