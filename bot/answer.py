@@ -77,6 +77,8 @@ class AnswerSettings:
     quotes: int = 3
     quotes_per_article: int = 2
     overlap_weight: float = 0.35
+    min_quote_words: int = 6
+    fragment_penalty: float = 0.1
     verdict_candidates: int = 8
     claim_support: float = 0.62     # every claim of a multi-claim yes/no question needs a sentence this close
     order_support: float = 0.5      # ... or this close, when the two sources' dates decide it

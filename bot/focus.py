@@ -144,8 +144,13 @@ def read_focus(snap: object, text: str) -> Focus:
         if better:
             corrections.append((match.group(0), name_vocabulary(snap).get(better, (better, 0))[0]))
             fixed[index] = better
-        elif match.group(0)[:1].isupper() and index > 0 and token.isalpha():
-            missing.append(match.group(0))  # a capitalised word no article contains
+        elif match.group(0)[:1].isupper() and index > 0 and token.replace("-", "").isalpha():
+            # A capitalised word no article contains; its neighbour joins it ("Zephyrine Okonkwo").
+            if missing and text[matches[index - 1].end():match.start()].strip() == "" and \
+                    missing[-1].endswith(matches[index - 1].group(0)):
+                missing[-1] = f"{missing[-1]} {match.group(0)}"
+            else:
+                missing.append(match.group(0))
     spans = find_names(snap, fixed)
     names = [form for _, _, form in spans]
     in_names = {i for first, end, _ in spans for i in range(first, end)}

@@ -91,3 +91,13 @@ def related_stems(word_stem: str | None) -> tuple[frozenset[str], frozenset[str]
         elif word_stem in right_stems:
             opposite |= left_stems
     return frozenset(same - opposite), frozenset(opposite - {word_stem})
+
+
+@lru_cache(maxsize=4096)
+def is_known_act(word_stem: str) -> bool:
+    """Whether the lexicon lists ``word_stem`` as an act (a verb or its noun)."""
+    return bool(_ALL_STEMS & {word_stem})
+
+
+_ALL_STEMS = frozenset(stem(w) for group in SYNONYMS for w in group) | frozenset(
+    stem(w) for left, right in OPPOSITES for w in (*left, *right))

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.lexicon import related_stems
+from bot.lexicon import is_known_act, related_stems
 from bot.question import YES_NO_OPENERS
 from index.query import STOPWORDS, stem
 
@@ -41,6 +41,10 @@ _DENIAL = re.compile(
 _TAKEN_BACK = re.compile(r"[;,—–-]\s*(?:but\s+)?(?:he|she|it|they|that|this|which)\s+(?:is|was|has|have|had|did|"
                          r"does|do)?\s*(?:never|not|n['’]t)\b|\b(?:which|that)\s+(?:is|was)\s+(?:false|untrue)\b",
                          re.IGNORECASE)
+# Phrasal rejections: "voted the plan down", "turned the offer down", "threw out the bid".
+_PHRASAL_NO = re.compile(r"\b(?:vot(?:e|ed|es|ing)|turn(?:ed|s|ing)?|shot|shoot(?:s|ing)?|knock(?:ed|s)?)\s+"
+                         r"(?:[\w'-]+\s+){0,4}?(?:down|back)\b|\bthr(?:ew|ow|own|ows)\s+(?:[\w'-]+\s+){0,3}?out\b")
+_NP_END = frozenset("the a an any its their his her this that these those to for on in with of about at".split())
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NOT_A_VERB = frozenset(
@@ -98,8 +102,13 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB]
     if not after:
         return YesNoQuestion(subject, None, (), negated)
-    objects = tuple(stem(w) for w in after[1:] if w not in STOPWORDS)
-    return YesNoQuestion(subject, stem(after[0]), objects, negated)
+    # The verb is the first word the lexicon knows as an act, or that an object follows
+    # ("the brackwater council approve *the* toll"); the words before it extend the subject.
+    verb_at = next((i for i, w in enumerate(after) if is_known_act(stem(w)) or
+                    (i + 1 < len(after) and after[i + 1] in _NP_END)), 0)
+    subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
+    objects = tuple(stem(w) for w in after[verb_at + 1:] if w not in STOPWORDS)
+    return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
 
 
 def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
@@ -116,9 +125,13 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     """+1 when the sentence has the subject do the predicate, -1 when it has the subject
     deny it or do its opposite, 0 when it is silent or about someone else's act."""
     lowered = sentence.lower().replace("’", "'")
-    if question.subject and not any(word in lowered for word in question.subject):
+    if question.subject and not all(word in f"{context.lower()} {lowered}" for word in question.subject):
         return 0
     same, opposite = related_stems(question.predicate) if question.predicate else (set(), set())
+    phrasal = _PHRASAL_NO.search(lowered)
+    if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \
+            _subject_leads(lowered, question.subject, phrasal.start()):
+        return -1
     objects_here = {stem(w) for w in _WORD.findall(lowered + " " + context.lower())}
     for match in _WORD.finditer(lowered):
         word_stem = stem(match.group(0))

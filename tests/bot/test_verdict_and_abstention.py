@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from bot.service import NewsService
 from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 
@@ -89,16 +91,50 @@ def test_publication_dates_decide_which_source_reported_first(service: NewsServi
     assert later.verdict == "no", later
 
 
-def test_seed_questions_answer_and_abstain(service: NewsService) -> None:
-    hyundai = service.ask("Did Hyundai confirm the plant deal?")
-    assert hyundai.verdict == "no" and not hyundai.abstained
-    assert "rejected" in hyundai.quotes[0].text
-    assert any("groundless" in q.text for q in hyundai.quotes)
+def assert_verbatim(service: NewsService, answer) -> None:
+    for quote in answer.quotes:
+        body = service.get_article(quote.article_id).body
+        assert body[quote.start:quote.end] == quote.text
+
+
+@pytest.mark.parametrize("question", ["Did Hyundai confirm the plant deal?", "Hey, did Hyundai confirm the plant deal?",
+                                      "hey bot, did hyundai confirm the plant deal?"])
+def test_hyundai_did_not_confirm_however_the_member_asks(service: NewsService, question: str) -> None:
+    answer = service.ask(question)
+    assert answer.verdict == "no" and not answer.abstained, answer.answer
+    assert "rejected" in answer.quotes[0].text and "Hyundai" in answer.quotes[0].text
+    assert any("groundless" in q.text for q in answer.quotes)
+    assert "Hey" not in answer.answer
+    assert_verbatim(service, answer)
+
+
+def test_someone_elses_denial_does_not_answer_for_xiaomi(service: NewsService) -> None:
+    answer = service.ask("is xiaomi making cars?")
+    assert answer.verdict == "yes", answer.answer
+    assert "Xiaomi" in answer.quotes[0].text and "rejected" not in answer.quotes[0].text
+    assert_verbatim(service, answer)
+
+
+@pytest.mark.parametrize("question", ["who is Xiaomi partnering with?", "Which carmaker could Xiaomi team up with?"])
+def test_the_partner_is_baic_not_a_name_from_the_question(service: NewsService, question: str) -> None:
+    answer = service.ask(question)
+    assert answer.short_answer == "BAIC", answer.answer
+    assert "BAIC" in answer.quotes[0].text
+    assert_verbatim(service, answer)
+
+
+def test_seed_amounts_the_article_never_gives_abstain(service: NewsService) -> None:
     price = service.ask("How much will Xiaomi's first car cost?")
     assert price.abstained and price.verdict is None and not price.quotes
-    partner = service.ask("Which carmaker could Xiaomi team up with?")
-    assert not partner.abstained and partner.short_answer == "BAIC"
-    assert "BAIC" in partner.quotes[0].text
+    revenue = service.ask("nio q3 revenue?")
+    assert revenue.abstained and "Q3" not in revenue.answer
+
+
+def test_a_misspelt_name_is_corrected_and_said(service: NewsService) -> None:
+    answer = service.ask("did shaomi buy a stake in hyundai's plant?")
+    assert answer.interpreted_as and "Xiaomi" in answer.interpreted_as
+    assert "Showing results for “Xiaomi”" in answer.answer
+    assert not answer.abstained and answer.quotes
 
 
 def test_abstains_on_names_and_outlets_the_articles_never_mention(service: NewsService) -> None:
@@ -113,3 +149,26 @@ def test_answers_a_question_about_a_test_article_with_its_fact(service: NewsServ
     assert not answer.abstained
     assert answer.short_answer == "Greenfield Ventures"
     assert "Greenfield Ventures" in answer.quotes[0].text
+
+
+def test_verdicts_and_typed_answers_on_written_articles(service: NewsService, tmp_path) -> None:
+    folder = tmp_path / "written"
+    folder.mkdir()
+    (folder / "acme.txt").write_text(
+        "Acme lifts prices across its range\nSource: Valley Ledger\nDate: 2024-05-02\n\n"
+        "Acme raised prices by 5% on Monday, citing the cost of steel. "
+        "The company said the rise would add $40 to the price of its Rover bicycle. "
+        "When will the next rise come? Acme did not say.\n")
+    (folder / "tollvote.txt").write_text(
+        "Brackwater council throws out ferry toll\nSource: Hill Gazette\nDate: 2024-05-03\n\n"
+        "The Brackwater council voted the ferry toll plan down on Tuesday by seven votes to two. "
+        "Councillor Imogen Tate said residents had been clear that they did not want the toll.\n")
+    assert service.add_paths([folder]).ok
+    raised = service.ask("Has Acme raised its prices?")
+    assert raised.verdict == "yes" and "raised prices" in raised.quotes[0].text, raised.answer
+    vote = service.ask("did the brackwater council approve the ferry toll?")
+    assert vote.verdict == "no" and "voted the ferry toll plan down" in vote.quotes[0].text, vote.answer
+    amount = service.ask("how much will the acme rover cost now")
+    assert not amount.quotes[0].text.endswith("?")  # a question in an article never leads
+    for answer in (raised, vote, amount):
+        assert_verbatim(service, answer)

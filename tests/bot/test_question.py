@@ -1,0 +1,29 @@
+"""A member's question without the chatter around it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.question import read_question, strip_chatter
+
+
+@pytest.mark.parametrize(("typed", "question"), [
+    ("<@1234> did korvath confirm the deal?", "did korvath confirm the deal?"),
+    ("hey bot, did korvath confirm the deal?", "did korvath confirm the deal?"),
+    ("Hey, did Korvath confirm the deal?", "did Korvath confirm the deal?"),
+    ("quick q: who runs korvath", "who runs korvath"),
+    ("sorry if dumb q but where is the plant", "where is the plant"),
+    ("hi all!! can you tell me who runs korvath? thanks", "who runs korvath?"),
+    ("<@!42> yo newsbot, korvath ceo?", "korvath ceo?"),
+])
+def test_greetings_mentions_and_frames_are_not_the_question(typed: str, question: str) -> None:
+    assert strip_chatter(typed) == question
+
+
+def test_a_whether_frame_is_a_yes_no_question() -> None:
+    read = read_question("do you know if korvath confirmed the deal")
+    assert read.text == "korvath confirmed the deal" and read.is_yes_no
+
+
+def test_a_message_that_is_all_chatter_keeps_its_text() -> None:
+    assert read_question("hey bot").text == "hey bot"
