@@ -158,7 +158,10 @@ class DiscordDouble:
         channel_names: tuple[str, ...] = ("general", "news"),
         echo_bot_messages: bool = True,
         host: str = "127.0.0.1",
+        guild_shard: tuple[int, int] | None = None,
     ) -> None:
+        """``guild_shard=(shard_id, shard_count)`` gives the guild an id that Discord's rule
+        ((guild_id >> 22) % shard_count) places on that shard, for sharded clients."""
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
@@ -168,6 +171,11 @@ class DiscordDouble:
         self._ids = Snowflakes()
         self.application_id = self._ids()
         self.guild_id = self._ids()
+        if guild_shard is not None:
+            shard_id, shard_count = guild_shard
+            stamp = int(self.guild_id) >> 22
+            stamp += (shard_id - stamp) % shard_count
+            self.guild_id = str((stamp << 22) | (int(self.guild_id) & 0x3FFFFF))
         self.guild_name = guild_name
         self.bot_user = FakeUser(self.application_id, "newsbot", bot=True)
         self._roles: dict[str, Json] = {}
@@ -195,7 +203,9 @@ class DiscordDouble:
         self.identify_payloads: list[Json] = []
         self.presence_updates: list[Json] = []
         self.heartbeat_acks = 0
-        self._session: _Session | None = None
+        self._session: _Session | None = None  # the session of the shard that holds the guild
+        self.shard_sessions: dict[int, _Session] = {}  # shard id -> its live session (sharded clients)
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
         self._resumable: _Session | None = None  # the last session, for op 6 RESUME
         self._connected = threading.Event()
         self._watched: list[_Pollable] = []
@@ -459,11 +469,23 @@ class DiscordDouble:
             return
         session.session_id = secrets.token_hex(16)
         session.intents = int(d.get("intents", 0))
-        self._session = session
+        shard = d.get("shard")
+        if shard is not None:
+            shard_id, shard_count = int(shard[0]), int(shard[1])
+            if not 0 <= shard_id < shard_count:
+                await session.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            self.shard_sessions[shard_id] = session
+            # Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count.
+            holds_guild = (int(self.guild_id) >> 22) % shard_count == shard_id
+        else:
+            holds_guild = True
+        if holds_guild:
+            self._session = session
         ready: Json = {
             "v": 10,
             "user": {**user_json(self.bot_user), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": self.guild_id, "unavailable": True}] if holds_guild else [],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.application_id, "flags": 0},
@@ -473,6 +495,10 @@ class DiscordDouble:
         }
         if "shard" in d:
             ready["shard"] = d["shard"]
+        if not holds_guild:  # a shard without the guild: READY, and nothing dispatched to it
+            session.seq += 1
+            await session.ws.send_str(json.dumps({"op": 0, "t": "READY", "s": session.seq, "d": ready}))
+            return
         await self._dispatch("READY", ready)
         # Without the presences intent Discord only sends the bot's own member here.
         guild = self._guild_json(all_members=bool(session.intents & INTENT_GUILD_PRESENCES))
@@ -1115,7 +1141,7 @@ class DiscordDouble:
 
     async def _r_gateway_url(self, req: _Request) -> Json:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limit}
 
     def _command_slot(self, req: _Request) -> list[Json]:
         if req.params["app"] != self.application_id:
