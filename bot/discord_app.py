@@ -78,7 +78,7 @@ from bot.discord_render import (
     sources_embed,
 )
 from bot.feedback import FeedbackStore
-from bot.ratelimit import SlidingWindowLimiter
+from bot.ratelimit import limiter_for
 from bot.service import NewsService, QuestionError, clean_question
 from index.feeds import FeedError, PollReport
 from index.fetch import FetchError
@@ -326,6 +326,19 @@ class NewsTree(app_commands.CommandTree):
             await bot.report_interaction_error(interaction, getattr(error, "original", error))
 
 
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """discord.py's sharding arguments from NEWSBOT_SHARD_COUNT / NEWSBOT_SHARD_IDS (none: one
+    unsharded connection, as before). Shard ids must lie in [0, count)."""
+    if settings.shard_count is None:
+        if settings.shard_ids:
+            raise ValueError("NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT (the total across every bot process)")
+        return {}
+    ids = list(settings.shard_ids) if settings.shard_ids else list(range(settings.shard_count))
+    if not ids or any(not 0 <= i < settings.shard_count for i in ids) or len(set(ids)) != len(ids):
+        raise ValueError(f"NEWSBOT_SHARD_IDS {ids} must be distinct ids from 0 to {settings.shard_count - 1}")
+    return {"shard_count": settings.shard_count, "shard_ids": ids}
+
+
 class NewsBot(discord.Client):
     """The newsbot Discord client. ``warm_up=False`` skips the background warm-up question
     (tests that share a model already loaded use it)."""
@@ -336,12 +349,12 @@ class NewsBot(discord.Client):
         # Mentions and replies to the bot carry their text without the privileged intent;
         # only "answer every message in these channels" needs it.
         intents.message_content = bool(settings.answer_channels)
-        super().__init__(intents=intents, allowed_mentions=NO_PINGS)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **shard_options(settings))
         self.service = service
         self.settings: Settings = settings
         self.engine = Engine(service, read_workers=read_workers)
-        self.feedback = FeedbackStore(settings.data_dir / "feedback.db")
-        self.limiter = SlidingWindowLimiter(settings.rate_limit_per_minute, 60.0)
+        self.feedback = FeedbackStore.for_settings(settings)  # PostgreSQL with the cluster backend
+        self.limiter = limiter_for(settings)
         self.warm_up = warm_up
         self.kb_ready = asyncio.Event()
         self.tree = NewsTree(self)
@@ -992,6 +1005,11 @@ async def serve(bot: NewsBot, token: str) -> None:
         await bot.start(token)
 
 
+class ShardedNewsBot(NewsBot, discord.AutoShardedClient):
+    """NewsBot on discord.py's sharded client: this process runs NEWSBOT_SHARD_IDS of
+    NEWSBOT_SHARD_COUNT shards; other processes run the rest against the same knowledge base."""
+
+
 def run_bot(service: NewsService) -> int:
     """Run the bot until SIGINT/SIGTERM; 0 on a clean stop, 1 when Discord refuses it."""
     settings = service.settings
@@ -1004,7 +1022,11 @@ def run_bot(service: NewsService) -> int:
     if settings.discord_api_base or settings.discord_gateway:
         log.info("using Discord at %s (gateway %s)", discord.http.Route.BASE,
                  discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-    bot = NewsBot(service)
+    try:
+        bot = (ShardedNewsBot if settings.shard_count else NewsBot)(service)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
     try:
         asyncio.run(serve(bot, token))
     except discord.LoginFailure:
