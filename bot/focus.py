@@ -47,14 +47,15 @@ class Focus:
     missing: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)   # stem → weight
 
-    def coverage(self, text: str) -> float:
-        """The weighted share of the focus terms that ``text`` holds (by stem)."""
-        total = sum(self.weights.values())
+    def coverage(self, text: str, top: int = 6) -> float:
+        """The weighted share of the ``top`` rarest focus terms that ``text`` holds (by stem):
+        a long question strings several claims together, and no one sentence holds them all."""
+        chosen = sorted(self.weights.items(), key=lambda item: -item[1])[:top]
+        total = sum(weight for _, weight in chosen)
         if not total:
             return 0.0
         held = {stem(w) for w in words(text)}
-        return sum(weight for s, weight in self.weights.items()
-                   if s in held or related_stems(s)[0] & held) / total
+        return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
 
 
 def words(text: str) -> list[str]:
