@@ -481,6 +481,7 @@ class NewsBot(discord.Client):
             if found is not None:
                 row, sentence = found
                 embeds.append(announcement_embed(row.title, row.url, row.source, row.published_at, sentence))
+        log.info("announcing %d new articles in channel %s", len(embeds), channel_id)
         for group in pack_embeds(embeds):
             check_limits(None, group)
             await cast(discord.abc.Messageable, channel).send(embeds=group, allowed_mentions=NO_PINGS)

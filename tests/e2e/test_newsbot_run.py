@@ -21,6 +21,7 @@ from bot.discord_app import COMPANIES_PENDING
 from bot.discord_render import limit_problems
 from tests.conftest import REPO
 from tests.discord_double import BotProcess, DiscordDouble, FakeUser, InteractionHandle, SentMessage
+from tests.fixtures.news_site import NewsSite, story
 
 QUESTION = "Did Hyundai confirm the plant deal?"
 ACK_LIMIT = 3.0  # Discord's rule, not a benchmark
@@ -47,12 +48,24 @@ def double() -> Iterator[DiscordDouble]:
 
 
 @pytest.fixture(scope="module")
-def newsbot(double: DiscordDouble, seeded_template: Path,
+def site() -> Iterator[NewsSite]:
+    """The loopback news site the bot may fetch from (127.0.0.1 only; 127.0.0.2 is refused)."""
+    with NewsSite(feed_size=3) as news, NewsSite(host="127.0.0.2") as outside:
+        news.outside = outside
+        yield news
+        assert outside.requests == []
+
+
+@pytest.fixture(scope="module")
+def newsbot(double: DiscordDouble, seeded_template: Path, site: NewsSite,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     work = tmp_path_factory.mktemp("newsbot-e2e")
     data_dir = work / "kb"
     shutil.copytree(seeded_template, data_dir)
-    env = {**double.bot_env(), "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_LOG_LEVEL": "INFO"}
+    env = {**double.bot_env(), "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_LOG_LEVEL": "INFO",
+           # Feeds polled every 3 s, announced in #news; fetching may reach the loopback site.
+           "NEWSBOT_FEED_INTERVAL": "0.05", "NEWSBOT_ANNOUNCE_CHANNEL": double.channel_id("news"),
+           "NEWSBOT_FETCH_ALLOW_HOSTS": '["127.0.0.1"]', "NEWSBOT_FETCH_TIMEOUT": "5"}
     proc = BotProcess([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=REPO, name="newsbot", log_dir=work)
     proc.start()
     try:
@@ -101,8 +114,8 @@ def ask(double: DiscordDouble, user: FakeUser, question: str) -> tuple[SentMessa
 
 def test_commands_are_synced_with_admin_hints(double: DiscordDouble, newsbot: BotProcess) -> None:
     commands = {c["name"]: c for c in double.wait_for_commands()}
-    assert set(commands) == {"ask", "company", "sources", "article", "reindex"}
-    for name in ("article", "reindex"):
+    assert set(commands) == {"ask", "company", "sources", "article", "reindex", "feed"}
+    for name in ("article", "reindex", "feed"):
         assert int(commands[name]["default_member_permissions"]) == 8  # administrator
         assert commands[name]["contexts"] == [0]
     assert commands["company"]["options"][0]["autocomplete"] is True
@@ -186,6 +199,47 @@ def test_non_admins_are_refused(double: DiscordDouble, newsbot: BotProcess, alic
                                  check_permissions=False)
     refusal = double.wait_for_reply(handle, timeout=30)
     assert refusal.ephemeral and "only for server admins" in refusal.text
+    for name, options in (("article", {"url": "http://127.0.0.1:9/news.html"}),
+                          ("feed", {"url": "http://127.0.0.1:9/rss.xml"})):
+        handle = double.invoke_slash(name, options, alice, subcommand="add", check_permissions=False)
+        refusal = double.wait_for_reply(handle, timeout=30)
+        assert refusal.ephemeral and "only for server admins" in refusal.text
+
+
+def test_an_admin_adds_a_page_by_url_that_is_answerable_right_after(
+        double: DiscordDouble, newsbot: BotProcess, site: NewsSite, ada: FakeUser, alice: FakeUser) -> None:
+    item = story(9)
+    handle = double.invoke_slash("article", {"url": site.url(f"/news/{item.slug}.html")}, ada, subcommand="add")
+    result = double.wait_for(lambda r: r.interaction_id == handle.id and bool(r.embeds), ANSWER_WAIT)
+    ack = double.interaction_ack_time(handle.id)
+    assert ack is not None and ack < ACK_LIMIT
+    assert result.ephemeral and result.embeds[0]["title"].endswith(": 1 article indexed")
+    reply, _, _ = ask(double, alice, f"Where did {item.company} open a factory?")
+    assert item.town in reply.text and item.company in reply.text
+
+    bad = double.invoke_slash("article", {"url": site.url("/away")}, ada, subcommand="add")
+    refused = double.wait_for(lambda r: r.interaction_id == bad.id and bool(r.embeds), ANSWER_WAIT)
+    assert "0 articles indexed" in refused.embeds[0]["title"] and "127.0.0.2" in refused.text
+
+
+def test_a_followed_feed_is_polled_in_the_background_and_announced(
+        double: DiscordDouble, newsbot: BotProcess, site: NewsSite, ada: FakeUser) -> None:
+    news = double.channel_id("news")
+    beats = len(double.heartbeats)
+    handle = double.invoke_slash("feed", {"url": site.url("/feeds/atom.xml")}, ada, subcommand="add")
+    reply = double.wait_for_reply(handle, timeout=60)
+    assert reply.ephemeral and "Following **Harbor Ledger (Atom)**" in reply.text
+    first = double.wait_for(lambda r: r.kind == "message" and str(r.channel_id) == news, ANSWER_WAIT)
+    assert [e["title"] for e in first.embeds] == [story(n).title for n in (3, 2, 1)]
+    assert all(e["description"].startswith("> ") for e in first.embeds) and first.pings == []
+
+    site.feed_size = 4  # the loop's next round (every 3 s) finds one new entry
+    second = double.wait_for(lambda r: r.kind == "message" and str(r.channel_id) == news and r.seq > first.seq,
+                             ANSWER_WAIT)
+    assert [e["title"] for e in second.embeds] == [story(4).title]
+    assert second.embeds[0]["url"] == site.url(f"/news/{story(4).slug}.html")
+    double.wait_for_heartbeats(beats + 2, timeout=30)  # the gateway kept beating throughout
+    assert len(double.identify_payloads) == 1
 
 
 def test_an_admin_adds_a_txt_article_that_is_answerable_right_after(
