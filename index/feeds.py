@@ -289,14 +289,15 @@ class FeedStore:
                                         feed_id))
 
 
-def feed_problems(data_dir: Path) -> list[str]:
-    """One line per failing feed, for ``newsbot doctor``; empty when all is well (or no
-    feed is followed)."""
+def feed_problems(data_dir: Path, min_failures: int = 1) -> list[str]:
+    """One line per feed failing ``min_failures`` times in a row or more, for ``newsbot
+    doctor``; empty when all is well (or no feed is followed)."""
     path = data_dir / FEEDS_FILE
     if not path.exists():
         return []
     return [f"feed {f.id} ({f.name}): {f.last_error} — {f.failures} failure(s) in a row, "
-            f"next try {f.next_poll_at or 'at the next poll'}" for f in FeedStore(path).list() if f.last_error]
+            f"next try {f.next_poll_at or 'at the next poll'}" for f in FeedStore(path).list()
+            if f.last_error and f.failures >= min_failures]
 
 
 # ----------------------------------------------------------------------------- polling

@@ -158,6 +158,7 @@ def test_a_failing_feed_keeps_its_state_backs_off_and_shows_its_error(site: News
     assert service.feed_poller.poll_due(now + timedelta(minutes=29)) == []   # backing off
     [problem] = feed_problems(data_dir)
     assert "HTTP 503" in problem and "1 failure(s) in a row" in problem
+    assert feed_problems(data_dir, min_failures=2) == []
 
     [second] = service.feed_poller.poll_due(now + timedelta(minutes=31))
     assert service.list_feeds()[0].failures == 2 and second.error
