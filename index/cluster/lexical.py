@@ -2,11 +2,10 @@
 ASCII folding, the English Snowball stemmer), stored as space-separated tokens.
 
 The analyser is the embedded tantivy index's own (index.lexical). Milvus Lite 3.2.2
-accepts an analyzer's ``filter`` list but applies none of it (checked:
-"companies" is found by "companies" and not by "company"; "café" not by "cafe"), and it has
-no ``phrase_match``. So the collection uses Milvus's plain ``standard`` tokenizer over
-pre-analysed text, which gives the same tokens on Milvus Lite and on a Milvus cluster, and
-phrases are checked against the stored token string.
+accepts an analyzer's ``filter`` list but applies none of it (checked: "companies" is
+found by "companies" and not by "company"; "café" not by "cafe"), so the collection uses
+Milvus's plain ``standard`` tokenizer over pre-analysed text, which gives the same tokens
+on Milvus Lite and on a Milvus cluster.
 
 Usage::
 
@@ -40,8 +39,3 @@ def analysed_text(text: str, max_chars: int | None = None) -> str:
     if max_chars is not None and len(joined) > max_chars:
         joined = joined[:max_chars].rsplit(" ", 1)[0]
     return joined
-
-
-def holds_phrase(tokens_text: str, phrase_tokens: list[str]) -> bool:
-    """Whether the stored token string has the phrase's tokens consecutively."""
-    return f" {' '.join(phrase_tokens)} " in f" {tokens_text} "

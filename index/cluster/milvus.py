@@ -26,9 +26,9 @@ from datetime import date
 
 import numpy as np
 
-from index.cluster.lexical import analyse, analysed_text, holds_phrase
-from index.lexical import PHRASE_COUNT_CAP, metadata_terms, outlet_names
+from index.cluster.lexical import analyse, analysed_text
 from index.lexical import day_number as embedded_day_number
+from index.lexical import metadata_terms, outlet_names
 
 TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 characters of body)
 # pymilvus pings every 10 s even when idle; a gRPC server with default settings (milvus-lite
@@ -193,20 +193,6 @@ class ChunkCollection:
         result = self.client.hybrid_search(self.name, requests, ranker=RRFRanker(rrf_k), limit=k,
                                            output_fields=["chunk_id"])
         return _hits(result)
-
-    def phrase_count(self, phrase: str, cap: int = PHRASE_COUNT_CAP) -> int:
-        """Chunks whose text or title holds the phrase's tokens in order, up to ``cap``."""
-        tokens = analyse(phrase)
-        if not tokens:
-            return 0
-        found: set[int] = set()
-        for field in ("text", "title"):
-            expr = " and ".join(f"text_match({field}, {_literal(t)})" for t in dict.fromkeys(tokens))
-            rows = self.client.query(self.name, filter=expr, output_fields=[field], limit=16384)
-            found.update(int(r["chunk_id"]) for r in rows if holds_phrase(r[field], tokens))
-            if len(found) >= cap:
-                break
-        return min(len(found), cap)
 
     def count(self) -> int:
         rows = self.client.query(self.name, filter="", output_fields=["count(*)"])
