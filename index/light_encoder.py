@@ -87,37 +87,62 @@ class LightQueryEncoder:
         return cls(model_dir, int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
-        return np.stack([self._encode_one(text) for text in texts]).astype(np.float32)
+        """Unit-length float32 vectors, one row per text. The texts go through the network
+        together (padded, with an attention mask), on one BLAS thread: these products are
+        too small for threads to pay, and on a busy machine OpenBLAS's spinning threads made
+        a question 6x slower (1,076 against 174 ms measured on 2 shared cores)."""
+        if not texts:
+            return np.zeros((0, self.w["embeddings.word_embeddings.weight"].shape[1]), dtype=np.float32)
+        with _one_blas_thread():
+            return self._encode_batch([self.tokenizer.encode(text).ids for text in texts])
 
-    def _encode_one(self, text: str) -> np.ndarray:
+    def _encode_batch(self, token_ids: list[list[int]]) -> np.ndarray:
         w = self.w
-        ids = np.asarray(self.tokenizer.encode(text).ids, dtype=np.int64)
-        n = len(ids)
+        b, n = len(token_ids), max(len(ids) for ids in token_ids)
+        ids = np.zeros((b, n), dtype=np.int64)
+        mask = np.zeros((b, n), dtype=np.float32)
+        for row, row_ids in enumerate(token_ids):
+            ids[row, :len(row_ids)] = row_ids
+            mask[row, :len(row_ids)] = 1.0
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        dim = x.shape[1]
+        dim = x.shape[2]
         head = dim // self.heads
+        # Padding gets no attention: a large negative score before the softmax.
+        blocked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         for number in range(self.layers):
             p = f"encoder.layer.{number}."
 
             def linear(v: np.ndarray, name: str, p: str = p) -> np.ndarray:
                 return v @ w[p + name + ".weight"] + w[p + name + ".bias"]
 
-            q = linear(x, "attention.self.query").reshape(n, self.heads, head).transpose(1, 0, 2)
-            k = linear(x, "attention.self.key").reshape(n, self.heads, head).transpose(1, 0, 2)
-            v = linear(x, "attention.self.value").reshape(n, self.heads, head).transpose(1, 0, 2)
-            scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
+            def heads(v: np.ndarray) -> np.ndarray:
+                return v.reshape(b, n, self.heads, head).transpose(0, 2, 1, 3)
+
+            q, k, v = (heads(linear(x, f"attention.self.{part}")) for part in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(math.sqrt(head)) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(1, 0, 2).reshape(n, dim)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, dim)
             x = _layer_norm(x + linear(context, "attention.output.dense"),
                             w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
                             self.eps)
             hidden = linear(x, "intermediate.dense")
-            hidden = 0.5 * hidden * (1.0 + _erf(hidden / math.sqrt(2.0)))
+            hidden = 0.5 * hidden * (1.0 + _erf(hidden / np.float32(math.sqrt(2.0))))
             x = _layer_norm(x + linear(hidden, "output.dense"), w[p + "output.LayerNorm.weight"],
                             w[p + "output.LayerNorm.bias"], self.eps)
-        pooled = x.mean(0)
-        return pooled / np.linalg.norm(pooled)
+        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _one_blas_thread():
+    """threadpoolctl's limit when it is installed (it comes with the pinned install);
+    else a no-op: the numbers are the same, only slower on a busy machine."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
