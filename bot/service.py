@@ -270,7 +270,7 @@ class NewsService:
         return self.feed_store.add(address, title[:200])
 
     def list_feeds(self) -> list[Feed]:
-        return self.feed_store.list()
+        return self.feed_store.feeds()
 
     def remove_feed(self, feed_id: int) -> bool:
         return self.feed_store.remove(feed_id)
@@ -278,7 +278,7 @@ class NewsService:
     def poll_feeds(self, *, only_due: bool = True) -> list[PollReport]:
         """Poll the feeds (those not backing off, unless ``only_due`` is False)."""
         if not only_due:
-            return [self.feed_poller.poll(feed) for feed in self.feed_store.list()]
+            return [self.feed_poller.poll(feed) for feed in self.feed_store.feeds()]
         return self.feed_poller.poll_due()
 
     # ------------------------------------------------------------------ companies

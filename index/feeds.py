@@ -211,7 +211,7 @@ class FeedStore:
                      "(SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id), "
                      "(SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'added')")
 
-    def list(self) -> list[Feed]:
+    def feeds(self) -> list[Feed]:
         with self._db() as db:
             rows = db.execute(f"SELECT {self._FEED_COLUMNS} FROM feeds f ORDER BY f.id").fetchall()
         return [Feed(*row) for row in rows]
@@ -243,7 +243,7 @@ class FeedStore:
 
     def due(self, now: datetime | None = None) -> list[Feed]:
         moment = (now or utc_now()).isoformat()
-        return [f for f in self.list() if f.next_poll_at is None or f.next_poll_at <= moment]
+        return [f for f in self.feeds() if f.next_poll_at is None or f.next_poll_at <= moment]
 
     def done_keys(self, feed_id: int) -> set[str]:
         """Entries that need no more work: added, skipped, rejected, or failed too often."""
@@ -296,7 +296,7 @@ def feed_problems(data_dir: Path, min_failures: int = 1) -> list[str]:
     if not path.exists():
         return []
     return [f"feed {f.id} ({f.name}): {f.last_error} — {f.failures} failure(s) in a row, "
-            f"next try {f.next_poll_at or 'at the next poll'}" for f in FeedStore(path).list()
+            f"next try {f.next_poll_at or 'at the next poll'}" for f in FeedStore(path).feeds()
             if f.last_error and f.failures >= min_failures]
 
 
