@@ -9,15 +9,35 @@ Usage::
         hits = snap.dense_search(vector, k=10)
     kb.remove("a-0123456789abcdef")
 
+The Snapshot surface (engine-neutral: the cluster backend offers the same; no engine query
+syntax crosses it)::
+
+    snap.lexical_search(terms, k, *, outlets=None, published_between=None) -> [(chunk_id, score)]
+        # terms: plain words; the engine analyses and stems them, a several-word term is a
+        # phrase, any term may match; outlets: exact outlet names; published_between:
+        # (first, last) inclusive days. Both restrictions run inside the engine.
+    snap.dense_search(vector, k, within=None, *, outlets=None, published_between=None)
+    snap.dense_scores(vector, chunk_ids); snap.phrase_count(phrase)     # phrase: up to 1000
+    snap.restricted_chunks(outlets, published_between); snap.chunks_of_outlets(outlets)
+    snap.chunk_metadata(ids); snap.chunks(ids); snap.articles(ids); snap.sentences(article, start, end)
+    snap.article_sentences(article); snap.outlets(); snap.latest_year(); snap.memo(key, fn)
+    snap.query(sql)                                                     # embedded only
+
 Layout of the data dir:
 
 - ``newsbot.db``: SQLite in WAL mode, the source of truth. One transaction adds a batch
-  of articles whole (text, sentences, chunks, vectors, FTS5 rows) or not at all, so a
+  of articles whole (text, sentences, chunks, vectors) or not at all, so a
   kill at any moment leaves the previous state. Article text lives in its own table,
   apart from every derived row, and ``rebuild`` re-derives everything from it.
 - ``vectors-<n>.faiss`` plus ``vectors.json``: a FAISS checkpoint, derived from the
   vectors in SQLite. Adds never rewrite it; a reader loads it and replays the few
   changes made since (chunk ids above its high-water mark, logged removals).
+- ``lexical/``: the tantivy BM25 index (``index/lexical.py``), derived from the chunks. Its
+  marker document, committed with the documents, records the epoch, highest chunk id and
+  removal sequence it holds. The writer applies each SQLite commit to it at once; a reader
+  that finds it behind catches it up when no writer holds the lock (and meanwhile drops hits
+  of removed chunks); a missing or damaged one (CRC-32 of every segment file, checked once
+  per process) is rebuilt from SQLite with a warning. ``rebuild`` builds a new one beside it.
 - ``write.lock``: the cross-process writer lock.
 """
 
