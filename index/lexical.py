@@ -338,10 +338,11 @@ class LexicalIndex:
         in most chunks count as little as they did with FTS5."""
         if len(tokens) != 1:
             return 1.0
-        n = int(self._searcher.doc_freq("words", tokens[0]))
+        # doc_freq still counts deleted documents until their segment merges: clamp it.
+        n = min(int(self._searcher.doc_freq("words", tokens[0])), total)
         if n == 0:
             return 1.0
-        ratio = (total - n + 0.5) / (n + 0.5)
+        ratio = (total - n + 0.5) / (n + 0.5)  # > 0 since n <= total
         return max(math.log(ratio), 1e-6) / math.log1p(ratio)
 
     def _top(self, query: tantivy.Query, k: int) -> list[tuple[int, float]]:

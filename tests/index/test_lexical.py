@@ -108,3 +108,17 @@ def test_an_empty_folder_is_not_an_index(tmp_path: Path) -> None:
 def test_helpers() -> None:
     assert outlet_names("Reuters, AP,") == ["Reuters", "AP"]
     assert day_number("1970-01-02T23:00:00-05:00") == 1 and day_number("soon") is None and day_number(None) is None
+
+
+def test_terms_of_deleted_documents_still_score(lexical: LexicalIndex) -> None:
+    """tantivy keeps counting deleted documents in a term's frequency until segments merge;
+    the IDF must stay defined when that count exceeds the live documents."""
+    with lexical.writer() as writer:
+        writer.add([ChunkDoc(i, "the ferry ferry report", "t", "X", None) for i in range(10, 20)])
+        writer.commit(LexicalState("epoch-1", 19, 0))
+    with lexical.writer() as writer:
+        writer.delete(range(10, 20))
+        writer.delete([1, 2])
+        writer.commit(LexicalState("epoch-1", 19, 12))
+    lexical.refresh()
+    assert ids(lexical.search(["ferry", "report"], 10)) == [3]
