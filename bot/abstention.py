@@ -60,8 +60,10 @@ PATTERN_TYPES = frozenset({"money", "number", "percent", "date", "score"})
 @dataclass(frozen=True)
 class AbstentionSettings:
     min_score: float = 0.42      # the best sentence's ranking score
-    min_coverage: float = 0.5    # of the focus terms, for the best sentences to be about the question
-    strong_similarity: float = 0.62  # a sentence this close answers even in other words
+    # A sentence is about the question when it holds this much of its rarest terms, or is
+    # this close to it (on both dev sets, 90% of answerable questions pass either).
+    min_coverage: float = 0.35
+    strong_similarity: float = 0.55
     typed_coverage: float = 0.45  # a sentence this much about the question must hold the asked-for type
     typed_sentences: int = 8
 
@@ -72,8 +74,11 @@ def subject_phrase(focus: Focus) -> str:
 
 
 def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
-                     known_outlets: Sequence[str], settings: AbstentionSettings | None = None) -> str | None:
-    """A plain-words reason to abstain, or None to answer."""
+                     known_outlets: Sequence[str], settings: AbstentionSettings | None = None,
+                     names_sources: bool = False) -> str | None:
+    """A plain-words reason to abstain, or None to answer. A question that names its
+    sources strings their claims together, so no one sentence is expected to be about all
+    of it: for it, the aboutness test is left out."""
     s = settings or AbstentionSettings()
     unknown = unknown_sources(question.text, known_outlets)
     if unknown:
@@ -85,7 +90,7 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
     if not top or top[0].score < s.min_score:
         return "The indexed articles don't say."
     about = [r for r in top if r.coverage >= s.min_coverage or r.similarity >= s.strong_similarity]
-    if not about:
+    if not about and not names_sources:
         return "The indexed articles don't say."
     if question.answer_type in PATTERN_TYPES:
         kinds = (question.answer_type, *question.also)

@@ -22,6 +22,7 @@ import numpy as np
 from bot.abstention import check_abstention
 from bot.evidence import RankedSentence, rank_sentences
 from bot.focus import Focus, read_focus
+from bot.name_vote import vote_for_name
 from bot.question import Question, read_question
 from bot.short_answer import choose_short_answer
 from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
@@ -31,6 +32,7 @@ from index.sentence_entities import entity_spans
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 ABSTAIN_TEXT = "The indexed articles don't say."
+NAME_TYPES = ("person", "organization", "product")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class AnswerSettings:
     min_quote_words: int = 6
     fragment_penalty: float = 0.1
     verdict_candidates: int = 8
+    passage_name_weight: float = 0.25  # names in whole passages, against those in the best sentences
     claim_support: float = 0.62     # every claim of a multi-claim yes/no question needs a sentence this close
     order_support: float = 0.5      # ... or this close, when the two sources' dates decide it
 
@@ -175,7 +178,7 @@ class Answerer:
         claims = [(seg.text, vec, set(seg.outlets)) for seg, vec in zip(segments, result.segment_vectors,
                                                                         strict=True)]
         if len(claims) < 2:
-            return None, []
+            return None, []  # one claim is the stance reader's: support alone cannot tell yes from no
         deciding = []
         for text, vector, outlets in claims:
             best = self.best_support(text, vector, pool, outlets, by_key)
@@ -214,6 +217,20 @@ class Answerer:
         score, best = max(scored, key=lambda pair: pair[0])
         return score, by_key[(best.article_id, best.start)]
 
+    def vote_across_sources(self, question: Question, result: SearchResult,
+                            ranked: list[RankedSentence]) -> tuple[str | None, list[RankedSentence]]:
+        """A question that names its sources: the name their evidence shares. Names in the
+        sentences closest to the question count most; whole passages add the repetition
+        across sources that such questions rely on."""
+        top = [r for r in ranked if not r.is_question][: self.settings.verdict_candidates]
+        evidence = [(r.article_id, r.text, 1.0 / (rank + 1)) for rank, r in enumerate(top)]
+        evidence += [(p.article_id, p.text, self.settings.passage_name_weight / (rank + 1))
+                     for rank, p in enumerate(result.passages)]
+        name = vote_for_name(question.text, evidence, result.analysis.names)
+        if not name:
+            return None, []
+        return name, [r for r in ranked if name in r.text][:1]
+
     def compose(self, snap: Snapshot, question: Question, focus: Focus, result: SearchResult,
                 pool: list[CandidateSentence]) -> Answer:
         passages = [PassageRef(p.article_id, p.text, p.start, p.end, p.score) for p in result.passages]
@@ -221,7 +238,7 @@ class Answerer:
         ranked = rank_sentences(question, focus, result, pool, entities)
         interpreted = focus.text if focus.corrections else None
         base = {"answer_type": question.answer_type, "interpreted_as": interpreted, "passages": passages}
-        reason = check_abstention(question, focus, ranked, snap.outlets())
+        reason = check_abstention(question, focus, ranked, snap.outlets(), names_sources=bool(result.analysis.segments))
         if reason:
             return Answer(question.text, reason, abstained=True, **base)
         first: list[RankedSentence] = []
@@ -230,9 +247,13 @@ class Answerer:
             verdict, first = self.decide_yes_no(question, focus, result, pool, ranked)
         else:
             bodies = {a: row.body for a, row in result.articles.items()}
-            pick = choose_short_answer(question, focus, ranked, bodies, snap.outlets())
-            if pick:
-                short, first = pick.text, [pick.sentence]
+            if result.analysis.segments and question.answer_type in NAME_TYPES:
+                # A question that names its sources is answered by the name they share.
+                short, first = self.vote_across_sources(question, result, ranked)
+            else:
+                pick = choose_short_answer(question, focus, ranked, bodies, snap.outlets())
+                if pick:
+                    short, first = pick.text, [pick.sentence]
         if not first:
             first = [r for r in ranked if not r.is_question][:1]
         keys = {(s.article_id, s.start) for s in first}

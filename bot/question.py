@@ -99,8 +99,10 @@ _RE = {
                          r"\s*\??$", re.I),
     "money": re.compile(rf"\bhow\s+much\b(?!\s+(?:{_NOT_MONEY_AFTER_HOW_MUCH})\b)|"
                         rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?"
-                        rf"(?:price|cost|salary|revenue|valuation|fee|budget|fine|profit|worth|sales)\b|"
-                        rf"\b(?:price|cost|salary|revenue|revenues|valuation|fee|fees|profit|earnings)\b", re.I),
+                        rf"(?:price|cost|salary|revenue|valuation|fee|budget|fine|profit|worth|sales)\b", re.I),
+    # A fragment with no question word: "nio q3 revenue?", "price of the x2?".
+    "money_fragment": re.compile(r"\b(?:price|cost|salary|revenue|revenues|valuation|fee|fees|profit|earnings)\b",
+                                 re.I),
     "person": re.compile(rf"^(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:{_ROLE})s?\b|"
                          rf"\bname\s+of\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?(?:[\w'’-]+\s+){{0,3}}(?:{_ROLE})\b|"
                          rf"\b(?:who|whom)\b|\b(?:{_ROLE})s?(?:\s+name)?(?:\s+(?:right\s+)?now|\s+currently|\s+today|"
@@ -112,6 +114,9 @@ _RE = {
                           rf"\bname\s+of\s+(?:[\w'’-]+\s+){{0,4}}(?:{_PRODUCT})\b|"
                           rf"\b(?:{_PRODUCT})s?\s+(?:called|named)\s*\??$", re.I),
 }
+
+_WH_OPENERS = frozenset("who whom whose what what's whats which when where why how".split())
+
 
 @dataclass(frozen=True)
 class Question:
@@ -153,14 +158,25 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     wh_inside = re.search(r"\b(?:who|which|what|when|where|how\s+(?:much|many))\b", lowered)
     if (opener in YES_NO_OPENERS or _WHETHER.match(lowered)) and not wh_inside:
         return "yes_no", ()
+    # "After the Ledger's report, did the Gazette ...?": a lead-in clause, then a yes/no question.
+    lead_in = re.search(r",\s+(?:and\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would)\s", lowered)
+    if lead_in and opener not in _WH_OPENERS and not wh_inside:
+        return "yes_no", ()
     if opener in ("who", "whom", "whose", "who's"):
         return "person", ("organization",)
     # A role ("who is the ceo", "x ceo name?") is a person even with a company word about.
     if _RE["person"].search(lowered) and re.search(rf"\b(?:{_ROLE})\b", lowered) and \
             not re.match(r"(?:how|when|where)\b", lowered):
         return "person", ()
-    for kind in ("score", "percent", "date", "place", "number", "money", "organization", "product", "person"):
+    kinds = ["score", "percent", "date", "place", "number", "money", "organization", "product", "person"]
+    if opener in _WH_OPENERS and re.match(rf"(?:which|what)\s+(?:[\w-]+\s+){{0,2}}(?:{_ORG})\b", lowered):
+        return "organization", ()  # "Which company, reported by ..., is ...?": the head noun decides
+    if opener not in _WH_OPENERS:
+        kinds.insert(6, "money_fragment")
+    for kind in kinds:
         if _RE[kind].search(lowered):
+            if kind == "money_fragment":
+                return "money", ()
             if kind == "money" and re.search(rf"\b(?:{_CHANGE_WORDS})\b", lowered):
                 return "money", ("percent", "number")
             if kind == "person" and re.match(r"(?:who|whom)\b", lowered):
