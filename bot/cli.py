@@ -195,6 +195,36 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_index_export(args: argparse.Namespace) -> int:
+    from index.cluster.transfer import export_kb
+
+    try:
+        report = export_kb(make_service(args).kb, Path(args.file))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
+    if args.json:
+        emit_json({"articles": report.articles, "chunks": report.chunks, "file": args.file})
+    else:
+        print(f"exported {report.articles} articles ({report.chunks} chunks) to {args.file}")
+    return EXIT_OK
+
+
+def cmd_index_import(args: argparse.Namespace) -> int:
+    from bot.service import AddOutcome
+    from index.cluster.transfer import import_kb
+
+    try:
+        report = import_kb(make_service(args).kb, Path(args.file))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    if args.json:
+        emit_json(AddOutcome(report).to_dict())
+    else:
+        print(f"imported {len(report.added)} articles, replaced {len(report.replaced)}, "
+              f"skipped {len(report.skipped)} ({report.chunks_added} chunks) in {report.seconds:.1f} s")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- feeds
 
 
@@ -495,6 +525,15 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = index_commands.add_parser("enrich", parents=[common, json_flag],
                                        help="extract companies from articles indexed before that existed")
     enrich.set_defaults(handler=cmd_index_enrich)
+    export = index_commands.add_parser("export", parents=[common, json_flag],
+                                       help="write every article with its vectors to a file (either backend)")
+    export.add_argument("file")
+    export.set_defaults(handler=cmd_index_export)
+    imported = index_commands.add_parser("import", parents=[common, json_flag],
+                                         help="read an export: copied as is into the cluster, re-derived "
+                                              "into the embedded store")
+    imported.add_argument("file")
+    imported.set_defaults(handler=cmd_index_import)
     add_feed_commands(commands, common, json_flag)
     return parser
 

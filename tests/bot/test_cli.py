@@ -257,3 +257,16 @@ def test_readme_example_on_an_empty_data_dir_seeds_itself_in_a_real_process(tmp_
     assert "indexing the seed articles" in result.stderr
     answer = json.loads(result.stdout)
     assert any("groundless" in q["text"] for q in answer["quotes"])
+
+
+def test_export_then_import_moves_every_article_with_its_text(seeded_dir: Path, tmp_path: Path, capsys) -> None:
+    dump = tmp_path / "kb.jsonl"
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "index", "export", str(dump), "--json")
+    assert code == 0 and json.loads(out)["articles"] == 8
+    target = tmp_path / "moved"
+    code, out, _ = run_cli(capsys, "--data-dir", str(target), "index", "import", str(dump), "--json")
+    assert code == 0 and len(json.loads(out)["added"]) == 8
+    ids = {r["id"] for r in json.loads(run_cli(capsys, "--data-dir", str(seeded_dir), "index", "list", "--json")[1])}
+    assert bodies_by_id(capsys, target, ids) == bodies_by_id(capsys, seeded_dir, ids)
+    code, _, err = run_cli(capsys, "--data-dir", str(target), "index", "import", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
