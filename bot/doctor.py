@@ -81,12 +81,19 @@ def run_checks(service: NewsService | None = None, *, data_dir: str | Path | Non
     checks = [_guard("config", lambda: _check_config(state, service, data_dir))]
     if state.service is None:
         return checks
+    settings = state.service.settings
+    if settings.database_url or settings.milvus_uri:
+        # The cluster backend: the SQLite, FAISS and tantivy checks do not apply.
+        for name, fn in (("discord token", _check_token), ("model", _check_model),
+                         ("search index agrees with PostgreSQL", _check_cluster)):
+            checks.append(_guard(name, lambda fn=fn: fn(state)))
+        return checks
     for name, fn in (("data dir", _check_data_dir), ("discord token", _check_token), ("model", _check_model),
                      ("knowledge base", _check_opens), ("integrity", _check_integrity),
                      ("consistency", _check_consistency), ("model recorded", _check_model_recorded),
                      # The checkpoint file as found, before loading the index (which may rewrite it).
                      ("vector checkpoint", _check_checkpoint), ("vector index", _check_vectors),
-                     ("lexical index", _check_lexical),
+                     ("lexical index", _check_lexical), ("feeds", _check_feeds),
                      ("disk space", _check_disk)):
         checks.append(_guard(name, lambda fn=fn: fn(state)))
     if state.kb is not None:
@@ -108,6 +115,41 @@ def _guard(name: str, fn: Callable[[], Check]) -> Check:
 
 def _skipped(why: str) -> Check:
     return Check("", True, f"skipped: {why}")
+
+
+def _check_cluster(state: _State) -> Check:
+    from index.store import KnowledgeBaseError
+
+    assert state.service is not None
+    try:
+        kb = state.service.open_kb()
+    except KnowledgeBaseError as exc:
+        return Check("", False, str(exc), "check NEWSBOT_DATABASE_URL and NEWSBOT_MILVUS_URI, and that both "
+                                          "servers are running and reachable")
+    comparison = kb.compare()  # type: ignore[attr-defined]
+    detail = "; ".join(comparison.problems) or f"{comparison.postgres_chunks} chunks in both"
+    return Check("", comparison.ok, detail,
+                 "run `newsbot index rebuild`, which refills Milvus from PostgreSQL (a question also catches "
+                 "Milvus up from the change log)")
+
+
+def _check_feeds(state: _State) -> Check:
+    from index.feeds import FEEDS_FILE, FeedStore, feed_problems
+
+    assert state.data_dir is not None
+    path = state.data_dir / FEEDS_FILE
+    if not path.exists():
+        return _skipped("no feed is followed")
+    feeds = FeedStore(path).feeds()
+    failing = feed_problems(state.data_dir)
+    # One passing failure (a 503, a timeout) backs off by itself; three in a row need a person,
+    # and the Docker health check must not fail on one flaky publisher.
+    lasting = feed_problems(state.data_dir, min_failures=3)
+    detail = f"{len(feeds)} feeds, {len(failing)} failing" + (": " + "; ".join(failing) if failing else "")
+    if lasting:
+        return Check("", False, detail, "see `newsbot feed list`; fix the feed's URL, or stop following it "
+                                        "with `newsbot feed remove ID` (a failing feed backs off, up to a day)")
+    return Check("", True, detail)
 
 
 # ----------------------------------------------------------------------------- settings

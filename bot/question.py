@@ -115,6 +115,11 @@ _RE = {
                           rf"\b(?:{_PRODUCT})s?\s+(?:called|named)\s*\??$", re.I),
 }
 
+_PERSON_ACTS = re.compile(
+    r"\b(?:run|runs|ran|lead|leads|led|head|heads|headed|chair|chairs|chaired|found|founded|co-?founded|coach|"
+    r"coaches|coached|direct|directs|directed|play|plays|played|star|stars|starred|sing|sings|sang|wrote|write|"
+    r"writes|said|says|told|replace|replaced|replaces|score|scored|scores|married|cross-examined|testified|"
+    r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born)\b")
 _WH_OPENERS = frozenset("who whom whose what what's whats which when where why how".split())
 
 
@@ -163,7 +168,8 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     if lead_in and opener not in _WH_OPENERS and not wh_inside:
         return "yes_no", ()
     if opener in ("who", "whom", "whose", "who's"):
-        return "person", ("organization",)
+        # "who runs / founded / coaches / played ...": a person's act; "who won / bought ...": maybe a company.
+        return "person", () if _PERSON_ACTS.search(lowered) else ("organization",)
     # A role ("who is the ceo", "x ceo name?") is a person even with a company word about.
     if _RE["person"].search(lowered) and re.search(rf"\b(?:{_ROLE})\b", lowered) and \
             not re.match(r"(?:how|when|where)\b", lowered):

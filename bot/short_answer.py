@@ -99,7 +99,11 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     if not found[0] and question.also:
         # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
         found = _candidates(focus, ranked, body_of, s, question_stems, skip, *question.also)
-    return _winner(*found, s)
+    pick = _winner(*found, s)
+    if pick is None:
+        return None
+    return ShortAnswer(full_name(pick.text, pick.sentence, body_of[pick.sentence.article_id]), pick.sentence,
+                       pick.score)
 
 
 def _candidates(focus: Focus, ranked: Sequence[RankedSentence], body_of: dict[str, str],
@@ -146,3 +150,16 @@ def _winner(score: dict[str, float], articles: dict[str, set[str]],
         best = max(shorter, key=lambda k: score[k])
     _, sentence, text = where[best]
     return ShortAnswer(text, sentence, best_score)
+
+
+def full_name(text: str, sentence: RankedSentence, body: str) -> str:
+    """A surname alone ("Park") is the full name the article gives it ("Jeseo Park")."""
+    if " " in text or not text[:1].isupper():
+        return text
+    people = {body[s.start:s.end] for s in sentence.spans if "person" in s.kinds}
+    match = re.search(rf"\b((?:[A-Z][\w'’-]+\s+){{1,2}}){re.escape(text)}\b", body)
+    if match and (match.group(0) in people or len(match.group(1).split()) == 1):
+        first = match.group(1).split()[0]
+        if first[:1].isupper() and first.lower() not in STOPWORDS:
+            return match.group(0)
+    return text

@@ -436,7 +436,9 @@ def _create_schema(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] 
 
 
 _COVERING_INDEXES = {"articles_source": "source, id", "articles_meta": "id, source, published_at",
-                     "articles_source_day": "source, published_at, id"}
+                     "articles_source_day": "source, published_at, id",
+                     # A fetched page is a duplicate when another article has its canonical URL.
+                     "articles_url": "url"}
 
 
 def _schema_is_current(db: sqlite3.Connection, enrichers: Sequence[ArticleEnricher] = ()) -> bool:
@@ -930,22 +932,9 @@ class KnowledgeBase:
         report = AddReport()
         with self._writing() as db:
             self.check_model()
-            todo: list[tuple[Article, bool]] = []
-            seen_ids: set[str] = set()
-            seen_bodies: dict[str, str] = {}
-            for article in articles:
-                reason = _skip_reason(db, article, seen_ids, seen_bodies)
-                if reason is not None:
-                    report.skipped.append(ArticleOutcome(article.id, article.title, article.origin, reason))
-                    continue
-                exists = db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
-                todo.append((article, exists is not None))
-                seen_ids.add(article.id)
-                seen_bodies[body_hash(article.body)] = article.id
+            todo = plan_additions(db, articles, report)
             report.chunks_added = self._ingest(db, todo, progress)
-            for article, replacing in todo:
-                outcome = ArticleOutcome(article.id, article.title, article.origin)
-                (report.replaced if replacing else report.added).append(outcome)
+            record_additions(todo, report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -1105,6 +1094,30 @@ class KnowledgeBase:
 
 def _warn(message: str) -> None:
     print(f"newsbot: warning: {message}", file=sys.stderr)
+
+
+def plan_additions(db: Any, articles: Sequence[Article], report: AddReport) -> list[tuple[Article, bool]]:
+    """Which articles to write, each with whether it replaces a stored one; duplicates go to
+    ``report.skipped`` with their reason. Both backends plan an add this way."""
+    todo: list[tuple[Article, bool]] = []
+    seen_ids: set[str] = set()
+    seen_bodies: dict[str, str] = {}
+    for article in articles:
+        reason = _skip_reason(db, article, seen_ids, seen_bodies)
+        if reason is not None:
+            report.skipped.append(ArticleOutcome(article.id, article.title, article.origin, reason))
+            continue
+        exists = db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
+        todo.append((article, exists is not None))
+        seen_ids.add(article.id)
+        seen_bodies[body_hash(article.body)] = article.id
+    return todo
+
+
+def record_additions(todo: Sequence[tuple[Article, bool]], report: AddReport) -> None:
+    for article, replacing in todo:
+        (report.replaced if replacing else report.added).append(ArticleOutcome(article.id, article.title,
+                                                                               article.origin))
 
 
 def _skip_reason(db: sqlite3.Connection, article: Article, seen_ids: set[str],

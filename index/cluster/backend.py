@@ -44,8 +44,9 @@ from index.store import (
     ModelMismatchError,
     WriterBusyError,
     _int8,
-    _skip_reason,
     body_hash,
+    plan_additions,
+    record_additions,
 )
 
 _ARTICLE_COLUMNS = "id, title, source, url, published_at, author, origin, added_at"
@@ -227,22 +228,9 @@ class ClusterKnowledgeBase:
         report = AddReport()
         with self._writing() as db:
             self.check_model()
-            todo: list[tuple[Article, bool]] = []
-            seen_ids: set[str] = set()
-            seen_bodies: dict[str, str] = {}
-            for article in articles:
-                reason = _skip_reason(db, article, seen_ids, seen_bodies)
-                if reason is not None:
-                    report.skipped.append(ArticleOutcome(article.id, article.title, article.origin, reason))
-                    continue
-                exists = db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
-                todo.append((article, exists is not None))
-                seen_ids.add(article.id)
-                seen_bodies[body_hash(article.body)] = article.id
+            todo = plan_additions(db, articles, report)
             report.chunks_added = self._ingest(db, todo, progress)
-            for article, replacing in todo:
-                (report.replaced if replacing else report.added).append(
-                    ArticleOutcome(article.id, article.title, article.origin))
+            record_additions(todo, report)
         report.seconds = time.perf_counter() - started
         return report
 

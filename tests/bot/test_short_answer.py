@@ -48,3 +48,9 @@ def test_answer_types_of_the_usual_forms() -> None:
     }
     for text, expected in cases.items():
         assert read_question(text).answer_type == expected, text
+
+
+def test_who_does_a_persons_act_asks_for_a_person_only() -> None:
+    assert read_question("who runs the korvath privacy agency").also == ()
+    assert read_question("who founded korvath?").also == ()
+    assert read_question("who bought the korvath plant?").also == ("organization",)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.doctor import run_checks
 from bot.service import NewsService
 from index.articles import parse_paths
 from index.cluster import cluster_configured
@@ -54,9 +55,13 @@ def test_milvus_behind_postgresql_is_caught_up_by_the_next_reader(cluster: Backe
     kb._collection.delete_articles([story_id])
     kb._sdb.execute("UPDATE meta SET value = %s WHERE key = 'milvus_seq'", (applied,))
     assert kb.compare().problems
+    [doctor] = [c for c in run_checks(writer) if c.name == "search index agrees with PostgreSQL"]
+    assert not doctor.ok and "milvus" in doctor.detail.lower() and "rebuild" in doctor.fix
     other = cluster.service(embedder)  # another process's view: its first reader repairs Milvus
     assert _found(other, "quillon") == {story_id}
     assert other.kb.compare().ok
+    [doctor] = [c for c in run_checks(other) if c.name == "search index agrees with PostgreSQL"]
+    assert doctor.ok, doctor
     writer.close()
     other.close()
 

@@ -18,7 +18,7 @@ from tests.conftest import REPO, settings_for
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.doctor.fake-bot-token-secret"
 NAMES = ["config", "data dir", "discord token", "model", "knowledge base", "integrity", "consistency",
-         "model recorded", "vector checkpoint", "vector index", "lexical index", "disk space"]
+         "model recorded", "vector checkpoint", "vector index", "lexical index", "feeds", "disk space"]
 
 
 def checks_for(data_dir: Path, embedder: Embedder | None, **overrides: object) -> dict[str, Check]:
@@ -149,3 +149,20 @@ def test_a_busy_writer_does_not_stall_the_doctor(seeded_dir: Path, embedder: Emb
     assert checks["knowledge base"].ok and "another newsbot process is writing" in checks["knowledge base"].detail
     assert elapsed < 60, f"the doctor waited {elapsed:.0f} s for the writer"
     assert checks["integrity"].ok and checks["consistency"].ok and "9 chunk rows" in checks["consistency"].detail
+
+
+def test_a_feed_failing_three_times_in_a_row_fails_the_feeds_check(seeded_dir: Path, embedder: Embedder) -> None:
+    from datetime import timedelta
+
+    from index.feeds import FEEDS_FILE, FeedStore
+
+    assert checks_for(seeded_dir, embedder)["feeds"].detail.startswith("skipped")
+    store = FeedStore(seeded_dir / FEEDS_FILE)
+    feed = store.add("http://127.0.0.1:9/feed.xml", "Harbour wire")
+    store.record_failure(feed.id, "the server answered 503", timedelta(minutes=15))
+    once = checks_for(seeded_dir, embedder)["feeds"]
+    assert once.ok and "503" in once.detail  # one passing failure is shown, not failed
+    for _ in range(2):
+        store.record_failure(feed.id, "the server answered 503", timedelta(minutes=15))
+    lasting = checks_for(seeded_dir, embedder)["feeds"]
+    assert not lasting.ok and "feed remove" in lasting.fix and "3 failure" in lasting.detail
