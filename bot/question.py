@@ -116,7 +116,7 @@ _RE = {
 }
 
 _PERSON_ACTS = re.compile(
-    r"\b(?:run|runs|ran|lead|leads|led|head|heads|headed|chair|chairs|chaired|found|founded|co-?founded|coach|"
+    r"\b(?:run|runs|ran|chair|chairs|chaired|found|founded|co-?founded|coach|"
     r"coaches|coached|direct|directs|directed|play|plays|played|star|stars|starred|sing|sings|sang|wrote|write|"
     r"writes|said|says|told|replace|replaced|replaces|score|scored|scores|married|cross-examined|testified|"
     r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born)\b")
