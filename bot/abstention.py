@@ -69,8 +69,7 @@ class AbstentionSettings:
 
 
 def subject_phrase(focus: Focus) -> str:
-    names = list(focus.names[:2])
-    return " and ".join(names) if names else "this"
+    return " and ".join(focus.names[:2])
 
 
 def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
@@ -97,6 +96,8 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
         typed = [r for r in top if r.coverage >= s.typed_coverage and any(k in sp.kinds for sp in r.spans
                                                                             for k in kinds)]
         if not typed:
-            return (f"The indexed articles mention {subject_phrase(focus)}, but not "
-                    f"{WHAT_IS_MISSING[question.answer_type]}.")
+            what = WHAT_IS_MISSING[question.answer_type]
+            if not focus.names:
+                return f"The indexed articles don't say {what}."
+            return f"The indexed articles mention {subject_phrase(focus)}, but not {what}."
     return None

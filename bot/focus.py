@@ -102,6 +102,8 @@ def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:
     while at < len(tokens):
         for size in range(min(5, len(tokens) - at), 0, -1):
             key = name_key(" ".join(tokens[at:at + size]))
+            if key not in vocabulary and key.endswith("s") and key[:-1] in vocabulary:
+                key = key[:-1]  # "xiaomis first car": a possessive typed without its apostrophe
             if key in STOPWORDS or key in QUESTION_WORDS or key not in vocabulary:
                 continue
             if size == 1 and not is_name_word(snap, key):
