@@ -44,7 +44,8 @@ MIN_FREE_BYTES = 256 * 1024 * 1024
 LOCK_WAIT = 3.0
 # NEWSBOT_* variables that are not settings but are read elsewhere.
 # The test suite's own switches (.ci/run sets the last two) are not settings either.
-KNOWN_NON_SETTINGS = {"NEWSBOT_CONFIG", "NEWSBOT_DEBUG", "NEWSBOT_SLOW_TESTS", "NEWSBOT_PG_BIN", "NEWSBOT_REQUIRE_CLUSTER"}
+KNOWN_NON_SETTINGS = {"NEWSBOT_CONFIG", "NEWSBOT_DEBUG", "NEWSBOT_SLOW_TESTS",
+                      "NEWSBOT_PG_BIN", "NEWSBOT_REQUIRE_CLUSTER"}
 DB_FILES = ("newsbot.db", "newsbot.db-wal", "newsbot.db-shm", "write.lock", "vectors.json")
 
 
