@@ -48,6 +48,7 @@ def unknown_sources(question: str, known_outlets: Sequence[str]) -> list[str]:
     return unknown
 
 
+ABSTAIN_TEXT = "The indexed articles don't say."
 WHAT_IS_MISSING = {
     "money": "the amount", "number": "the number", "percent": "the percentage", "date": "when",
     "person": "who", "organization": "which organization", "place": "where", "product": "its name",
@@ -87,10 +88,10 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
         return f"None of the indexed articles mention {listed}."
     top = [r for r in ranked[: s.typed_sentences] if not r.is_question]
     if not top or top[0].score < s.min_score:
-        return "The indexed articles don't say."
+        return ABSTAIN_TEXT
     about = [r for r in top if r.coverage >= s.min_coverage or r.similarity >= s.strong_similarity]
     if not about and not names_sources:
-        return "The indexed articles don't say."
+        return ABSTAIN_TEXT
     if question.answer_type in PATTERN_TYPES:
         kinds = (question.answer_type, *question.also)
         typed = [r for r in top if r.coverage >= s.typed_coverage and any(k in sp.kinds for sp in r.spans

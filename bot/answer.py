@@ -31,7 +31,6 @@ from index.search import HybridSearcher, SearchResult, published_day
 from index.sentence_entities import entity_spans
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
-ABSTAIN_TEXT = "The indexed articles don't say."
 NAME_TYPES = ("person", "organization", "product")
 
 

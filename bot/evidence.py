@@ -52,7 +52,12 @@ class RankedSentence:
 
     @property
     def is_question(self) -> bool:
-        return self.text.rstrip(" \"'”’)").endswith("?")
+        return is_question(self.text)
+
+
+def is_question(text: str) -> bool:
+    """A sentence that asks rather than states ("When will the X be available?")."""
+    return text.rstrip(" \"'”’)").endswith("?")
 
 
 def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
@@ -80,9 +85,8 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
             score += w.typed
         if len(sentence.text.split()) < w.min_words:
             score -= w.fragment_penalty  # headings and captions quote poorly
-        entry = RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
-                               similarity, coverage, spans, rank, sentence.vector)
-        if entry.is_question:
-            entry = RankedSentence(**{**entry.__dict__, "score": score - w.question_penalty})
-        ranked.append(entry)
+        if is_question(sentence.text):
+            score -= w.question_penalty
+        ranked.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
+                                     similarity, coverage, spans, rank, sentence.vector))
     return sorted(ranked, key=lambda s: -s.score)

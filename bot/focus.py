@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -47,10 +48,16 @@ class Focus:
     missing: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)   # stem → weight
 
+    @cached_property
+    def rarest(self) -> list[tuple[str, float]]:
+        """The focus terms, rarest (heaviest) first; ranked once, though every candidate
+        sentence is scored against them."""
+        return sorted(self.weights.items(), key=lambda item: -item[1])
+
     def coverage(self, text: str, top: int = 6) -> float:
         """The weighted share of the ``top`` rarest focus terms that ``text`` holds (by stem):
         a long question strings several claims together, and no one sentence holds them all."""
-        chosen = sorted(self.weights.items(), key=lambda item: -item[1])[:top]
+        chosen = self.rarest[:top]
         total = sum(weight for _, weight in chosen)
         if not total:
             return 0.0
