@@ -53,7 +53,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -243,7 +243,26 @@ class WriterLock:
             self._handle = None
 
 
-class Snapshot:
+def outlet_names(sources: Iterable[str]) -> list[str]:
+    """The outlet names in article sources, a source naming several split at commas."""
+    return sorted({part.strip() for source in sources for part in source.split(",") if part.strip()})
+
+
+class SnapshotMemo:
+    """What both backends' snapshots share: values derived from the knowledge base, kept
+    until it changes (the knowledge base clears ``_snapshot_cache`` on every change)."""
+
+    _kb: Any
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """A value derived from this snapshot, kept until the knowledge base changes."""
+        cache = self._kb._snapshot_cache
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+
+class Snapshot(SnapshotMemo):
     """One consistent read view: the vector index and SQLite agree for its whole life."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
@@ -301,22 +320,10 @@ class Snapshot:
     def all_chunk_ids(self) -> list[int]:
         return self.memo("all_chunk_ids", lambda: [int(r[0]) for r in self._db.execute("SELECT id FROM chunks")])
 
-    def memo(self, key: object, compute: Callable[[], T]) -> T:
-        """A value derived from this snapshot, kept until the knowledge base changes."""
-        cache = self._kb._snapshot_cache
-        if key not in cache:
-            cache[key] = compute()
-        return cache[key]
-
     def outlets(self) -> list[str]:
         """Every outlet name in the knowledge base (multi-outlet sources split)."""
-        def compute() -> list[str]:
-            names: set[str] = set()
-            for (source,) in self._db.execute("SELECT DISTINCT source FROM articles"):
-                names.update(part.strip() for part in source.split(",") if part.strip())
-            return sorted(names)
-
-        return self.memo("outlets", compute)
+        return self.memo("outlets", lambda: outlet_names(
+            source for (source,) in self._db.execute("SELECT DISTINCT source FROM articles")))
 
     def latest_year(self) -> int | None:
         def compute() -> int | None:

@@ -14,24 +14,23 @@ Usage::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.cluster.milvus import restriction
 from index.cluster.sqlcompat import SqliteCompat
 from index.lexical import PHRASE_COUNT_CAP
-from index.store import ArticleRow, ChunkRow, SentenceRow, _from_int8
+from index.store import ArticleRow, ChunkRow, SentenceRow, SnapshotMemo, _from_int8, outlet_names
 
 if TYPE_CHECKING:
     from index.cluster.backend import ClusterKnowledgeBase
 
-T = TypeVar("T")
 
 
-class ClusterSnapshot:
+class ClusterSnapshot(SnapshotMemo):
     def __init__(self, kb: ClusterKnowledgeBase) -> None:
         self._kb = kb
         self._db = kb._rdb
@@ -98,20 +97,9 @@ class ClusterSnapshot:
 
     # ------------------------------------------------------------------ records (PostgreSQL)
 
-    def memo(self, key: object, compute: Callable[[], T]) -> T:
-        cache = self._kb._snapshot_cache
-        if key not in cache:
-            cache[key] = compute()
-        return cache[key]
-
     def outlets(self) -> list[str]:
-        def compute() -> list[str]:
-            names: set[str] = set()
-            for (source,) in self._rows("SELECT DISTINCT source FROM articles"):
-                names.update(part.strip() for part in source.split(",") if part.strip())
-            return sorted(names)
-
-        return self.memo("outlets", compute)
+        return self.memo("outlets", lambda: outlet_names(
+            source for (source,) in self._rows("SELECT DISTINCT source FROM articles")))
 
     def latest_year(self) -> int | None:
         def compute() -> int | None:
