@@ -42,6 +42,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("lead", "led", "head", "run", "ran", "chair", "chief", "ceo", "boss", "president", "executive"),
     ("direct", "directed", "director"),
     ("coach", "coached", "manager", "trainer"),
+    ("child", "children", "kid", "kids", "son", "sons", "daughter", "daughters", "boy", "boys", "girl", "girls"),
     ("partner", "partnership", "team", "ally", "alliance", "collaborate", "collaboration", "join", "tie"),
     ("plant", "factory", "facility", "site", "works"),
     ("revenue", "sales", "turnover", "income"),

@@ -120,6 +120,8 @@ _PERSON_ACTS = re.compile(
     r"coaches|coached|direct|directs|directed|play|plays|played|star|stars|starred|sing|sings|sang|wrote|write|"
     r"writes|said|says|told|replace|replaced|replaces|score|scored|scores|married|cross-examined|testified|"
     r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born)\b")
+# Typed without the apostrophe: "whats the price", "whos running it".
+_INFORMAL_WH = re.compile(r"\b(what|who|where|when|how)s\b")
 _WH_OPENERS = frozenset("who whom whose what what's whats which when where why how".split())
 
 
@@ -131,6 +133,7 @@ class Question:
     text: str                # without mentions, greetings and polite frames
     answer_type: str         # one of ANSWER_TYPES
     also: tuple[str, ...]    # other types a right answer may have ("who won" → organization too)
+    predicate: str | None = None  # the act or role the answer stands in: "founded", "ceo", "revenue"
 
     @property
     def is_yes_no(self) -> bool:
@@ -157,7 +160,8 @@ def strip_chatter(text: str) -> str:
 
 def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     """The type asked for, and the other types a right answer may have."""
-    lowered = text.lower().replace("’", "'")
+    lowered = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text.lower().replace("’", "'"))
+    lowered = re.sub(r"^wat\b", "what", lowered)
     first = re.match(r"[a-z']+", lowered)
     opener = first.group(0) if first else ""
     wh_inside = re.search(r"\b(?:who|which|what|when|where|how\s+(?:much|many))\b", lowered)
@@ -169,7 +173,8 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
         return "yes_no", ()
     if opener in ("who", "whom", "whose", "who's"):
         # "who runs / founded / coaches / played ...": a person's act; "who won / bought ...": maybe a company.
-        return "person", () if _PERSON_ACTS.search(lowered) else ("organization",)
+        acts = _PERSON_ACTS.search(lowered) or re.search(rf"\b(?:{_ROLE})\b", lowered)
+        return "person", () if acts else ("organization",)
     # A role ("who is the ceo", "x ceo name?") is a person even with a company word about.
     if _RE["person"].search(lowered) and re.search(rf"\b(?:{_ROLE})\b", lowered) and \
             not re.match(r"(?:how|when|where)\b", lowered):
@@ -195,6 +200,40 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     return "open", ()
 
 
+# Roles that say nothing of what the person did ("which man", "real name").
+_EMPTY_ROLES = frozenset("person man woman guy individual star hero real full nickname name".split())
+# "who founded", "who plays"; or a participle after an auxiliary: "who was elected", "who is headlining".
+_WHO_ACT = re.compile(r"^(?:who|whom)\s+([a-z][\w-]*)")
+_WHO_PARTICIPLE = re.compile(r"^(?:who|who's|whom)\s+(?:is|was|are|were|has|have|had|will\s+be|got)\s+"
+                             r"(?:(?:just|also|then|first|now|reportedly|being)\s+)*([a-z][\w-]*(?:ed|ing))\b")
+_NOT_ACTS = frozenset("is was are were has have had did does do can could will would should may might must "
+                      "the a an else".split())
+_MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|revenue|revenues|sales|valuation|fee|budget|fine|profit|"
+                         r"profits|loss|losses|income|earnings|bonus|settlement|compensation)\b")
+_MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|raising|spend|spent|spending|"
+                         r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")
+
+
+def asked_predicate(text: str, kind: str) -> str | None:
+    """The word for the act or role a short answer must stand in, so that the sentence it
+    comes from says it: "who *founded* discogs", "spotify *ceo*?", "how much *revenue* ...".
+    None when the question does not show one plainly."""
+    lowered = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text.lower().replace("’", "'"))
+    if kind == "person":
+        for pattern in (_WHO_ACT, _WHO_PARTICIPLE):
+            act = pattern.match(lowered)
+            if act and act.group(1) not in _NOT_ACTS:
+                return act.group(1)
+        roles = [m.group(1).split()[-1] for m in re.finditer(rf"\b({_ROLE})\b", lowered)]
+        roles = [r for r in roles if r not in _EMPTY_ROLES]
+        if roles:
+            return roles[-1]  # "head coach": the last word says the role
+    if kind == "money":
+        found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
+        return found.group(1) if found else None
+    return None
+
+
 def read_question(text: str) -> Question:
     """Clean a member's question and type it; an all-chatter message keeps its text."""
     cleaned = strip_chatter(text) or " ".join(text.split())
@@ -202,4 +241,4 @@ def read_question(text: str) -> Question:
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):
         kind, also = "yes_no", ()
-    return Question(text, cleaned, kind, also)
+    return Question(text, cleaned, kind, also, asked_predicate(cleaned, kind))

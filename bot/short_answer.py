@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from bot.evidence import RankedSentence
 from bot.focus import Focus, words
+from bot.lexicon import related_stems
 from bot.question import Question
 from bot.spans import TypedSpan
 from index.query import STOPWORDS, stem
@@ -53,7 +54,7 @@ def _key(text: str) -> str:
     return " ".join(words(text))
 
 
-def _asked(span_text: str, focus: Focus, question_stems: set[str]) -> bool:
+def _is_asked(span_text: str, focus: Focus, question_stems: frozenset[str]) -> bool:
     """The span is one of the question's own names or words ("Xiaomi" for "who is Xiaomi partnering with?")."""
     content = [w for w in words(span_text) if w not in STOPWORDS]
     return (bool(content) and all(stem(w) in question_stems for w in content)) or \
@@ -92,13 +93,13 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     s = settings or ShortAnswerSettings()
     if not question.wants_span:
         return None
-    question_stems = {stem(w) for w in words(focus.text)}
     # The outlets that publish the articles are not answers, unless the question asks who reported.
-    skip = set() if _ASKS_SOURCE.search(focus.text) else {o.lower() for o in outlets}
-    found = _candidates(focus, ranked, body_of, s, question_stems, skip, question.answer_type)
+    skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
+    asked = _Asked(focus, frozenset(stem(w) for w in words(focus.text)), skip, question.predicate)
+    found = _candidates(asked, ranked, body_of, s, question.answer_type)
     if not found[0] and question.also:
         # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
-        found = _candidates(focus, ranked, body_of, s, question_stems, skip, *question.also)
+        found = _candidates(asked, ranked, body_of, s, *question.also)
     pick = _winner(*found, s)
     if pick is None:
         return None
@@ -106,50 +107,99 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
                        pick.score)
 
 
-def _candidates(focus: Focus, ranked: Sequence[RankedSentence], body_of: dict[str, str],
-                s: ShortAnswerSettings, question_stems: set[str], outlets: set[str], *kinds: str
-                ) -> tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]:
+@dataclass(frozen=True)
+class _Asked:
+    """What a candidate is checked against: the question's words and names, the outlets that
+    are not answers, and the act or role the answer must stand in."""
+
+    focus: Focus
+    question_stems: frozenset[str]
+    outlets: frozenset[str]
+    predicate: str | None
+
+
+Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
+
+
+def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[str, str],
+                s: ShortAnswerSettings, *kinds: str) -> Candidates:
+    """Each typed span of the top sentences about the question, scored by its sentence's rank
+    and coverage and its nearness to the question's words; with the articles that give it."""
     score: dict[str, float] = defaultdict(float)
     articles: dict[str, set[str]] = defaultdict(set)
     where: dict[str, tuple[float, RankedSentence, str]] = {}
     for rank, sentence in enumerate(ranked[: s.sentences]):
-        if sentence.coverage < s.min_coverage or sentence.is_question:
+        about = sentence.coverage >= s.min_coverage and says_predicate(sentence.text, asked.predicate)
+        if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]
+        in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         for span in sentence.spans:
-            kind_weight = 1.0 if any(k in span.kinds for k in kinds) else 0.0
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
-            if not kind_weight or not text or not _fits(text, kinds, outlets) or _asked(text, focus, question_stems):
+            if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
+                    _is_asked(text, asked.focus, asked.question_stems):
                 continue
-            value = kind_weight * _proximity(sentence, span, focus, s) / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
+            value = _proximity(sentence, span, asked.focus, s) / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)
-            score[key] += value
+            in_sentence[key] = max(in_sentence.get(key, 0.0), value)
             articles[key].add(sentence.article_id)
             if key not in where or value > where[key][0]:
                 where[key] = (value, sentence, text)
+        for key, value in in_sentence.items():
+            score[key] += value
     return score, articles, where
+
+
+def says_predicate(text: str, predicate: str | None) -> bool:
+    """Whether a sentence names the act or role asked about ("founded", "ceo"), by stem or
+    the lexicon's synonyms: "who founded X" is not answered by a sentence about X's investors."""
+    if not predicate:
+        return True
+    same, _ = related_stems(stem(predicate))
+    prefixes = {w[:5] for w in same}
+    return any(stem(w) in same or stem(w)[:5] in prefixes for w in words(text))
 
 
 def _winner(score: dict[str, float], articles: dict[str, set[str]],
             where: dict[str, tuple[float, RankedSentence, str]], s: ShortAnswerSettings) -> ShortAnswer | None:
     if not score:
         return None
-    ranked_keys = sorted(score, key=lambda k: -score[k] * (1 + 0.3 * (len(articles[k]) - 1)))
+    total = {k: score[k] * (1 + 0.3 * (len(articles[k]) - 1)) for k in score}  # redundancy across articles
+    ranked_keys = sorted(total, key=lambda k: -total[k])
     best = ranked_keys[0]
-    best_score = score[best] * (1 + 0.3 * (len(articles[best]) - 1))
-    if best_score < s.min_score:
+    third = total[ranked_keys[2]] if len(ranked_keys) > 2 else 0.0
+    pair = coordinated(where[best], where[ranked_keys[1]]) if len(ranked_keys) > 1 else None
+    if pair is not None and total[best] + total[ranked_keys[1]] >= max(s.min_score, s.min_margin * third):
+        return pair  # "founded by Alex Gunnarson and Zach Hudson": both are the answer
+    if total[best] < s.min_score:
         return None
     if len(ranked_keys) > 1:
         runner = ranked_keys[1]
-        runner_score = score[runner] * (1 + 0.3 * (len(articles[runner]) - 1))
-        if best_score < s.min_margin * runner_score and not (runner in best or best in runner):
+        if total[best] < s.min_margin * total[runner] and not (runner in best or best in runner):
             return None
     # "BAIC" over "BAIC BluePark New Energy Technology Co" when the short form is about as strong.
     shorter = [k for k in ranked_keys[1:] if f" {k} " in f" {best} " and score[k] >= 0.4 * score[best]]
     if shorter:
         best = max(shorter, key=lambda k: score[k])
     _, sentence, text = where[best]
-    return ShortAnswer(text, sentence, best_score)
+    return ShortAnswer(text, sentence, total[ranked_keys[0]])
+
+
+def coordinated(first: tuple[float, RankedSentence, str], second: tuple[float, RankedSentence, str]
+                ) -> ShortAnswer | None:
+    """Two winning spans joined by "and" in one sentence are one answer, quoted as the
+    sentence writes it ("Max and Bob")."""
+    (score_a, sentence, text_a), (score_b, other, text_b) = first, second
+    if sentence is not other:
+        return None
+    a, b = sentence.text.find(text_a), sentence.text.find(text_b)
+    if a < 0 or b < 0:
+        return None
+    (left, left_text), (right, right_text) = sorted([(a, text_a), (b, text_b)])
+    between = sentence.text[left + len(left_text):right]
+    if not re.fullmatch(r"\s*(?:,\s*)?(?:and|&)\s+", between):
+        return None
+    return ShortAnswer(sentence.text[left:right + len(right_text)], sentence, score_a + score_b)
 
 
 def full_name(text: str, sentence: RankedSentence, body: str) -> str:

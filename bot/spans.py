@@ -15,6 +15,7 @@ but regular expressions), and patterns for what the small model misses or mislab
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,24 +70,39 @@ _NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_O
 
 @lru_cache(maxsize=256)
 def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """The names spaCy tagged anywhere in an article, as one pattern: a name tagged once
-    ("BAIC (Beijing Automotive Group Co)") is the same name where the tagger missed it."""
-    labels: dict[str, str] = {}
+    """The names spaCy tagged anywhere in an article, each with the label it got most often,
+    as one pattern: a name tagged once ("BAIC (Beijing Automotive Group Co)") is the same
+    name where the tagger missed or mislabelled it."""
+    votes: dict[str, Counter[str]] = {}
     for e in entities:
+        if e.label not in _NAME_LABELS:
+            continue
         # "BAIC’s EV" names BAIC: a possessive ends a name.
         for text in re.split(r"[’']s\b", body[e.start:e.end]):
             text = text.strip(" •(),.")
-            if e.label in _NAME_LABELS and len(text) >= 2 and text[:1].isupper() and text not in labels:
-                labels[text] = e.label
-    if not labels:
-        return None, labels
+            if len(text) >= 2 and text[:1].isupper():
+                votes.setdefault(text, Counter())[e.label] += 1
+    if not votes:
+        return None, {}
+    labels = {name: count.most_common(1)[0][0] for name, count in votes.items()}
+    # News names a person in full once, then by surname, which the small tagger often takes
+    # for an organisation ("Alphonzo Terrell", then "Terrell" tagged ORG): the surname is
+    # that person, unless the "first name" is a place or company ("Beijing Hyundai").
+    for name, label in list(labels.items()):
+        parts = name.split()
+        if label == "PERSON" and len(parts) > 1 and len(parts[-1]) >= 3 and \
+                labels.get(parts[0], "PERSON") == "PERSON":
+            labels[parts[-1]] = "PERSON"
     names = sorted(labels, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"), labels
+    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+    return pattern, labels
 
 
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan]) -> list[TypedSpan]:
-    """Every typed span inside ``body[start:end]``: entity spans, then the article's other
-    mentions of names tagged elsewhere in it, then patterns that overlap none of them."""
+    """Every typed span inside ``body[start:end]``: entity spans (typed as the article mostly
+    types that name), then the article's other mentions of names tagged elsewhere in it, then
+    patterns that overlap none of them."""
+    pattern, article_labels = _article_names(body, tuple(entities))
     found: list[TypedSpan] = []
     for entity in entities:
         if start <= entity.start and entity.end <= end and entity.label in LABEL_TYPES:
@@ -94,14 +110,16 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan])
                                                                                     entity.start], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count
             stop = entity.start + len(re.split(r"[’']s\b", body[entity.start:entity.end])[0].rstrip())
-            found.append(TypedSpan(entity.start, stop if stop > entity.start else entity.end,
-                                   LABEL_TYPES[entity.label]))
-    pattern, labels = _article_names(body, tuple(entities))
+            stop = stop if stop > entity.start else entity.end
+            label = entity.label
+            if label in _NAME_LABELS:  # the article's majority label for this name
+                label = article_labels.get(body[entity.start:stop].strip(" •(),."), label)
+            found.append(TypedSpan(entity.start, stop, LABEL_TYPES[label]))
     if pattern is not None:
         for match in pattern.finditer(body, start, end):
             s, e = match.span()
             if not any(not (e <= t.start or s >= t.end) for t in found):
-                found.append(TypedSpan(s, e, LABEL_TYPES[labels[match.group(0)]]))
+                found.append(TypedSpan(s, e, LABEL_TYPES[article_labels[match.group(0)]]))
     text = body[start:end]
     for kind, pattern in PATTERNS.items():
         for match in pattern.finditer(text):

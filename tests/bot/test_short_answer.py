@@ -54,3 +54,43 @@ def test_who_does_a_persons_act_asks_for_a_person_only() -> None:
     assert read_question("who runs the korvath privacy agency").also == ()
     assert read_question("who founded korvath?").also == ()
     assert read_question("who bought the korvath plant?").also == ("organization",)
+
+
+def test_a_surname_after_the_full_name_is_that_person_even_when_tagged_a_company() -> None:
+    body = "Priya Lindqvist runs Orbel. Lindqvist said the mill would reopen."
+    tagged = [EntitySpan(0, 15, "PERSON"), EntitySpan(21, 26, "ORG"), EntitySpan(28, 37, "ORG")]
+    spans = typed_spans(body, 28, len(body), tagged)
+    assert any(body[s.start:s.end] == "Lindqvist" and "person" in s.kinds for s in spans)
+
+
+def test_a_place_before_a_company_name_is_not_a_first_name() -> None:
+    body = "Beijing Hyundai runs the plant. Hyundai said no."
+    tagged = [EntitySpan(0, 7, "GPE"), EntitySpan(0, 15, "PERSON"), EntitySpan(32, 39, "ORG")]
+    spans = typed_spans(body, 32, len(body), tagged)
+    assert [s.kinds for s in spans if body[s.start:s.end] == "Hyundai"] == [("organization",)]
+
+
+def test_the_act_or_role_asked_about_is_read_from_the_question() -> None:
+    cases = {"who founded pellmore?": "founded", "pellmore ceo?": "ceo", "whos the ceo of pellmore": "ceo",
+             "who replaced the pellmore head coach": "replaced", "who is headlining the festival": "headlining",
+             "how much revenue did pellmore make": "revenue", "how much did pellmore pay for the mill": "pay",
+             "who is pellmore's new man": None}
+    for text, expected in cases.items():
+        assert read_question(text).predicate == expected, text
+    assert read_question("whats the price of the pellmore pass").answer_type == "money"
+
+
+def test_founders_named_together_are_one_answer_and_investors_are_not_founders(service, tmp_path) -> None:
+    folder = tmp_path / "pellmore"
+    folder.mkdir()
+    (folder / "pellmore.txt").write_text(
+        "Pellmore raises money for its ticket app\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
+        "Pellmore, a ticketing startup from Leeds, was founded in 2019 by Rosalind Achebe and Tomas Varga. "
+        "Kwame Lund, an investor in Pellmore, said the app had found a loyal following among students. "
+        "The startup sells about 40,000 tickets a month.\n")
+    assert service.add_paths([folder]).ok
+    founders = service.ask("who founded pellmore?")
+    assert founders.short_answer == "Rosalind Achebe and Tomas Varga", founders.answer
+    assert "founded in 2019" in founders.quotes[0].text
+    chief = service.ask("pellmore ceo?")
+    assert chief.short_answer is None, chief.answer  # the article names no chief executive
