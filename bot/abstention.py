@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from bot.evidence import RankedSentence
 from bot.focus import Focus
+from bot.lexicon import says_predicate
 from bot.question import Question
 from index.query import MONTHS, outlet_aliases
 
@@ -94,8 +95,9 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
         return ABSTAIN_TEXT
     if question.answer_type in PATTERN_TYPES:
         kinds = (question.answer_type, *question.also)
-        typed = [r for r in top if r.coverage >= s.typed_coverage and any(k in sp.kinds for sp in r.spans
-                                                                            for k in kinds)]
+        # "How much did X pay": an amount in a sentence that says no paying does not count.
+        typed = [r for r in top if r.coverage >= s.typed_coverage and says_predicate(r.text, question.predicate)
+                 and any(k in sp.kinds for sp in r.spans for k in kinds)]
         if not typed:
             what = WHAT_IS_MISSING[question.answer_type]
             if not focus.names:

@@ -13,6 +13,7 @@ of any question set. Matching is by :func:`index.query.stem`.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from index.query import stem
@@ -102,3 +103,19 @@ def is_known_act(word_stem: str) -> bool:
 
 _ALL_STEMS = frozenset(stem(w) for group in SYNONYMS for w in group) | frozenset(
     stem(w) for left, right in OPPOSITES for w in (*left, *right))
+
+
+def says_predicate(text: str, predicate: str | None) -> bool:
+    """Whether a sentence names the act or role asked about ("founded", "ceo"), by stem or a
+    synonym: "who founded X" is not answered by a sentence about X's investors. Stems match
+    on five letters too, so "headlining" meets "headliner"."""
+    if not predicate:
+        return True
+    same, _ = related_stems(stem(predicate))
+    prefixes = {w[:5] for w in same}
+    for word in re.findall(r"[\w'’-]+", text.lower()):
+        root = stem(word.replace("’", "'").removesuffix("'s").strip(".'-"))
+        # Stemmed twice too: "losses" → "loss" → "los", the stem of "lose" and "loss".
+        if root in same or root[:5] in prefixes or stem(root) in same:
+            return True
+    return False

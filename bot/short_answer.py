@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bot.evidence import RankedSentence
 from bot.focus import Focus, words
-from bot.lexicon import related_stems
+from bot.lexicon import says_predicate
 from bot.question import Question
 from bot.spans import TypedSpan
 from index.query import STOPWORDS, stem
@@ -148,16 +148,6 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         for key, value in in_sentence.items():
             score[key] += value
     return score, articles, where
-
-
-def says_predicate(text: str, predicate: str | None) -> bool:
-    """Whether a sentence names the act or role asked about ("founded", "ceo"), by stem or
-    the lexicon's synonyms: "who founded X" is not answered by a sentence about X's investors."""
-    if not predicate:
-        return True
-    same, _ = related_stems(stem(predicate))
-    prefixes = {w[:5] for w in same}
-    return any(stem(w) in same or stem(w)[:5] in prefixes for w in words(text))
 
 
 def _winner(score: dict[str, float], articles: dict[str, set[str]],

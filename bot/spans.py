@@ -45,8 +45,10 @@ _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|mn|bn|[kKmMbB](?![a-z])))?
 _NUMBER = r"\d+(?:[,.]\d+)*"
 PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(
-        rf"(?:(?:US|C|A|HK|S)?[$€£¥₹]|USD\s?|EUR\s?|Rs\.?\s?){_NUMBER}{_SCALE}|"
-        rf"\b{_NUMBER}{_SCALE}\s(?:dollars|euros|pounds|yuan|yen|rupees|crore|lakh)\b"),
+        rf"(?:(?:US|C|A|HK|S|NZ)?[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|CNY|RMB|INR|CHF|CAD|AUD|NIS|ILS|KRW|SEK|NOK|"
+        rf"DKK|BRL|ZAR|AED|SAR)\s?|Rs\.?\s?){_NUMBER}{_SCALE}|"
+        rf"\b{_NUMBER}{_SCALE}\s(?:dollars|euros|pounds|yuan|yen|rupees|crore|lakh|shekels|won|francs|"
+        rf"(?:USD|EUR|GBP|NIS|INR|RMB)\b)"),
     "percent": re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"),
     "score": re.compile(r"(?<![\d.,/-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d.,/%-])"),
     "number": re.compile(rf"\b{_NUMBER}{_SCALE}(?:\s(?!of\b|in\b|on\b|and\b|the\b|to\b)[a-z]+)?"),

@@ -22,6 +22,7 @@ def test_patterns_find_amounts_percentages_scores_and_counts() -> None:
     assert "17.9%" in found["percent"]
     assert "34-29" in found["score"]
     assert any(n.startswith("3,00,000 units") for n in found["number"])
+    assert kinds_found("Zim paid NIS 405 million for the house.")["money"] == ["NIS 405 million"]
 
 
 def test_a_label_number_is_not_a_count() -> None:
@@ -87,10 +88,13 @@ def test_founders_named_together_are_one_answer_and_investors_are_not_founders(s
         "Pellmore raises money for its ticket app\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
         "Pellmore, a ticketing startup from Leeds, was founded in 2019 by Rosalind Achebe and Tomas Varga. "
         "Kwame Lund, an investor in Pellmore, said the app had found a loyal following among students. "
-        "The startup sells about 40,000 tickets a month.\n")
+        "The startup sells about 40,000 tickets a month and raised $2 million last year.\n")
     assert service.add_paths([folder]).ok
     founders = service.ask("who founded pellmore?")
     assert founders.short_answer == "Rosalind Achebe and Tomas Varga", founders.answer
     assert "founded in 2019" in founders.quotes[0].text
     chief = service.ask("pellmore ceo?")
     assert chief.short_answer is None, chief.answer  # the article names no chief executive
+    # An amount is stated ($2 million raised), but nothing says what anyone paid: abstain, and say what is missing.
+    paid = service.ask("how much did kwame lund pay for his pellmore stake")
+    assert paid.abstained and "not the amount" in paid.answer, paid.answer
