@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.focus import Focus
+from bot.lexicon import says_predicate
 from bot.question import Question
 from bot.spans import TypedSpan, spans_of, typed_spans
 from index.search import SearchResult
@@ -30,7 +31,8 @@ from index.sentence_entities import EntitySpan
 @dataclass(frozen=True)
 class EvidenceWeights:
     coverage: float = 0.6       # the focus terms a sentence holds, against its cosine to the question
-    typed: float = 0.15         # holds a span of the asked-for type
+    typed: float = 0.15         # holds a span of the asked-for type that the question does not name
+    predicate: float = 0.1      # says the act or role asked about ("founded", "ceo")
     passage: float = 0.1        # from a higher-ranked passage
     question_penalty: float = 0.5
     fragment_penalty: float = 0.1
@@ -81,8 +83,10 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
         coverage = max(focus.coverage(sentence.text), 0.85 * focus.coverage(f"{title} {sentence.text}"))
         rank = rank_of.get((sentence.article_id, sentence.start), total)
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
-        if wanted and spans_of(spans, wanted):
+        if wanted and any(not focus.asks_about(body[t.start:t.end]) for t in spans_of(spans, wanted)):
             score += w.typed
+        if question.predicate and says_predicate(sentence.text, question.predicate):
+            score += w.predicate
         if len(sentence.text.split()) < w.min_words:
             score -= w.fragment_penalty  # headings and captions quote poorly
         if is_question(sentence.text):

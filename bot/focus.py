@@ -54,6 +54,19 @@ class Focus:
         sentence is scored against them."""
         return sorted(self.weights.items(), key=lambda item: -item[1])
 
+    @cached_property
+    def question_stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for w in words(self.text))
+
+    def asks_about(self, span_text: str) -> bool:
+        """Whether a span is one of the question's own names or words ("Xiaomi" for "who is
+        Xiaomi partnering with?"): such a span is never the answer."""
+        content = [w for w in words(span_text) if w not in STOPWORDS]
+        if content and all(stem(w) in self.question_stems for w in content):
+            return True
+        key = " ".join(words(span_text))
+        return any(key == " ".join(words(name)) for name in self.names)
+
     def coverage(self, text: str, top: int = 6) -> float:
         """The weighted share of the ``top`` rarest focus terms that ``text`` holds (by stem):
         a long question strings several claims together, and no one sentence holds them all."""

@@ -54,13 +54,6 @@ def _key(text: str) -> str:
     return " ".join(words(text))
 
 
-def _is_asked(span_text: str, focus: Focus, question_stems: frozenset[str]) -> bool:
-    """The span is one of the question's own names or words ("Xiaomi" for "who is Xiaomi partnering with?")."""
-    content = [w for w in words(span_text) if w not in STOPWORDS]
-    return (bool(content) and all(stem(w) in question_stems for w in content)) or \
-        any(_key(span_text) == _key(name) for name in focus.names)
-
-
 def _proximity(sentence: RankedSentence, span: TypedSpan, focus: Focus, settings: ShortAnswerSettings) -> float:
     """1 beside a focus word of the question, falling with the distance in characters."""
     positions = [m.start() + sentence.start for m in re.finditer(r"[\w'’-]+", sentence.text)
@@ -95,7 +88,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
-    asked = _Asked(focus, frozenset(stem(w) for w in words(focus.text)), skip, question.predicate)
+    asked = _Asked(focus, skip, question.predicate)
     found = _candidates(asked, ranked, body_of, s, question.answer_type)
     if not found[0] and question.also:
         # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
@@ -113,7 +106,6 @@ class _Asked:
     are not answers, and the act or role the answer must stand in."""
 
     focus: Focus
-    question_stems: frozenset[str]
     outlets: frozenset[str]
     predicate: str | None
 
@@ -137,7 +129,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         for span in sentence.spans:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
             if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
-                    _is_asked(text, asked.focus, asked.question_stems):
+                    asked.focus.asks_about(text):
                 continue
             value = _proximity(sentence, span, asked.focus, s) / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)
