@@ -45,6 +45,7 @@ _TAKEN_BACK = re.compile(r"[;,—–-]\s*(?:but\s+)?(?:he|she|it|they|that|this|
 _PHRASAL_NO = re.compile(r"\b(?:vot(?:e|ed|es|ing)|turn(?:ed|s|ing)?|shot|shoot(?:s|ing)?|knock(?:ed|s)?)\s+"
                          r"(?:[\w'-]+\s+){0,4}?(?:down|back)\b|\bthr(?:ew|ow|own|ows)\s+(?:[\w'-]+\s+){0,3}?out\b")
 _NP_END = frozenset("the a an any its their his her this that these those to for on in with of about at".split())
+_ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth seventh eighth ninth tenth last".split())
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NOT_A_VERB = frozenset(
@@ -88,24 +89,24 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     while rest and rest[0].lower() in _NOT_A_VERB:
         rest.pop(0)
     lowered = [w.lower().removesuffix("'s").removesuffix("’s") for w in rest]
-    subject_end = 0
-    for name in names:
-        parts = name.lower().split()
-        for at in range(len(lowered) - len(parts) + 1):
-            if lowered[at:at + len(parts)] == parts and at <= 3:
-                subject_end = max(subject_end, at + len(parts))
-                break
-    if subject_end == 0:
+    # The subject is the first name the question leads with ("sci-fi author *Charlie Stross*");
+    # a later name ("beat *Ohio State*") is an object.
+    leading = [(at, at + len(parts)) for parts in (n.lower().split() for n in names)
+               for at in range(min(4, len(lowered) - len(parts) + 1)) if lowered[at:at + len(parts)] == parts]
+    if leading:
+        subject_start, subject_end = min(leading)
+    else:
+        subject_start = 0
         subject_end = next((i for i, w in enumerate(rest) if i and not w[:1].isupper()), 1) if rest[:1] and \
             rest[0][:1].isupper() else 1
-    subject = tuple(w for w in lowered[:subject_end] if w not in STOPWORDS)
+    subject = tuple(w for w in lowered[subject_start:subject_end] if w not in STOPWORDS)
     after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB]
     if not after:
         return YesNoQuestion(subject, None, (), negated)
     # The verb is the first word the lexicon knows as an act, or that an object follows
     # ("the brackwater council approve *the* toll"); the words before it extend the subject.
-    verb_at = next((i for i, w in enumerate(after) if is_known_act(stem(w)) or
-                    (i + 1 < len(after) and after[i + 1] in _NP_END)), 0)
+    verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (is_known_act(stem(w)) or
+                    (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
     objects = tuple(stem(w) for w in after[verb_at + 1:] if w not in STOPWORDS)
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
@@ -121,11 +122,38 @@ def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
 
 
+_SPEECH = re.compile(r"\b(?:say|says|said|saying|suggest\w*|argu\w*|claim\w*|believ\w*|think\w*|thought|"
+                     r"insist\w*|urg\w*|want\w*|call(?:s|ed)? for|told|tells|wrote|writes)\b")
+
+
+def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
+    """The words before ``at`` in its clause report someone else's speech or view ("X said
+    that ...", "Y suggests ...") and the subject is not the one speaking."""
+    if not subject:
+        return False
+    # A dash opens a new voice too ("... store — instead, Sweeney suggests ..."), though it
+    # may sit inside one clause as an aside, so it breaks clauses for this test only.
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, at)] + \
+        [m.end() for m in re.finditer(r"\s[—–]\s", lowered[:at])]
+    clause_start = max(breaks, default=0)
+    speeches = list(_SPEECH.finditer(lowered, clause_start, at))
+    return bool(speeches) and not _names_subject(lowered[clause_start:speeches[-1].start()], subject)
+
+
+def _names_subject(lowered: str, subject: tuple[str, ...]) -> bool:
+    """The text names the subject: every word of it, or a two-word name's last word alone
+    ("Stross" for "Charlie Stross"), as news names people after the first mention."""
+    if all(word in lowered for word in subject):
+        return True
+    return len(subject) == 2 and len(subject[-1]) >= 4 and \
+        re.search(rf"(?<![\w]){re.escape(subject[-1])}(?![\w])", lowered) is not None
+
+
 def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     """+1 when the sentence has the subject do the predicate, -1 when it has the subject
     deny it or do its opposite, 0 when it is silent or about someone else's act."""
     lowered = sentence.lower().replace("’", "'")
-    if question.subject and not all(word in f"{context.lower()} {lowered}" for word in question.subject):
+    if not _names_subject(f"{context.lower()} {lowered}", question.subject):
         return 0
     same, opposite = related_stems(question.predicate) if question.predicate else (set(), set())
     phrasal = _PHRASAL_NO.search(lowered)
@@ -137,13 +165,21 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         word_stem = stem(match.group(0))
         if not _subject_leads(lowered, question.subject, match.start()):
             continue
+        if word_stem not in same and word_stem not in opposite and not _DENIAL.fullmatch(match.group(0)):
+            continue
         window = lowered[max(0, match.start() - 30):match.start()]
-        negated = bool(_NEGATION.search(window)) or bool(_TAKEN_BACK.search(lowered, match.end()))
+        taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
+        if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
+            continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
+        negated = taken_back or bool(_NEGATION.search(window))
         if word_stem in same:
             if negated:
                 return -1
+            # Half the objects at least: "finish *second* in the group" is not "finishing bottom of the group".
             wanted = [o for o in question.objects if o not in same]
-            if not wanted or any(o in objects_here or related_stems(o)[0] & objects_here for o in wanted):
+            held = [o for o in wanted if o in objects_here or related_stems(o)[0] & objects_here]
+            exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS]  # "second", "15": the claim itself
+            if not wanted or (len(held) >= len(wanted) / 2 and all(o in held for o in exact)):
                 return 1
         elif word_stem in opposite or _DENIAL.fullmatch(match.group(0)):
             return -1

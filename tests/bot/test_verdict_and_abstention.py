@@ -39,6 +39,36 @@ def test_opposite_predicates_and_other_subjects() -> None:
                           evidence("An executive at BAIC denied any knowledge of the matter.")).value is None
 
 
+def test_a_second_name_in_the_question_is_an_object_not_the_subject() -> None:
+    question = "Did Korvath beat Orbel for the third year in a row?"
+    names = ("Korvath", "Orbel")
+    won = evidence("Korvath (9-1) beat Orbel (7-3) for the third straight season.")
+    assert decide_verdict(question, won, names=names).value == "yes"
+    reversed_result = evidence("Orbel beat Korvath by a point on Saturday.")
+    assert decide_verdict(question, reversed_result, names=names).value is None
+
+
+def test_a_number_or_ordinal_in_the_question_must_be_in_the_sentence() -> None:
+    question = "Did Orbel finish second in its group?"
+    assert decide_verdict(question, evidence("Orbel went out after finishing bottom of its group."),
+                          names=("Orbel",)).value is None
+    assert decide_verdict(question, evidence("Orbel finished second in its group, behind Korvath."),
+                          names=("Orbel",)).value == "yes"
+
+
+def test_the_writer_taking_a_claim_back_says_no_and_a_surname_names_the_person() -> None:
+    verdict = decide_verdict("Has novelist Dana Whitlock ever contributed to the Orbel project?", evidence(
+        "(A chatbot said that Whitlock contributed to the Orbel project; she never has.)"),
+        names=("Dana Whitlock", "Orbel"))
+    assert verdict.value == "no"
+
+
+def test_someone_elses_view_is_not_the_subjects_act() -> None:
+    view = evidence("Korvath's store is popular — instead, Imogen Tate suggests there shouldn't be a "
+                    "Korvath fee at all.")
+    assert decide_verdict("Does Korvath charge a fee?", view, names=("Korvath",)).value is None
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
