@@ -75,6 +75,10 @@ class Focus:
         if not total:
             return 0.0
         held = {stem(w) for w in words(text)}
+        for name in self.names:  # "Sinner" names Jannik Sinner, after the first mention
+            parts = [stem(w) for w in words(name)]
+            if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held:
+                held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
 
 

@@ -64,6 +64,29 @@ def _proximity(sentence: RankedSentence, span: TypedSpan, focus: Focus, settings
     return 1.0 / (1.0 + gap / settings.proximity_chars)
 
 
+# "down from 25.1%", "up from $3m", "compared with 40": the earlier value, not the one asked for.
+_EARLIER_VALUE = re.compile(r"(?:\bfrom|\bcompared\s+(?:with|to)|\bversus|\bvs\.?)\s+(?:about\s+|around\s+)?$",
+                            re.IGNORECASE)
+
+
+def _placement(sentence: RankedSentence, span: TypedSpan, body: str, predicate: str | None) -> float:
+    """How the span sits in its sentence: beside the act asked about counts more ("winning
+    $185,000 each"); a value the sentence compares against counts less."""
+    weight = 0.5 if _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) else 1.0
+    if predicate:
+        near = body[max(sentence.start, span.start - 40):min(sentence.end, span.end + 40)]
+        if says_predicate(near, predicate):
+            weight *= 1.25
+    return weight
+
+
+def _common_word(text: str, sentence: RankedSentence, body: str) -> bool:
+    """A one-word span that opens its sentence and that the article also writes in lower
+    case ("National mental health organisation ...") is a word, not a name."""
+    return " " not in text and sentence.text.startswith(text) and \
+        re.search(rf"(?<![\w]){re.escape(text.lower())}(?![\w])", body) is not None
+
+
 # Short capitalised terms that name a field, not an answer ("AI", "EV", "US").
 _GENERIC_TERMS = frozenset("ai ev evs us uk eu un tv pc ceo cto cfo ipo etf nft vr ar app apps api gpu cpu llm "
                            "llms q1 q2 q3 q4 inc co corp ltd llc".split())
@@ -129,9 +152,10 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         for span in sentence.spans:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
             if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
-                    asked.focus.asks_about(text):
+                    asked.focus.asks_about(text) or _common_word(text, sentence, body):
                 continue
-            value = _proximity(sentence, span, asked.focus, s) / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
+            value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked.predicate) \
+                / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)
             in_sentence[key] = max(in_sentence.get(key, 0.0), value)
             articles[key].add(sentence.article_id)

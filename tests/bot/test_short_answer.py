@@ -98,3 +98,18 @@ def test_founders_named_together_are_one_answer_and_investors_are_not_founders(s
     # An amount is stated ($2 million raised), but nothing says what anyone paid: abstain, and say what is missing.
     paid = service.ask("how much did kwame lund pay for his pellmore stake")
     assert paid.abstained and "not the amount" in paid.answer, paid.answer
+
+
+def test_the_value_compared_against_and_a_sentence_opening_word_are_not_the_answer(service, tmp_path) -> None:
+    folder = tmp_path / "orbel"
+    folder.mkdir()
+    (folder / "orbel.txt").write_text(
+        "Orbel margins shrink\nSource: Valley Ledger\nDate: 2024-07-02\n\n"
+        "Orbel reported a gross margin of 17.9% for the quarter, down from 25.1% a year earlier. "
+        "National bike maker Quillon bought the Orbel mill in May. "
+        "Quillon is the largest national maker of bikes.\n")
+    assert service.add_paths([folder]).ok
+    margin = service.ask("what gross margin did orbel report")
+    assert margin.short_answer == "17.9%", margin.answer
+    buyer = service.ask("which bike maker bought the orbel mill")
+    assert buyer.short_answer == "Quillon", buyer.answer
