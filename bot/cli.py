@@ -112,8 +112,9 @@ def report_removal(args: argparse.Namespace, item_id: object, removed: bool, mis
     return EXIT_OK
 
 
-def progress_bar(description: str, unit: str = "chunk") -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A tqdm bar on stderr, driven by (done, total) calls; returns (update, close)."""
+@contextlib.contextmanager
+def progress_bar(description: str, unit: str = "chunk") -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr, driven by (done, total) calls, closed when the block ends."""
     from tqdm import tqdm
 
     bar: dict[str, tqdm] = {}
@@ -125,11 +126,11 @@ def progress_bar(description: str, unit: str = "chunk") -> tuple[Callable[[int, 
         bar["bar"].total = total
         bar["bar"].update(done - bar["bar"].n)  # update(), not refresh(): it honours mininterval in logs
 
-    def close() -> None:
+    try:
+        yield update
+    finally:
         if "bar" in bar:
             bar["bar"].close()
-
-    return update, close
 
 
 def article_json(row, with_body: bool = False) -> dict:
@@ -156,14 +157,11 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     service = make_service(args)
     urls = [p for p in args.paths if is_url_argument(p)]
     paths = [Path(p) for p in args.paths if not is_url_argument(p)]
-    update, close = progress_bar("embedding")
-    try:
+    with progress_bar("embedding") as update:
         outcome = service.add_paths(paths, progress=update) if paths else None
         if urls:
             fetched = service.add_urls(urls, progress=update)
             outcome = outcome.merged(fetched) if outcome else fetched
-    finally:
-        close()
     assert outcome is not None  # argparse requires one argument at least
     if args.json:
         emit_json(outcome.to_dict())
@@ -216,11 +214,8 @@ def cmd_index_enrich(args: argparse.Namespace) -> int:
 
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
     service = make_service(args)
-    update, close = progress_bar("re-embedding")
-    try:
+    with progress_bar("re-embedding") as update:
         report = service.rebuild(progress=update)
-    finally:
-        close()
     emit(args, {"articles": len(report.added), "chunks": report.chunks_added, "seconds": round(report.seconds, 3)},
          lambda: f"rebuilt {len(report.added)} articles, {report.chunks_added} chunks in {report.seconds:.1f} s")
     return EXIT_OK
@@ -444,11 +439,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if service.is_empty():
         raise UsageError("the knowledge base is empty; add the articles first with `newsbot index add`")
     service.warm_up()  # latency is measured as the bot answers: warm, on the full model
-    update, close = progress_bar("questions", unit="question")
-    try:
+    with progress_bar("questions", unit="question") as update:
         report = evaluate(lambda q: service.ask(q, top_k=args.top_k), questions, progress=update)
-    finally:
-        close()
     if args.details:
         with file_errors("write", args.details):
             Path(args.details).write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
