@@ -19,6 +19,7 @@ from tests.conftest import REPO
 from tests.reliability.crash_add import write_generated_articles
 from tests.reliability.figures import record
 from tests.reliability.kbcheck import check_whole_or_absent
+from tests.reliability.lock_holder import hold_writer_lock, release
 
 QUESTIONS = [
     "Did Hyundai confirm the plant deal?",
@@ -148,9 +149,7 @@ def test_a_second_writer_process_fails_clearly_or_waits_and_nothing_is_corrupted
     impatient_out, _ = impatient.communicate(timeout=300)
     a_running_when_b_gave_up = writer_a.poll() is None
     a_out, _ = writer_a.communicate(timeout=600)
-    a_ended = time.monotonic()
     patient_out, _ = patient.communicate(timeout=600)
-    patient_ended = time.monotonic()
 
     impatient_err = (tmp_path / "b.err").read_text()
     assert writer_a.returncode == 0, (tmp_path / "a.err").read_text()[-2000:]
@@ -165,34 +164,21 @@ def test_a_second_writer_process_fails_clearly_or_waits_and_nothing_is_corrupted
     # The patient one waited for the lock, then added everything after the first writer's rows.
     assert patient.returncode == 0, (tmp_path / "c.err").read_text()[-2000:]
     assert len(json.loads(patient_out)["added"]) == len(second_ids)
-    assert patient_ended >= a_ended
     assert max(rowids(data_dir, first_ids)) < min(rowids(data_dir, second_ids)), "the two adds interleaved"
     record("writers serialised", True)
     state = check_whole_or_absent(data_dir, embedder)
     assert state.articles == len(first_ids) + len(second_ids)
 
 
-HOLD_WRITER_LOCK = """
-import sys, time
-from pathlib import Path
-from index.embedding import Embedder
-from index.store import KnowledgeBase
-kb = KnowledgeBase.open(Path(sys.argv[1]), Embedder())   # the model is never loaded
-with kb._writing():                                      # what an add holds while it embeds
-    print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
-"""
-
-
 def test_a_reader_in_another_process_is_not_blocked_by_a_writer(seeded_dir: Path, capsys, monkeypatch) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER_LOCK, str(seeded_dir), "60"], cwd=REPO,
-                              stdout=subprocess.PIPE, text=True)
+    holder = hold_writer_lock(seeded_dir, 300)
     try:
-        assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setenv("NEWSBOT_LOCK_TIMEOUT", "2")
+        monkeypatch.setenv("NEWSBOT_LOCK_TIMEOUT", "600")  # a reader that waited would wait for the holder
         code = main(["--data-dir", str(seeded_dir), "ask", "Did Hyundai confirm the plant deal?", "--json"])
-        _, err = capsys.readouterr()
-        assert code == 0, err
+        out, err = capsys.readouterr()
+        answered_while_held = holder.poll() is None
     finally:
-        holder.kill()
-        holder.wait()
+        released_cleanly = release(holder)
+    assert code == 0, err
+    assert answered_while_held and released_cleanly, "the question waited for the writer to finish"
+    assert any("groundless" in q["text"] for q in json.loads(out)["quotes"])

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections import namedtuple
 from pathlib import Path
 
@@ -15,7 +13,8 @@ from bot.cli import main
 from bot.doctor import Check, run_checks
 from bot.service import NewsService
 from index.embedding import Embedder
-from tests.conftest import REPO, settings_for
+from tests.conftest import settings_for
+from tests.reliability.lock_holder import hold_writer_lock, release
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.doctor.fake-bot-token-secret"
 NAMES = ["config", "data dir", "discord token", "model", "knowledge base", "integrity", "consistency",
@@ -140,42 +139,18 @@ def test_low_disk_space_fails_with_the_space_needed(seeded_dir: Path, embedder: 
     monkeypatch.setattr("bot.doctor.shutil.disk_usage", shutil.disk_usage)
 
 
-# Holds the writer lock (what an add holds while it embeds) until its stdin closes, or at most
-# argv[2] seconds: a writer that finishes by itself.
-HOLD_WRITER_LOCK = """
-import select, sys
-from pathlib import Path
-from index.embedding import Embedder
-from index.store import KnowledgeBase
-kb = KnowledgeBase.open(Path(sys.argv[1]), Embedder())
-with kb._writing():
-    print("holding", flush=True)
-    select.select([sys.stdin], [], [], float(sys.argv[2]))
-print("released", flush=True)
-"""
-
-
-def hold_writer_lock(data_dir: Path, at_most_seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER_LOCK, str(data_dir), str(at_most_seconds)],
-                              cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "holding"
-    return holder
-
-
 def test_a_busy_writer_does_not_stall_the_doctor(seeded_dir: Path, embedder: Embedder) -> None:
     """The doctor does not wait for another process's writer, whatever the lock timeout (600 s
-    here): it finishes while the writer still holds the lock, and reads the last committed state. A doctor that waited would finish only after the writer
-    let go (at 300 s at the latest), so the holder would be gone."""
+    here): it finishes while the writer still holds the lock, and reads the last committed
+    state. A doctor that waited would finish only after the writer let go (at 300 s at the
+    latest), so the holder would be gone."""
     holder = hold_writer_lock(seeded_dir, 300)
     try:
         checks = checks_for(seeded_dir, embedder, lock_timeout=600)
         finished_while_held = holder.poll() is None
     finally:
-        holder.stdin.close()  # release
-        released = holder.stdout.readline().strip()
-        holder.wait(timeout=60)
-    assert finished_while_held, "the doctor waited for the writer to finish"
-    assert released == "released" and holder.returncode == 0
+        released_cleanly = release(holder)
+    assert finished_while_held and released_cleanly, "the doctor waited for the writer to finish"
     assert checks["knowledge base"].ok and "another newsbot process is writing" in checks["knowledge base"].detail
     assert checks["integrity"].ok and checks["consistency"].ok and "9 chunk rows" in checks["consistency"].detail
 
