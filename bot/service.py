@@ -199,7 +199,7 @@ class NewsService:
     def warm_up(self) -> None:
         """Loads the full model and answers one question, so the next answers run warm (as
         in the bot; a one-off CLI question uses the light encoder instead)."""
-        self.embedder.load()
+        self.load_model()
         self.ask("warm-up question")
 
     # ------------------------------------------------------------------ the model
@@ -209,10 +209,15 @@ class NewsService:
         """The configured embedding model, as the knowledge base records it."""
         return self.embedder.name
 
+    def load_model(self) -> None:
+        """Loads the full model now (the bot pays the import once, at start); until then a
+        question is encoded by the light encoder. ModelUnavailableError says why it cannot."""
+        self.embedder.load()
+
     def encode_with_full_model(self, texts: Sequence[str]):
         """Unit vectors from the full model (loaded now), as indexing computes them: the
         doctor's proof that the model works. ModelUnavailableError says why it does not."""
-        self.embedder.load()
+        self.load_model()
         return self.embedder.encode_queries(list(texts))
 
     # ------------------------------------------------------------------ articles

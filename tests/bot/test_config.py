@@ -251,52 +251,52 @@ def test_embed_batch_size_is_the_windows_per_forward_pass(tmp_path: Path, embedd
 
 # ----------------------------------------------------------------------------- every setting has its test
 
-BAD_URLS_TEST = "tests/bot/test_cli.py::test_every_bad_url_is_rejected_with_its_reason_and_the_base_is_unchanged"
-# The test (file::name) that shows each setting's behaviour. Settings of the Discord face, the
-# fetcher and the cluster backend are tested where that behaviour lives.
+# The test function that shows each setting's behaviour (found by name anywhere under tests/,
+# so the list survives tests moving). Settings of the Discord face, the fetcher, feeds and the
+# cluster backend are tested where that behaviour lives.
+BAD_URLS_TEST = "test_every_bad_url_is_rejected_with_its_reason_and_the_base_is_unchanged"  # tests/bot/test_cli.py
 SETTING_TESTS = {
-    "data_dir": "tests/bot/test_config.py::test_data_dir_from_the_environment_and_the_flag_that_overrides_it",
-    "seeds_dir": "tests/bot/test_config.py::test_seeds_dir_is_what_the_first_question_indexes",
-    "model": "tests/bot/test_config.py::test_model_is_the_one_the_knowledge_base_is_checked_against",
-    "allow_model_download": "tests/bot/test_config.py::test_allow_model_download_decides_whether_a_hub_model_is_tried",
-    "embed_batch_size": "tests/bot/test_config.py::test_embed_batch_size_is_the_windows_per_forward_pass",
-    "precision": "tests/bot/test_config.py::test_precision_sets_the_forward_pass_dtype",
-    "top_k": "tests/bot/test_cli.py::test_top_k_comes_from_the_setting_and_the_flag_overrides_it",
-    "lock_timeout": "tests/bot/test_config.py::test_lock_timeout_is_how_long_a_writer_waits",
-    "vector_index": "tests/bot/test_config.py::test_the_vector_index_setting_reaches_the_knowledge_base",
-    "max_question_chars": "tests/bot/test_config.py::test_max_question_chars_is_the_longest_question_taken",
-    "discord_token": "tests/bot/test_cli.py::test_run_without_a_token_is_one_line_and_exit_2",
-    "discord_api_base": "tests/reliability/test_security.py::"
-                        "test_a_bot_that_cannot_reach_discord_fails_in_one_line_without_the_token",
-    "discord_gateway": "tests/reliability/test_deploy.py::test_the_image_commands_work_outside_docker",
-    "admin_role": "tests/bot/test_discord_app.py::test_the_configured_admin_role_may_manage_articles",
-    "thread_mode": "tests/bot/test_discord_app.py::test_thread_mode_answers_in_a_new_thread",
-    "answer_channels": "tests/bot/test_discord_app.py::test_answer_channels_take_every_message_as_a_question",
-    "rate_limit_per_minute": "tests/reliability/test_security.py::test_the_bot_applies_its_configured_limit_to_a_burst",
-    "max_attachment_bytes": "tests/bot/test_discord_app.py (bot_settings max_attachment_bytes=1024)",
-    "log_level": "tests/reliability/test_deploy.py::test_the_image_commands_work_outside_docker",
-    "feed_interval": "tests/index/test_feeds.py (next_poll_at = interval x 2 per failure)",
-    "announce_channel": "tests/e2e/test_newsbot_run.py (feed articles announced in #news)",
+    "data_dir": "test_data_dir_from_the_environment_and_the_flag_that_overrides_it",
+    "seeds_dir": "test_seeds_dir_is_what_the_first_question_indexes",
+    "model": "test_model_is_the_one_the_knowledge_base_is_checked_against",
+    "allow_model_download": "test_allow_model_download_decides_whether_a_hub_model_is_tried",
+    "embed_batch_size": "test_embed_batch_size_is_the_windows_per_forward_pass",
+    "precision": "test_precision_sets_the_forward_pass_dtype",
+    "top_k": "test_top_k_comes_from_the_setting_and_the_flag_overrides_it",          # tests/bot/test_cli.py
+    "lock_timeout": "test_lock_timeout_is_how_long_a_writer_waits",
+    "vector_index": "test_the_vector_index_setting_reaches_the_knowledge_base",
+    "max_question_chars": "test_max_question_chars_is_the_longest_question_taken",
+    "discord_token": "test_run_without_a_token_is_one_line_and_exit_2",               # tests/bot/test_cli.py
+    "discord_api_base": "test_a_bot_that_cannot_reach_discord_fails_in_one_line_without_the_token",  # test_security
+    "discord_gateway": "test_the_image_commands_work_outside_docker",                 # test_deploy (the double)
+    "admin_role": "test_the_configured_admin_role_may_manage_articles",               # the Discord face's tests
+    "thread_mode": "test_thread_mode_answers_in_a_new_thread",
+    "answer_channels": "test_answer_channels_take_every_message_as_a_question",
+    "rate_limit_per_minute": "test_the_bot_applies_its_configured_limit_to_a_burst",  # test_security
+    "max_attachment_bytes": "test_uploads_are_checked_for_type_and_size",
+    "log_level": "test_the_image_commands_work_outside_docker",                       # DEBUG lines, no token
+    "feed_interval": "test_a_failing_feed_keeps_its_state_backs_off_and_shows_its_error",  # interval x 2 a failure
+    "announce_channel": "test_a_followed_feed_is_polled_in_the_background_and_announced",  # tests/e2e
     "fetch_allow_hosts": BAD_URLS_TEST,
     "fetch_timeout": BAD_URLS_TEST,
     "fetch_max_bytes": BAD_URLS_TEST,
-    "database_url": "tests/cluster/test_cluster_sync.py (one of the two set is an error naming the other)",
-    "milvus_uri": "tests/cluster/test_cluster_sync.py (one of the two set is an error naming the other)",
-    "shard_count": "tests/cluster/test_two_shards.py",
-    "shard_ids": "tests/cluster/test_two_shards.py",
+    "database_url": "test_the_cluster_needs_both_settings_and_says_which_is_missing",
+    "milvus_uri": "test_the_cluster_needs_both_settings_and_says_which_is_missing",
+    "shard_count": "test_each_process_identifies_as_its_own_shard",
+    "shard_ids": "test_each_process_identifies_as_its_own_shard",
 }
 
 
 def test_every_setting_has_a_behaviour_test_named() -> None:
+    import re
+
     from tests.conftest import REPO
 
     assert set(SETTING_TESTS) == set(Settings.model_fields)
-    for setting, where in SETTING_TESTS.items():
-        path, _, name = where.partition("::")
-        source = REPO / path.split(" ")[0]
-        assert source.is_file(), (setting, where)
-        if name:
-            assert f"def {name}(" in source.read_text(), (setting, where)
+    defined = {m.group(1) for path in (REPO / "tests").rglob("test_*.py")
+               for m in re.finditer(r"^(?:async )?def (test_\w+)\(", path.read_text(), re.MULTILINE)}
+    missing = {setting: name for setting, name in SETTING_TESTS.items() if name not in defined}
+    assert not missing, f"these settings name a test that does not exist: {missing}"
 
 
 def test_a_bad_setting_leaves_an_existing_knowledge_base_unchanged(seeded_dir: Path, tmp_path: Path, capsys,
