@@ -1,11 +1,14 @@
-"""The ``newsbot`` command: everything the bot does, in a terminal and in scripts.
+"""The ``newsbot`` command: everything the bot does, in a terminal and in scripts. It parses
+arguments, calls :class:`bot.service.NewsService` (which cleans questions and owns the
+knowledge base) and prints; it holds no logic of its own.
 
 Usage::
 
     newsbot ask "Did Hyundai confirm the plant deal?" [--json] [--top-k N]
     newsbot ask --batch questions.jsonl --json
     newsbot [--data-dir DIR] index add PATH_OR_URL... [--json]     # files, folders, http(s):// pages
-    newsbot index list|show ID|remove ID|rebuild [--json]
+    newsbot index list|show ID|remove ID|rebuild|enrich [--json]
+    newsbot index export FILE | import FILE [--json]
     newsbot companies [--json]; newsbot company NAME [--json]
     newsbot feed add URL [--name N] [--json]; newsbot feed list [--json]; newsbot feed remove ID
     newsbot feed poll [--once] [--all] [--json]     # poll the feeds (forever, or one round)
@@ -13,19 +16,23 @@ Usage::
     newsbot run                                   # the Discord bot; needs DISCORD_TOKEN
     newsbot doctor [--json]                       # what is wrong, and how to fix it
 
-Exit codes: 0 success; 2 a usage or input error; 1 anything else. Errors are one line on
-stderr (set NEWSBOT_DEBUG=1 for the traceback).
+    from bot.cli import main
+    exit_code = main(["--data-dir", "/tmp/kb", "index", "list", "--json"])
+
+Exit codes: 0 success; 2 a usage or input error (a bad setting included); 1 anything else.
+Errors are one line on stderr (set NEWSBOT_DEBUG=1 for the traceback of an unexpected one).
+``--top-k`` defaults to NEWSBOT_TOP_K.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -50,19 +57,64 @@ def emit_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False), flush=True)
 
 
+def emit(args: argparse.Namespace, value: object, text: Callable[[], str]) -> None:
+    """``value`` as JSON with --json, else ``text()`` for people."""
+    if args.json:
+        emit_json(value)
+    else:
+        print(text())
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
 def make_service(args: argparse.Namespace):
-    from bot.config import Settings
+    """The service for these settings and ``--data-dir``; a bad setting is a UsageError."""
+    from bot.config import SettingsError, load_settings
     from bot.service import NewsService
 
     overrides = {"data_dir": Path(args.data_dir)} if getattr(args, "data_dir", None) else {}
-    return NewsService(Settings(**overrides))
+    try:
+        return NewsService(load_settings(**overrides))
+    except SettingsError as exc:
+        raise UsageError(f"bad setting: {exc}") from exc
 
 
-def progress_bar(description: str, unit: str = "chunk") -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A tqdm bar on stderr, driven by (done, total) calls; returns (update, close)."""
+@contextlib.contextmanager
+def file_errors(verb: str, path: str) -> Iterator[None]:
+    """An OSError on ``path`` (missing, unwritable) becomes a one-line usage error."""
+    try:
+        yield
+    except OSError as exc:
+        raise UsageError(f"cannot {verb} {path}: {exc.strerror or exc}") from exc
+
+
+def print_listing(args: argparse.Namespace, items: Sequence, to_dict: Callable, line: Callable, noun: str) -> int:
+    """``index list`` and ``feed list``: a JSON array, or one line each and a count on stderr."""
+    if args.json:
+        emit_json([to_dict(item) for item in items])
+    else:
+        for item in items:
+            print(line(item))
+        print(f"{len(items)} {noun}", file=sys.stderr)
+    return EXIT_OK
+
+
+def report_removal(args: argparse.Namespace, item_id: object, removed: bool, missing: str, done: str) -> int:
+    """``index remove`` and ``feed remove``: ``{"id", "removed"}`` with --json; an unknown id
+    is a usage error (after the JSON line, so scripts always get one)."""
+    if args.json:
+        emit_json({"id": item_id, "removed": removed})
+    if not removed:
+        raise UsageError(missing)
+    if not args.json:
+        print(done)
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, unit: str = "chunk") -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr, driven by (done, total) calls, closed when the block ends."""
     from tqdm import tqdm
 
     bar: dict[str, tqdm] = {}
@@ -74,11 +126,11 @@ def progress_bar(description: str, unit: str = "chunk") -> tuple[Callable[[int, 
         bar["bar"].total = total
         bar["bar"].update(done - bar["bar"].n)  # update(), not refresh(): it honours mininterval in logs
 
-    def close() -> None:
+    try:
+        yield update
+    finally:
         if "bar" in bar:
             bar["bar"].close()
-
-    return update, close
 
 
 def article_json(row, with_body: bool = False) -> dict:
@@ -105,14 +157,11 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     service = make_service(args)
     urls = [p for p in args.paths if is_url_argument(p)]
     paths = [Path(p) for p in args.paths if not is_url_argument(p)]
-    update, close = progress_bar("embedding")
-    try:
+    with progress_bar("embedding") as update:
         outcome = service.add_paths(paths, progress=update) if paths else None
         if urls:
             fetched = service.add_urls(urls, progress=update)
             outcome = outcome.merged(fetched) if outcome else fetched
-    finally:
-        close()
     assert outcome is not None  # argparse requires one argument at least
     if args.json:
         emit_json(outcome.to_dict())
@@ -130,98 +179,66 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.ok else EXIT_FAILURE
 
 
+def article_line(row) -> str:
+    return f"{row.id}\t{(row.published_at or '')[:10]}\t{row.source}\t{row.title}"
+
+
+def article_text(row) -> str:
+    fields = (("id", row.id), ("source", row.source), ("published", row.published_at), ("url", row.url),
+              ("author", row.author), ("file", row.origin))
+    return "\n".join([row.title, *(f"{label}: {value}" for label, value in fields if value), "", row.body])
+
+
 def cmd_index_list(args: argparse.Namespace) -> int:
-    rows = make_service(args).list_articles()
-    if args.json:
-        emit_json([article_json(r) for r in rows])
-    else:
-        for row in rows:
-            date = (row.published_at or "")[:10]
-            print(f"{row.id}\t{date}\t{row.source}\t{row.title}")
-        print(f"{len(rows)} articles", file=sys.stderr)
-    return EXIT_OK
+    return print_listing(args, make_service(args).list_articles(), article_json, article_line, "articles")
 
 
 def cmd_index_show(args: argparse.Namespace) -> int:
     row = make_service(args).get_article(args.id)
     if row is None:
         raise UsageError(f"no article with id {args.id!r} (see `newsbot index list`)")
-    if args.json:
-        emit_json(article_json(row, with_body=True))
-    else:
-        print(row.title)
-        for label, value in (("id", row.id), ("source", row.source), ("published", row.published_at),
-                             ("url", row.url), ("author", row.author), ("file", row.origin)):
-            if value:
-                print(f"{label}: {value}")
-        print()
-        print(row.body)
+    emit(args, article_json(row, with_body=True), lambda: article_text(row))
     return EXIT_OK
 
 
 def cmd_index_remove(args: argparse.Namespace) -> int:
-    removed = make_service(args).remove_article(args.id)
-    if args.json:
-        emit_json({"id": args.id, "removed": removed})
-    if not removed:
-        raise UsageError(f"no article with id {args.id!r} (see `newsbot index list`)")
-    if not args.json:
-        print(f"removed: {args.id}")
-    return EXIT_OK
+    return report_removal(args, args.id, make_service(args).remove_article(args.id),
+                          f"no article with id {args.id!r} (see `newsbot index list`)", f"removed: {args.id}")
 
 
 def cmd_index_enrich(args: argparse.Namespace) -> int:
-    service = make_service(args)
-    count = service.kb.enrich()
-    if args.json:
-        emit_json({"enriched": count})
-    else:
-        print(f"enriched {count} articles")
+    count = make_service(args).enrich()
+    emit(args, {"enriched": count}, lambda: f"enriched {count} articles")
     return EXIT_OK
 
 
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
     service = make_service(args)
-    update, close = progress_bar("re-embedding")
-    try:
+    with progress_bar("re-embedding") as update:
         report = service.rebuild(progress=update)
-    finally:
-        close()
-    if args.json:
-        emit_json({"articles": len(report.added), "chunks": report.chunks_added,
-                   "seconds": round(report.seconds, 3)})
-    else:
-        print(f"rebuilt {len(report.added)} articles, {report.chunks_added} chunks in {report.seconds:.1f} s")
+    emit(args, {"articles": len(report.added), "chunks": report.chunks_added, "seconds": round(report.seconds, 3)},
+         lambda: f"rebuilt {len(report.added)} articles, {report.chunks_added} chunks in {report.seconds:.1f} s")
     return EXIT_OK
 
 
 def cmd_index_export(args: argparse.Namespace) -> int:
-    from index.cluster.transfer import export_kb
-
-    try:
-        report = export_kb(make_service(args).kb, Path(args.file))
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
-    if args.json:
-        emit_json({"articles": report.articles, "chunks": report.chunks, "file": args.file})
-    else:
-        print(f"exported {report.articles} articles ({report.chunks} chunks) to {args.file}")
+    service = make_service(args)
+    with file_errors("write", args.file):
+        report = service.export_to(Path(args.file))
+    emit(args, {"articles": report.articles, "chunks": report.chunks, "file": args.file},
+         lambda: f"exported {report.articles} articles ({report.chunks} chunks) to {args.file}")
     return EXIT_OK
 
 
 def cmd_index_import(args: argparse.Namespace) -> int:
     from bot.service import AddOutcome
-    from index.cluster.transfer import import_kb
 
-    try:
-        report = import_kb(make_service(args).kb, Path(args.file))
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
-    if args.json:
-        emit_json(AddOutcome(report).to_dict())
-    else:
-        print(f"imported {len(report.added)} articles, replaced {len(report.replaced)}, "
-              f"skipped {len(report.skipped)} ({report.chunks_added} chunks) in {report.seconds:.1f} s")
+    service = make_service(args)
+    with file_errors("read", args.file):
+        report = service.import_from(Path(args.file))
+    emit(args, AddOutcome(report).to_dict(),
+         lambda: f"imported {len(report.added)} articles, replaced {len(report.replaced)}, "
+                 f"skipped {len(report.skipped)} ({report.chunks_added} chunks) in {report.seconds:.1f} s")
     return EXIT_OK
 
 
@@ -246,33 +263,19 @@ def cmd_feed_add(args: argparse.Namespace) -> int:
     except (FeedError, FetchError) as exc:
         say(f"error: cannot follow {args.url}: {exc}")
         return EXIT_FAILURE if getattr(exc, "retryable", False) else EXIT_USAGE
-    if args.json:
-        emit_json(feed.to_dict())
-    else:
-        print(f"following feed {feed.id}: {feed.name} ({feed.url}); `newsbot feed poll --once` indexes it now")
+    emit(args, feed.to_dict(),
+         lambda: f"following feed {feed.id}: {feed.name} ({feed.url}); `newsbot feed poll --once` indexes it now")
     return EXIT_OK
 
 
 def cmd_feed_list(args: argparse.Namespace) -> int:
-    feeds = make_service(args).list_feeds()
-    if args.json:
-        emit_json([f.to_dict() for f in feeds])
-    else:
-        for feed in feeds:
-            print(feed_line(feed))
-        print(f"{len(feeds)} feeds", file=sys.stderr)
-    return EXIT_OK
+    return print_listing(args, make_service(args).list_feeds(), lambda f: f.to_dict(), feed_line, "feeds")
 
 
 def cmd_feed_remove(args: argparse.Namespace) -> int:
-    removed = make_service(args).remove_feed(args.id)
-    if args.json:
-        emit_json({"id": args.id, "removed": removed})
-    if not removed:
-        raise UsageError(f"no feed with id {args.id} (see `newsbot feed list`)")
-    if not args.json:
-        print(f"removed feed {args.id} (its articles stay indexed)")
-    return EXIT_OK
+    return report_removal(args, args.id, make_service(args).remove_feed(args.id),
+                          f"no feed with id {args.id} (see `newsbot feed list`)",
+                          f"removed feed {args.id} (its articles stay indexed)")
 
 
 def print_poll_report(report, as_json: bool) -> None:
@@ -320,19 +323,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     service = make_service(args)
     if args.batch:
         return ask_batch(service, Path(args.batch), args)
-    try:
-        question = args.question
-        from bot.service import clean_question
-
-        clean_question(question, service.settings.max_question_chars)
+    try:  # the raw text: the service cleans it, and refuses it before seeding anything
+        answer = service.ask(args.question, top_k=args.top_k, seed_if_empty=say)
     except QuestionError as exc:
         raise UsageError(str(exc)) from exc
-    service.ensure_seeded(notify=say)
-    answer = service.ask(question, top_k=args.top_k)
-    if args.json:
-        emit_json(answer.to_dict())
-    else:
-        print(answer_text(answer))
+    emit(args, answer.to_dict(), lambda: answer_text(answer))
     return EXIT_OK
 
 
@@ -378,10 +373,7 @@ def cmd_companies(args: argparse.Namespace) -> int:
     service = make_service(args)
     service.ensure_seeded(notify=say)
     listings = service.companies()
-    if args.json:
-        emit_json([asdict(c) for c in listings])
-    else:
-        print(companies_text(listings))
+    emit(args, [asdict(c) for c in listings], lambda: companies_text(listings))
     return EXIT_OK
 
 
@@ -394,10 +386,7 @@ def cmd_company(args: argparse.Namespace) -> int:
     service = make_service(args)
     service.ensure_seeded(notify=say)
     summary = service.company_summary(name)
-    if args.json:
-        emit_json(summary.to_dict())
-    else:
-        print(company_text(summary))
+    emit(args, summary.to_dict(), lambda: company_text(summary))
     return EXIT_OK
 
 
@@ -422,7 +411,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     try:
         service = make_service(args)
-    except ValueError:  # the settings do not load: the doctor reports that as its first check
+    except UsageError:  # the settings do not load: the doctor reports that as its first check
         service = None
     checks = run_checks(service, data_dir=getattr(args, "data_dir", None))
     if args.json:
@@ -447,25 +436,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read the questions: {exc}") from exc
     service = make_service(args)
-    if service.kb.is_empty():
+    if service.is_empty():
         raise UsageError("the knowledge base is empty; add the articles first with `newsbot index add`")
-    service.embedder.load()  # latency is measured as the bot answers: warm, on the full model
-    service.ask("warm-up question", top_k=args.top_k)
-    update, close = progress_bar("questions", unit="question")
-    try:
+    service.warm_up()  # latency is measured as the bot answers: warm, on the full model
+    with progress_bar("questions", unit="question") as update:
         report = evaluate(lambda q: service.ask(q, top_k=args.top_k), questions, progress=update)
-    finally:
-        close()
     if args.details:
-        Path(args.details).write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
-    if args.json:
-        emit_json(report.metrics())
-    else:
-        print(report.table())
+        with file_errors("write", args.details):
+            Path(args.details).write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    emit(args, report.metrics(), report.table)
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- parser
+
+
+TOP_K_HELP = "passages to retrieve, 1 to 50 (default: NEWSBOT_TOP_K, else 10)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -478,20 +464,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = NewsbotArgumentParser(prog="newsbot", parents=[common],
                                    description="Answers questions about news articles, quoting them word for word.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=NewsbotArgumentParser)
+    for add_group in (add_question_commands, add_index_commands, add_feed_commands, add_service_commands):
+        add_group(commands, common, json_flag)
+    return parser
 
+
+def add_question_commands(commands, common: argparse.ArgumentParser, json_flag: argparse.ArgumentParser) -> None:
+    """ask, eval, companies, company: reading the knowledge base."""
     ask = commands.add_parser("ask", parents=[common, json_flag], help="answer a question from the articles")
     ask.add_argument("question", nargs="?", help="the question, in quotes")
-    ask.add_argument("--top-k", type=int, default=10, help="passages to retrieve (default 10)")
+    ask.add_argument("--top-k", type=int, default=None, help=TOP_K_HELP)
     ask.add_argument("--batch", metavar="FILE", help="JSONL of {\"question\", \"id\"}: one JSON answer per line")
     ask.set_defaults(handler=cmd_ask)
-
     evaluation = commands.add_parser("eval", parents=[common, json_flag],
                                      help="score retrieval and answers against questions with gold evidence")
     evaluation.add_argument("--questions", required=True, metavar="FILE", help="MultiHop-RAG style JSONL")
-    evaluation.add_argument("--top-k", type=int, default=10)
+    evaluation.add_argument("--top-k", type=int, default=None, help=TOP_K_HELP)
     evaluation.add_argument("--details", metavar="FILE", help="also write every question's result as JSON")
     evaluation.set_defaults(handler=cmd_eval)
-
     companies = commands.add_parser("companies", parents=[common, json_flag],
                                     help="companies in the articles, with aliases and counts")
     companies.set_defaults(handler=cmd_companies)
@@ -499,46 +489,35 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="what the articles say about one company, quoted")
     company.add_argument("name")
     company.set_defaults(handler=cmd_company)
-    run = commands.add_parser("run", parents=[common], help="start the Discord bot (token from DISCORD_TOKEN)")
-    run.set_defaults(handler=cmd_run)
-    doctor = commands.add_parser("doctor", parents=[common, json_flag],
-                                 help="check the config, token, model and knowledge base, and say what to fix")
-    doctor.set_defaults(handler=cmd_doctor)
 
+
+def add_index_commands(commands, common: argparse.ArgumentParser, json_flag: argparse.ArgumentParser) -> None:
+    """index add|list|show|remove|rebuild|enrich|export|import: changing the knowledge base."""
     index = commands.add_parser("index", parents=[common], help="manage the knowledge base")
     index_commands = index.add_subparsers(dest="index_command", required=True, parser_class=NewsbotArgumentParser)
     add = index_commands.add_parser("add", parents=[common, json_flag],
                                     help="add article files, folders or web pages (http:// or https://)")
     add.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     add.set_defaults(handler=cmd_index_add)
-    listing = index_commands.add_parser("list", parents=[common, json_flag], help="list the articles")
-    listing.set_defaults(handler=cmd_index_list)
-    show = index_commands.add_parser("show", parents=[common, json_flag], help="show one article")
-    show.add_argument("id")
-    show.set_defaults(handler=cmd_index_show)
-    remove = index_commands.add_parser("remove", parents=[common, json_flag], help="remove one article")
-    remove.add_argument("id")
-    remove.set_defaults(handler=cmd_index_remove)
-    rebuild = index_commands.add_parser("rebuild", parents=[common, json_flag],
-                                        help="re-derive chunks and vectors from the stored article text")
-    rebuild.set_defaults(handler=cmd_index_rebuild)
-    enrich = index_commands.add_parser("enrich", parents=[common, json_flag],
-                                       help="extract companies from articles indexed before that existed")
-    enrich.set_defaults(handler=cmd_index_enrich)
-    export = index_commands.add_parser("export", parents=[common, json_flag],
-                                       help="write every article with its vectors to a file (either backend)")
-    export.add_argument("file")
-    export.set_defaults(handler=cmd_index_export)
-    imported = index_commands.add_parser("import", parents=[common, json_flag],
-                                         help="read an export: copied as is into the cluster, re-derived "
-                                              "into the embedded store")
-    imported.add_argument("file")
-    imported.set_defaults(handler=cmd_index_import)
-    add_feed_commands(commands, common, json_flag)
-    return parser
+    subcommands = (  # name, handler, positional argument, help
+        ("list", cmd_index_list, None, "list the articles"),
+        ("show", cmd_index_show, "id", "show one article"),
+        ("remove", cmd_index_remove, "id", "remove one article"),
+        ("rebuild", cmd_index_rebuild, None, "re-derive chunks and vectors from the stored article text"),
+        ("enrich", cmd_index_enrich, None, "extract companies from articles indexed before that existed"),
+        ("export", cmd_index_export, "file", "write every article with its vectors to a file (either backend)"),
+        ("import", cmd_index_import, "file",
+         "read an export: copied as is into the cluster, re-derived into the embedded store"),
+    )
+    for name, handler, positional, text in subcommands:
+        command = index_commands.add_parser(name, parents=[common, json_flag], help=text)
+        if positional:
+            command.add_argument(positional)
+        command.set_defaults(handler=handler)
 
 
 def add_feed_commands(commands, common: argparse.ArgumentParser, json_flag: argparse.ArgumentParser) -> None:
+    """feed add|list|remove|poll: following feeds."""
     feed = commands.add_parser("feed", parents=[common], help="follow RSS, Atom and JSON feeds")
     feed_commands = feed.add_subparsers(dest="feed_command", required=True, parser_class=NewsbotArgumentParser)
     add = feed_commands.add_parser("add", parents=[common, json_flag], help="follow a feed")
@@ -557,13 +536,23 @@ def add_feed_commands(commands, common: argparse.ArgumentParser, json_flag: argp
     poll.set_defaults(handler=cmd_feed_poll)
 
 
+def add_service_commands(commands, common: argparse.ArgumentParser, json_flag: argparse.ArgumentParser) -> None:
+    """run, doctor: the bot itself, and the installation's health."""
+    run = commands.add_parser("run", parents=[common], help="start the Discord bot (token from DISCORD_TOKEN)")
+    run.set_defaults(handler=cmd_run)
+    doctor = commands.add_parser("doctor", parents=[common, json_flag],
+                                 help="check the config, token, model and knowledge base, and say what to fix")
+    doctor.set_defaults(handler=cmd_doctor)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.config import debug_enabled
     from index.store import KnowledgeBaseError
 
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if getattr(args, "top_k", 10) < 1 or getattr(args, "top_k", 10) > 50:
+        if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
             raise UsageError("--top-k must be between 1 and 50")
         return args.handler(args)
     except UsageError as exc:
@@ -579,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        if os.environ.get("NEWSBOT_DEBUG"):
+        if debug_enabled():
             raise
         say(f"error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE

@@ -3,23 +3,40 @@ TOML file (``NEWSBOT_CONFIG=path``) over defaults. The README's settings table i
 
 Usage::
 
-    from bot.config import Settings
-    settings = Settings()                      # reads the environment
+    from bot.config import Settings, SettingsError, load_settings
+    settings = Settings()                      # reads the environment (pydantic's errors)
     settings = Settings(data_dir=Path("/tmp/kb"))
+    try:
+        settings = load_settings(data_dir=Path("/tmp/kb"))   # what the CLI and the doctor call
+    except SettingsError as exc:
+        print(exc)    # one line: "NEWSBOT_TOP_K='lots': Input should be a valid integer ..."
+    if debug_enabled():                        # NEWSBOT_DEBUG=1: tracebacks instead of one line
+        ...
+
+``NEWSBOT_CONFIG`` and ``NEWSBOT_DEBUG`` are read from the environment only (they are not
+fields): the first says where the file is, the second must work when the settings do not load.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 from index.embedding import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_VARIABLE = "NEWSBOT_CONFIG"
+DEBUG_VARIABLE = "NEWSBOT_DEBUG"
+
+
+class SettingsError(ValueError):
+    """The settings do not load; the message is one line that names the variable."""
 
 
 def default_data_dir() -> Path:
@@ -92,7 +109,53 @@ class Settings(BaseSettings):
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get("NEWSBOT_CONFIG")
+        config_file = os.environ.get(CONFIG_VARIABLE)
         if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+            path = Path(config_file).expanduser()
+            if not path.is_file():  # pydantic-settings would silently ignore it
+                raise SettingsError(f"{CONFIG_VARIABLE}={config_file}: not a file (create that TOML file, "
+                                    f"or unset {CONFIG_VARIABLE})")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a field: ``top_k`` → ``NEWSBOT_TOP_K``."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias if isinstance(alias, str) else f"NEWSBOT_{field.upper()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """``Settings(**overrides)``, with every way it can fail turned into one SettingsError line."""
+    try:
+        return Settings(**overrides)
+    except SettingsError:
+        raise
+    except ValidationError as exc:
+        raise SettingsError(validation_message(exc)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{CONFIG_VARIABLE}={os.environ.get(CONFIG_VARIABLE)}: not valid TOML ({exc})") from exc
+    except PydanticSettingsError as exc:  # a list setting whose value is not JSON
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+        raise SettingsError(f"{env_name(field) if field else 'a setting'}: not a valid JSON list "
+                            "(write it like [1, 2] or [\"a\"])") from exc
+
+
+def validation_message(exc: ValidationError) -> str:
+    """pydantic's errors, one clause each, on one line: ``NEWSBOT_TOP_K='lots': Input should be ...``."""
+    parts = []
+    for error in exc.errors()[:5]:
+        field = str(error.get("loc", ("",))[0])
+        where = env_name(field) if field in Settings.model_fields else (field or "settings")
+        value = error.get("input")
+        shown = f"={value!r}" if isinstance(value, (str, int, float)) and field != "discord_token" else ""
+        parts.append(f"{where}{shown}: {' '.join(str(error.get('msg', 'invalid')).split())}")
+    if os.environ.get(CONFIG_VARIABLE):
+        parts.append(f"(values may come from {os.environ[CONFIG_VARIABLE]}, as lower-case keys)")
+    return "; ".join(parts)
+
+
+def debug_enabled() -> bool:
+    """``NEWSBOT_DEBUG`` set to anything but empty, 0, false, no or off: show tracebacks."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no", "off")

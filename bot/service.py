@@ -1,18 +1,25 @@
-"""NewsService: the one service layer behind the CLI and the Discord bot.
+"""NewsService: the one service layer behind both faces, the CLI and the Discord bot.
 
 Usage::
 
     from bot.config import Settings
-    from bot.service import NewsService
+    from bot.service import NewsService, QuestionError
     service = NewsService(Settings())
-    answer = service.ask("Did Hyundai confirm the plant deal?")
+    try:
+        answer = service.ask("  Did Hyundai confirm the plant deal?\n")  # cleaned here, once
+    except QuestionError as exc:                                         # empty, too long
+        print(exc)
     outcome = service.add_paths([Path("articles.jsonl")])
     outcome = service.add_url("https://example.org/news/1.html")    # fetched safely, see index.fetch
     feed = service.add_feed("https://example.org/rss.xml", name="Example")
     reports = service.poll_feeds()                                   # the feeds that are due
+    service.enrich(); service.export_to(Path("kb.jsonl")); service.import_from(Path("kb.jsonl"))
 
-Everything here is blocking; the Discord layer calls it from a worker thread. The model
-and the knowledge base load on first use, so commands that need neither start fast.
+The faces pass the user's raw text and show QuestionError's message; neither cleans a
+question itself, and neither reaches into ``service.kb`` or ``service.embedder``: what they
+need is a method here. Everything is blocking; the Discord layer calls it from a worker
+thread. The model and the knowledge base load on first use, so commands that need neither
+start fast.
 """
 
 from __future__ import annotations
@@ -94,6 +101,10 @@ def shared_embedder(model: str, batch_size: int, precision: str, allow_download:
 
 
 class NewsService:
+    """The questions, articles, feeds and companies of one knowledge base (see the module
+    docstring). About 260 lines: one short method per thing a face asks for, so both faces
+    share one seam."""
+
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
         self._given_embedder = embedder
@@ -107,6 +118,7 @@ class NewsService:
         return shared_embedder(s.model, s.embed_batch_size, s.precision, s.allow_model_download)
 
     def open_kb(self, *, check_model: bool = True) -> KnowledgeBase:
+        """The knowledge base of the settings (cluster or embedded), opened once and kept."""
         with self._open_lock:
             if "kb" not in self.__dict__:
                 from index.cluster import cluster_configured, open_cluster
@@ -118,10 +130,23 @@ class NewsService:
                                                        lock_timeout=s.lock_timeout, check_model=check_model,
                                                        enrichers=enrichers)
                 else:
-                    self.__dict__["kb"] = KnowledgeBase.open(
-                        s.data_dir, self.embedder, lock_timeout=s.lock_timeout, check_model=check_model,
-                        enrichers=enrichers, vector_policy=s.vector_index)
+                    self.__dict__["kb"] = self.open_embedded_kb(check_model=check_model, enrichers=enrichers)
             return self.__dict__["kb"]
+
+    def open_embedded_kb(self, *, check_model: bool = True, lock_timeout: float | None = None,
+                         enrichers: Sequence | None = None) -> KnowledgeBase:
+        """A new handle on the embedded store in the data dir, which the caller closes (the
+        doctor opens one with a short lock wait and no model check)."""
+        s = self.settings
+        return KnowledgeBase.open(s.data_dir, self.embedder, check_model=check_model,
+                                  lock_timeout=s.lock_timeout if lock_timeout is None else lock_timeout,
+                                  enrichers=[self.company_index] if enrichers is None else enrichers,
+                                  vector_policy=s.vector_index)
+
+    @property
+    def uses_cluster(self) -> bool:
+        """Whether the settings name the cluster backend (either of its two settings set)."""
+        return bool(self.settings.database_url or self.settings.milvus_uri)
 
     @cached_property
     def company_index(self) -> CompanyIndex:
@@ -156,9 +181,44 @@ class NewsService:
                    f"indexing the seed articles from {seeds} first")
         return self.add_paths([seeds])
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, *, top_k: int | None = None,
+            seed_if_empty: Callable[[str], None] | None = None) -> Answer:
+        """The answer to the user's raw text, which is cleaned here (the one place); QuestionError
+        says why a question is refused, before anything else happens. ``top_k`` overrides
+        NEWSBOT_TOP_K. With ``seed_if_empty``, an empty knowledge base is first filled from
+        the seeds folder, and that callable is told so (the CLI's first question)."""
         cleaned = clean_question(question, self.settings.max_question_chars)
+        if seed_if_empty is not None:
+            self.ensure_seeded(notify=seed_if_empty)
         return self.answerer.ask(cleaned, top_k=top_k or self.settings.top_k)
+
+    def is_empty(self) -> bool:
+        """Whether the knowledge base holds no article."""
+        return self.kb.is_empty()
+
+    def warm_up(self) -> None:
+        """Loads the full model and answers one question, so the next answers run warm (as
+        in the bot; a one-off CLI question uses the light encoder instead)."""
+        self.load_model()
+        self.ask("warm-up question")
+
+    # ------------------------------------------------------------------ the model
+
+    @property
+    def model_name(self) -> str:
+        """The configured embedding model, as the knowledge base records it."""
+        return self.embedder.name
+
+    def load_model(self) -> None:
+        """Loads the full model now (the bot pays the import once, at start); until then a
+        question is encoded by the light encoder. ModelUnavailableError says why it cannot."""
+        self.embedder.load()
+
+    def encode_with_full_model(self, texts: Sequence[str]):
+        """Unit vectors from the full model (loaded now), as indexing computes them: the
+        doctor's proof that the model works. ModelUnavailableError says why it does not."""
+        self.load_model()
+        return self.embedder.encode_queries(list(texts))
 
     # ------------------------------------------------------------------ articles
 
@@ -220,6 +280,23 @@ class NewsService:
         report = self.open_kb(check_model=False).rebuild(progress)
         self.__dict__.pop("answerer", None)
         return report
+
+    def enrich(self) -> int:
+        """Runs company and entity extraction over the articles indexed before it existed
+        (no re-embedding); returns how many articles it processed."""
+        return self.kb.enrich()
+
+    def export_to(self, path: Path):
+        """Writes every article with its offsets and vectors to ``path`` (either backend)."""
+        from index.cluster.transfer import export_kb
+
+        return export_kb(self.kb, path)
+
+    def import_from(self, path: Path) -> AddReport:
+        """Reads an export: copied as it is into the cluster, re-derived into the embedded store."""
+        from index.cluster.transfer import import_kb
+
+        return import_kb(self.kb, path)
 
     def list_articles(self, limit: int | None = None, offset: int = 0) -> list[ArticleRow]:
         return self.kb.list_articles(limit=limit, offset=offset)

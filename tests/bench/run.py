@@ -30,7 +30,15 @@ from tests.bench.context import Context
 
 
 def _registry() -> dict[str, Callable[[Context], BenchResult]]:
-    from tests.bench import bench_coldstart, bench_concurrency, bench_indexing, bench_latency, bench_scale, bench_store
+    from tests.bench import (
+        bench_coldstart,
+        bench_concurrency,
+        bench_doctor,
+        bench_indexing,
+        bench_latency,
+        bench_scale,
+        bench_store,
+    )
 
     return {
         "indexing": bench_indexing.run,
@@ -39,10 +47,11 @@ def _registry() -> dict[str, Callable[[Context], BenchResult]]:
         "store": bench_store.run,
         "coldstart": bench_coldstart.run,
         "concurrency": bench_concurrency.run,
+        "doctor": bench_doctor.run,
     }
 
 
-NAMES = ["indexing", "latency", "scale", "store", "coldstart", "concurrency"]
+NAMES = ["indexing", "latency", "scale", "store", "coldstart", "concurrency", "doctor"]
 
 
 def markdown(report: dict) -> str:

@@ -99,3 +99,11 @@ def test_concurrency_answers_everyone_and_keeps_beating(report: dict) -> None:
     assert f["answered_with_embed"] == f["concurrent"] and f["acks_missing"] == 0
     assert positive(f["throughput_per_s"]) and positive(f["longest_heartbeat_gap_s"])
     assert f["bot_exit_code"] == 0
+
+
+def test_doctor_times_every_check_healthy_and_next_to_a_busy_writer(report: dict) -> None:
+    f = figures(report, "doctor")
+    assert positive(f["healthy_s"]) and positive(f["busy_writer_s"])
+    assert {"model", "integrity", "consistency", "vectors", "lexical"} <= set(f["per_check_s"])
+    assert f["checks"] == 13 and set(f["failing_healthy"]) <= {"discord token"}
+    assert f["finished_while_writer_held_lock"] and "another newsbot process is writing" in f["busy_detail"]

@@ -270,3 +270,95 @@ def test_export_then_import_moves_every_article_with_its_text(seeded_dir: Path, 
     assert bodies_by_id(capsys, target, ids) == bodies_by_id(capsys, seeded_dir, ids)
     code, _, err = run_cli(capsys, "--data-dir", str(target), "index", "import", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- settings the CLI reads
+
+
+def test_top_k_comes_from_the_setting_and_the_flag_overrides_it(seeded_dir: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("NEWSBOT_TOP_K", "3")
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "ask", QUESTION, "--json")
+    assert code == 0 and len(json.loads(out)["passages"]) == 3
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "ask", QUESTION, "--json", "--top-k", "5")
+    assert code == 0 and len(json.loads(out)["passages"]) == 5
+    monkeypatch.setenv("NEWSBOT_TOP_K", "1")
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "ask", QUESTION, "--json")
+    answer = json.loads(out)
+    [passage] = answer["passages"]
+    assert answer["quotes"] and {q["article_id"] for q in answer["quotes"]} == {passage["article_id"]}
+    for bad in ("0", "51"):
+        code, out, err = run_cli(capsys, "--data-dir", str(seeded_dir), "ask", QUESTION, "--top-k", bad)
+        assert code == 2 and out == "" and err == "newsbot: error: --top-k must be between 1 and 50\n"
+
+
+def test_the_raw_question_is_cleaned_by_the_service(seeded_dir: Path, capsys) -> None:
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "ask", "  Did Hyundai\u200b confirm\n the plant"
+                           "\tdeal?\x07 ", "--json")
+    assert code == 0 and json.loads(out)["question"] == QUESTION
+
+
+def test_a_refused_question_changes_nothing_not_even_the_seeding(tmp_path: Path, capsys) -> None:
+    data_dir = tmp_path / "fresh"
+    code, out, err = run_cli(capsys, "--data-dir", str(data_dir), "ask", " \u200b\n ")
+    assert (code, out, err) == (2, "", "newsbot: error: the question is empty\n")
+    assert not data_dir.exists()
+
+
+def test_run_without_a_token_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code, out, err = run_cli(capsys, "--data-dir", str(tmp_path / "kb"), "run")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("newsbot: error: DISCORD_TOKEN is not set")
+
+
+def damaged_feed_store(tmp_path: Path) -> Path:
+    """A data dir whose feeds.db is not a database: an error no handler expects."""
+    data_dir = tmp_path / "kb"
+    data_dir.mkdir()
+    (data_dir / "feeds.db").write_bytes(b"this is not an SQLite database, just forty-odd bytes")
+    return data_dir
+
+
+def test_an_unexpected_error_is_one_line_without_newsbot_debug(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("NEWSBOT_DEBUG", raising=False)
+    code, out, err = run_cli(capsys, "--data-dir", str(damaged_feed_store(tmp_path)), "feed", "list")
+    assert (code, out) == (1, "")
+    assert err == "newsbot: error: DatabaseError: file is not a database\n"
+
+
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_newsbot_debug_shows_the_traceback_of_an_unexpected_error(value: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_DEBUG": value}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", str(damaged_feed_store(tmp_path)),
+                             "feed", "list"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert result.stderr.rstrip().endswith("sqlite3.DatabaseError: file is not a database")
+
+
+def test_newsbot_debug_off_values_keep_the_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DEBUG", "0")
+    code, _, err = run_cli(capsys, "--data-dir", str(damaged_feed_store(tmp_path)), "feed", "list")
+    assert code == 1 and err == "newsbot: error: DatabaseError: file is not a database\n"
+
+
+def test_newsbot_debug_prints_a_broken_doctor_check_and_keeps_the_report(tmp_path: Path, capsys,
+                                                                         monkeypatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DEBUG", "1")
+    code, out, err = run_cli(capsys, "--data-dir", str(damaged_feed_store(tmp_path)), "doctor", "--json")
+    feeds = next(c for c in json.loads(out) if c["name"] == "feeds")
+    assert code == 1 and not feeds["ok"] and "the check itself failed: DatabaseError" in feeds["detail"]
+    assert "Traceback (most recent call last):" in err and "file is not a database" in err
+
+
+def test_index_enrich_runs_extraction_on_articles_added_without_it(seeded_dir: Path, capsys) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(seeded_dir / "newsbot.db")
+    with db:
+        db.execute("DELETE FROM company_indexed WHERE article_id = 'wire-0002'")  # as if added before extraction
+    db.close()
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "index", "enrich", "--json")
+    assert code == 0 and json.loads(out) == {"enriched": 1}
+    code, out, _ = run_cli(capsys, "--data-dir", str(seeded_dir), "index", "enrich")
+    assert code == 0 and out == "enriched 0 articles\n"

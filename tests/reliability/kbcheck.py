@@ -1,5 +1,13 @@
 """Checks of a knowledge base's on-disk state, written against SQLite directly so they do
-not trust the code they check. Used by the crash, corruption and concurrency tests."""
+not trust the code they check. Used by the crash, corruption and concurrency tests.
+
+Usage::
+
+    from tests.reliability.kbcheck import check_whole_or_absent, fingerprint
+    before = fingerprint(data_dir)                    # a digest of every article and derived row
+    state = check_whole_or_absent(data_dir, embedder)  # raises AssertionError saying what is wrong
+    assert fingerprint(data_dir) == before and state.articles == 8
+"""
 
 from __future__ import annotations
 
@@ -47,44 +55,7 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
         db = kb._wdb  # a plain connection; the checks below read in one transaction
         db.execute("BEGIN")
         try:
-            assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)], "PRAGMA quick_check failed"
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
-            per_article = db.execute(
-                "SELECT a.id, a.body, "
-                " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
-                " (SELECT count(*) FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id WHERE c.article_id = a.id), "
-                " (SELECT count(*) FROM sentences s WHERE s.article_id = a.id) "
-                "FROM articles a").fetchall()
-            for article_id, body, chunks, vectors, sentences in per_article:
-                assert chunks > 0, f"{article_id}: no chunks"
-                assert vectors == chunks, f"{article_id}: {vectors} vectors for {chunks} chunks"
-                assert sentences > 0, f"{article_id}: no sentences"
-                if bodies is not None:
-                    assert article_id in bodies, f"{article_id}: not an article of this test"
-                    assert body == bodies[article_id], f"{article_id}: stored text differs from the source"
-            if "company_indexed" in tables:
-                missing = db.execute("SELECT count(*) FROM articles WHERE id NOT IN "
-                                     "(SELECT article_id FROM company_indexed)").fetchone()[0]
-                stray = db.execute("SELECT count(*) FROM company_indexed WHERE article_id NOT IN "
-                                   "(SELECT id FROM articles)").fetchone()[0]
-                assert missing == 0 and stray == 0, f"company rows: {missing} articles without, {stray} stray"
-            orphans = {
-                "chunks": "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)",
-                "vectors": "SELECT count(*) FROM chunk_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)",
-                "sentences": "SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT id FROM articles)",
-            }
-            for label, sql in orphans.items():
-                n = db.execute(sql).fetchone()[0]
-                assert n == 0, f"{n} {label} without their article or chunk"
-            chunk_ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
-            sql_state = (db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0],
-                         db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0],
-                         db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0])
-            first_words = {a: _longest_word(body) for a, body, *_ in per_article}
-            state = KBState(
-                articles=len(per_article), chunks=len(chunk_ids),
-                vectors=db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0],
-                sentences=db.execute("SELECT count(*) FROM sentences").fetchone()[0])
+            state, chunk_ids, sql_state, first_words = _check_sqlite(db, bodies)
         finally:
             db.execute("COMMIT")
         assert state.vectors == state.chunks, f"{state.vectors} stored vectors for {state.chunks} chunk rows"
@@ -98,6 +69,50 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
         return state
     finally:
         kb.close()
+
+
+_ORPHANS = {
+    "chunks": "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)",
+    "vectors": "SELECT count(*) FROM chunk_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)",
+    "sentences": "SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT id FROM articles)",
+}
+
+
+def _check_sqlite(db: sqlite3.Connection, bodies: dict[str, str] | None) -> tuple[KBState, set[int], tuple, dict]:
+    """The SQLite half of check_whole_or_absent, inside the caller's transaction: the state,
+    the chunk ids, the (epoch, high, seq) the lexical index must record, a word per article."""
+    assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)], "PRAGMA quick_check failed"
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    per_article = db.execute(
+        "SELECT a.id, a.body, "
+        " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
+        " (SELECT count(*) FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id WHERE c.article_id = a.id), "
+        " (SELECT count(*) FROM sentences s WHERE s.article_id = a.id) "
+        "FROM articles a").fetchall()
+    for article_id, body, chunks, vectors, sentences in per_article:
+        assert chunks > 0, f"{article_id}: no chunks"
+        assert vectors == chunks, f"{article_id}: {vectors} vectors for {chunks} chunks"
+        assert sentences > 0, f"{article_id}: no sentences"
+        if bodies is not None:
+            assert article_id in bodies, f"{article_id}: not an article of this test"
+            assert body == bodies[article_id], f"{article_id}: stored text differs from the source"
+    if "company_indexed" in tables:
+        missing = db.execute("SELECT count(*) FROM articles WHERE id NOT IN "
+                             "(SELECT article_id FROM company_indexed)").fetchone()[0]
+        stray = db.execute("SELECT count(*) FROM company_indexed WHERE article_id NOT IN "
+                           "(SELECT id FROM articles)").fetchone()[0]
+        assert missing == 0 and stray == 0, f"company rows: {missing} articles without, {stray} stray"
+    for label, sql in _ORPHANS.items():
+        n = db.execute(sql).fetchone()[0]
+        assert n == 0, f"{n} {label} without their article or chunk"
+    chunk_ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+    sql_state = (db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0],
+                 db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0],
+                 db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0])
+    state = KBState(articles=len(per_article), chunks=len(chunk_ids),
+                    vectors=db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0],
+                    sentences=db.execute("SELECT count(*) FROM sentences").fetchone()[0])
+    return state, chunk_ids, sql_state, {a: _longest_word(body) for a, body, *_ in per_article}
 
 
 def _longest_word(body: str) -> str:

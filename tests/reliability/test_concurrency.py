@@ -19,6 +19,7 @@ from tests.conftest import REPO
 from tests.reliability.crash_add import write_generated_articles
 from tests.reliability.figures import record
 from tests.reliability.kbcheck import check_whole_or_absent
+from tests.reliability.lock_holder import hold_writer_lock, release
 
 QUESTIONS = [
     "Did Hyundai confirm the plant deal?",
@@ -27,6 +28,69 @@ QUESTIONS = [
     "Which turbine was recalled?",
     "What happened to the ferry budget and the rail freight grant?",
 ]
+
+
+class ReadersDuringAnAdd:
+    """One add in a thread, 20 questions and a snapshot prober in others, all at once. What
+    each saw is kept: answers, (time, article count) per read view, errors, the add's window."""
+
+    def __init__(self, service: NewsService, source: Path, allowed: list[set[str]], expected_added: int) -> None:
+        self.service, self.source, self.allowed, self.expected_added = service, source, allowed, expected_added
+        self.errors: list[BaseException] = []
+        self.answers: list = []
+        self.probes: list[tuple[float, int]] = []
+        self.add_window: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def writer(self) -> None:
+        self.add_window["start"] = time.monotonic()
+        try:
+            outcome = self.service.add_paths([self.source])
+            assert outcome.ok and len(outcome.report.added) == self.expected_added
+        except BaseException as exc:
+            self.errors.append(exc)
+        finally:
+            self.add_window["end"] = time.monotonic()
+            self.done.set()
+
+    def asker(self, question: str) -> None:
+        try:
+            self.answers.append(self.service.ask(question))
+        except BaseException as exc:
+            self.errors.append(exc)
+
+    def prober(self) -> None:
+        """Snapshot-level check: SQLite and the FAISS index agree within every read view."""
+        kb = self.service.kb
+        try:
+            while not self.done.is_set() or len(self.probes) < 3:
+                with kb.reader() as snap:
+                    ids = {r[0] for r in snap.query("SELECT id FROM articles")}
+                    chunk_ids = {r[0] for r in snap.query("SELECT id FROM chunks")}
+                    faiss_ids = set(kb._vectors.ids().tolist())
+                    orphans = snap.query("SELECT count(*) FROM chunks WHERE article_id NOT IN "
+                                         "(SELECT id FROM articles)")[0][0]
+                    assert ids in self.allowed, f"a reader saw {len(ids)} articles: not a committed state"
+                    assert faiss_ids == chunk_ids, "the vector index and the chunk rows disagree"
+                    assert orphans == 0
+                    self.probes.append((time.monotonic(), len(ids)))
+                time.sleep(0.01)
+        except BaseException as exc:
+            self.errors.append(exc)
+
+    def run(self, questions: int = 20) -> None:
+        threads = [threading.Thread(target=self.writer), threading.Thread(target=self.prober)]
+        threads += [threading.Thread(target=self.asker, args=(QUESTIONS[i % len(QUESTIONS)],))
+                    for i in range(questions)]
+        threads[0].start()
+        time.sleep(0.2)  # the add is under way (planning, then embedding) when the questions arrive
+        for thread in threads[1:]:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+
+    def counts_during_the_add(self) -> list[int]:
+        return [n for t, n in self.probes if self.add_window["start"] <= t <= self.add_window["end"]]
 
 
 def test_questions_during_an_add_see_the_old_or_the_new_state_never_a_mix(
@@ -38,64 +102,17 @@ def test_questions_during_an_add_see_the_old_or_the_new_state_never_a_mix(
     before = {row.id for row in kb.list_articles()}
     # The states a reader may see: before, after the first batch, after the second.
     allowed = [before, before | set(new_ids[:INGEST_BATCH]), before | set(new_ids)]
-    errors: list[BaseException] = []
-    answers = []
-    probes: list[tuple[float, int]] = []
-    done = threading.Event()
-    add_window: dict[str, float] = {}
-
-    def writer() -> None:
-        add_window["start"] = time.monotonic()
-        try:
-            outcome = service.add_paths([source])
-            assert outcome.ok and len(outcome.report.added) == len(new_ids)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            add_window["end"] = time.monotonic()
-            done.set()
-
-    def asker(question: str) -> None:
-        try:
-            answers.append(service.ask(question))
-        except BaseException as exc:
-            errors.append(exc)
-
-    def prober() -> None:
-        """Snapshot-level check: SQLite and the FAISS index agree within every read view."""
-        try:
-            while not done.is_set() or len(probes) < 3:
-                with kb.reader() as snap:
-                    ids = {r[0] for r in snap.query("SELECT id FROM articles")}
-                    chunk_ids = {r[0] for r in snap.query("SELECT id FROM chunks")}
-                    faiss_ids = set(kb._vectors.ids().tolist())
-                    orphans = snap.query("SELECT count(*) FROM chunks WHERE article_id NOT IN "
-                                         "(SELECT id FROM articles)")[0][0]
-                    assert ids in allowed, f"a reader saw {len(ids)} articles: not a committed state"
-                    assert faiss_ids == chunk_ids, "the vector index and the chunk rows disagree"
-                    assert orphans == 0
-                    probes.append((time.monotonic(), len(ids)))
-                time.sleep(0.01)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer), threading.Thread(target=prober)]
-    threads += [threading.Thread(target=asker, args=(QUESTIONS[i % len(QUESTIONS)],)) for i in range(20)]
-    threads[0].start()
-    time.sleep(0.2)  # the add is under way (planning, then embedding) when the questions arrive
-    for thread in threads[1:]:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    assert not errors, errors
-    assert len(answers) == 20
+    run = ReadersDuringAnAdd(service, source, allowed, len(new_ids))
+    run.run()
+    assert not run.errors, run.errors
+    assert len(run.answers) == 20
     final = allowed[-1]
     bodies = {row.id: row.body for row in (kb.get_article(i) for i in final)}
-    for answer in answers:
+    for answer in run.answers:
         for item in answer.to_dict()["passages"] + answer.to_dict()["quotes"]:
             assert item["article_id"] in final
             assert bodies[item["article_id"]][item["start"]:item["end"]] == item["text"]
-    during = [n for t, n in probes if add_window["start"] <= t <= add_window["end"]]
+    during = run.counts_during_the_add()
     assert during, "no read view was taken while the add ran"
     assert {len(s) for s in allowed[:2]} & set(during), "readers never saw the state before the add finished"
     assert check_whole_or_absent(service.settings.data_dir, service.embedder).articles == len(final)
@@ -148,9 +165,7 @@ def test_a_second_writer_process_fails_clearly_or_waits_and_nothing_is_corrupted
     impatient_out, _ = impatient.communicate(timeout=300)
     a_running_when_b_gave_up = writer_a.poll() is None
     a_out, _ = writer_a.communicate(timeout=600)
-    a_ended = time.monotonic()
     patient_out, _ = patient.communicate(timeout=600)
-    patient_ended = time.monotonic()
 
     impatient_err = (tmp_path / "b.err").read_text()
     assert writer_a.returncode == 0, (tmp_path / "a.err").read_text()[-2000:]
@@ -165,34 +180,21 @@ def test_a_second_writer_process_fails_clearly_or_waits_and_nothing_is_corrupted
     # The patient one waited for the lock, then added everything after the first writer's rows.
     assert patient.returncode == 0, (tmp_path / "c.err").read_text()[-2000:]
     assert len(json.loads(patient_out)["added"]) == len(second_ids)
-    assert patient_ended >= a_ended
     assert max(rowids(data_dir, first_ids)) < min(rowids(data_dir, second_ids)), "the two adds interleaved"
     record("writers serialised", True)
     state = check_whole_or_absent(data_dir, embedder)
     assert state.articles == len(first_ids) + len(second_ids)
 
 
-HOLD_WRITER_LOCK = """
-import sys, time
-from pathlib import Path
-from index.embedding import Embedder
-from index.store import KnowledgeBase
-kb = KnowledgeBase.open(Path(sys.argv[1]), Embedder())   # the model is never loaded
-with kb._writing():                                      # what an add holds while it embeds
-    print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
-"""
-
-
 def test_a_reader_in_another_process_is_not_blocked_by_a_writer(seeded_dir: Path, capsys, monkeypatch) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER_LOCK, str(seeded_dir), "60"], cwd=REPO,
-                              stdout=subprocess.PIPE, text=True)
+    holder = hold_writer_lock(seeded_dir, 300)
     try:
-        assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setenv("NEWSBOT_LOCK_TIMEOUT", "2")
+        monkeypatch.setenv("NEWSBOT_LOCK_TIMEOUT", "600")  # a reader that waited would wait for the holder
         code = main(["--data-dir", str(seeded_dir), "ask", "Did Hyundai confirm the plant deal?", "--json"])
-        _, err = capsys.readouterr()
-        assert code == 0, err
+        out, err = capsys.readouterr()
+        answered_while_held = holder.poll() is None
     finally:
-        holder.kill()
-        holder.wait()
+        released_cleanly = release(holder)
+    assert code == 0, err
+    assert answered_while_held and released_cleanly, "the question waited for the writer to finish"
+    assert any("groundless" in q["text"] for q in json.loads(out)["quotes"])
