@@ -63,8 +63,9 @@ import yarl
 from discord import app_commands
 
 from bot.answer import Answer
-from bot.config import Settings
-from bot.discord_render import (
+from bot.chat.feedback import FeedbackStore
+from bot.chat.ratelimit import limiter_for
+from bot.chat.render import (
     add_outcome_embed,
     announcement_embed,
     answer_embed,
@@ -77,8 +78,7 @@ from bot.discord_render import (
     rebuild_embed,
     sources_embed,
 )
-from bot.feedback import FeedbackStore
-from bot.ratelimit import limiter_for
+from bot.config import Settings
 from bot.service import NewsService, QuestionError, clean_question
 from index.feeds import FeedError, PollReport
 from index.fetch import FetchError

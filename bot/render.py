@@ -1,5 +1,5 @@
 """Rendering an :class:`~bot.answer.Answer` for people: terminal text here; Discord embeds
-in :mod:`bot.discord_render`.
+in :mod:`bot.chat.render`.
 
 Usage::
 

@@ -15,6 +15,8 @@ import simcord
 
 import bot.discord_app as discord_app
 from bot.answer import Answer, Quote
+from bot.chat.ratelimit import SlidingWindowLimiter
+from bot.chat.render import limit_problems
 from bot.discord_app import (
     COMPANIES_PENDING,
     AdminOnly,
@@ -23,8 +25,6 @@ from bot.discord_app import (
     point_at_discord,
     ranked_choices,
 )
-from bot.discord_render import limit_problems
-from bot.ratelimit import SlidingWindowLimiter
 from bot.service import NewsService
 from tests.conftest import settings_for
 from tests.fixtures.news_site import NewsSite, story

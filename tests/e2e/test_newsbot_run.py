@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.render import limit_problems
 from bot.discord_app import COMPANIES_PENDING
-from bot.discord_render import limit_problems
 from tests.conftest import REPO
 from tests.discord_double import BotProcess, DiscordDouble, FakeUser, InteractionHandle, SentMessage
 from tests.fixtures.news_site import NewsSite, story

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat.ratelimit import SlidingWindowLimiter
 from bot.cli import main
-from bot.ratelimit import SlidingWindowLimiter
 from bot.service import NewsService
 from index.articles import ARTICLE_ID_PATTERN, parse_bytes
 from index.embedding import Embedder
