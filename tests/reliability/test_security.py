@@ -209,7 +209,7 @@ def test_a_limited_member_gets_the_allowance_back_after_the_window_not_later() -
 
 
 def test_the_bot_applies_its_configured_limit_to_a_burst(seeded_dir: Path, embedder: Embedder) -> None:
-    from bot.discord_app import NewsBot
+    from bot.chat.client import NewsBot
 
     service = NewsService(settings_for(seeded_dir, rate_limit_per_minute=4), embedder=embedder)
     bot = NewsBot(service, warm_up=False)
