@@ -22,7 +22,8 @@ from index.articles import SUPPORTED_SUFFIXES
 
 def upload_name(filename: str) -> str:
     """The base name of an uploaded file ("upload" when it has none)."""
-    return PurePosixPath(filename.replace("\\", "/")).name or "upload"
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    return name if name not in ("", ".", "..") else "upload"
 
 
 def check_upload(name: str, size: int, limit: int) -> str | None:
