@@ -1,4 +1,4 @@
-"""Security checks not covered by the Discord tests (tests/bot/test_discord_app.py and
+"""Security checks not covered by the Discord tests (tests/bot/chat/ and
 tests/e2e/ cover admin-only mutations on the server side, the attachment size cap and type
 allow-list, and AllowedMentions.none()): path traversal through upload names and article
 ids, the token kept out of logs and error output, and the rate limit under a burst."""
