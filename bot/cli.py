@@ -398,7 +398,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if service.settings.discord_token is None or not service.settings.discord_token.get_secret_value().strip():
         raise UsageError("DISCORD_TOKEN is not set: put the bot's token in the environment "
                          "(or run `newsbot ask ...` to use newsbot without Discord)")
-    from bot.discord_app import run_bot
+    from bot.chat.run import run_bot
 
     return run_bot(service)
 

@@ -1,6 +1,6 @@
 """Terminal text for people: an Answer, the company listing and a company summary, each
 quote verbatim with its citation (title · outlet · date · link). Discord's embeds are drawn
-by the Discord face's own renderer, from the same records; ``--json`` prints them as they are.
+by :mod:`bot.chat.render`, from the same records; ``--json`` prints them as they are.
 
 Usage::
 

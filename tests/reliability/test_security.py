@@ -1,4 +1,4 @@
-"""Security checks not covered by the Discord tests (tests/bot/test_discord_app.py and
+"""Security checks not covered by the Discord tests (tests/bot/chat/ and
 tests/e2e/ cover admin-only mutations on the server side, the attachment size cap and type
 allow-list, and AllowedMentions.none()): path traversal through upload names and article
 ids, the token kept out of logs and error output, and the rate limit under a burst."""
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat.ratelimit import SlidingWindowLimiter
 from bot.cli import main
-from bot.ratelimit import SlidingWindowLimiter
 from bot.service import NewsService
 from index.articles import ARTICLE_ID_PATTERN, parse_bytes
 from index.embedding import Embedder
@@ -210,7 +210,7 @@ def test_a_limited_member_gets_the_allowance_back_after_the_window_not_later() -
 
 
 def test_the_bot_applies_its_configured_limit_to_a_burst(seeded_dir: Path, embedder: Embedder) -> None:
-    from bot.discord_app import NewsBot
+    from bot.chat.client import NewsBot
 
     service = NewsService(settings_for(seeded_dir, rate_limit_per_minute=4), embedder=embedder)
     bot = NewsBot(service, warm_up=False)

@@ -3,7 +3,7 @@ limits.
 
 Usage::
 
-    from bot.discord_render import answer_embed, limit_problems
+    from bot.chat.render import answer_embed, limit_problems
     embed = answer_embed(answer)                   # verdict first, quotes [1], [2], sources
     assert limit_problems(None, [embed]) == []     # what Discord would refuse
 
@@ -62,10 +62,6 @@ COLOUR_WARN = discord.Colour.orange()
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) before whitespace, or at a
 # line break.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)|\n")
-_URL = re.compile(r"https?://[^\s<>]+[^\s<>.,:;\"'\])]")
-_INLINE_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
-_LINE_START_MARKDOWN = re.compile(r"^(\s*)([#>\-+])", re.MULTILINE)
-_NUMBERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
 def clip(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
@@ -87,22 +83,10 @@ def clip(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
 
 
 def escape(text: str) -> str:
-    """Markdown-escape ``text`` for an embed, leaving links intact. Only backslashes are
-    added, and Discord hides them, so the visible words do not change."""
-    out: list[str] = []
-    last = 0
-    for match in _URL.finditer(text):
-        out.append(_escape_plain(text[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_escape_plain(text[last:]))
-    return "".join(out)
-
-
-def _escape_plain(text: str) -> str:
-    text = _INLINE_MARKDOWN.sub(r"\\\1", text)
-    text = _LINE_START_MARKDOWN.sub(r"\1\\\2", text)
-    return _NUMBERED_LIST.sub(r"\1\\.", text)
+    """Markdown-escape ``text`` for an embed, leaving links intact (``discord.utils.escape_markdown``),
+    and ``<`` too, so ``<@123>`` or ``<#1>`` in an article shows as written instead of as a
+    mention. Only backslashes are added, and Discord hides them, so the visible words do not change."""
+    return discord.utils.escape_markdown(text).replace("<", "\\<")
 
 
 def fit(text: str, limit: int, render: Callable[[str], str] = escape) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.feedback import FeedbackStore
-from bot.ratelimit import SharedWindowLimiter
+from bot.chat.feedback import FeedbackStore
+from bot.chat.ratelimit import SharedWindowLimiter
 from tests.cluster.conftest import ClusterServers, cluster_servers  # noqa: F401 - the shared server fixture
 
 VOTER = 123456789012345678

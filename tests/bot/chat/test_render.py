@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer, Quote
-from bot.companies import CompanySummary, RelatedCompany, SourceArticle, TimelineEntry
-from bot.discord_render import (
+from bot.chat.render import (
     LIMITS,
     add_outcome_embed,
     announcement_embed,
@@ -25,6 +24,7 @@ from bot.discord_render import (
     progress_text,
     sources_embed,
 )
+from bot.companies import CompanySummary, RelatedCompany, SourceArticle, TimelineEntry
 
 GROUNDLESS = "A spokesperson for Hyundai rejected the report’s findings, calling them “groundless.”"
 TITLE = "Xiaomi’s EV ambitions could involve a partnership with BAIC: Report"
@@ -77,9 +77,9 @@ def test_escaping_never_changes_the_visible_words(text: str) -> None:
 
 def test_escaping_neutralises_markdown_but_keeps_links() -> None:
     out = escape("*bold* __under__ `code` ||spoiler|| [x](y) <@1> see https://a.example/x_y_z")
-    assert "\\*bold\\*" in out and "\\`code\\`" in out and "\\[x\\](y)" in out and "\\<@1>" in out
+    assert "\\*bold\\*" in out and "\\`code\\`" in out and "\\[x](y)" in out and "\\<@1>" in out
     assert out.endswith("https://a.example/x_y_z")
-    assert escape("# heading\n> quote\n- item\n1. first") == "\\# heading\n\\> quote\n\\- item\n1\\. first"
+    assert escape("# heading\n> quote\n- item\n-# small") == "\\# heading\n\\> quote\n\\- item\n\\-# small"
 
 
 # ----------------------------------------------------------------------------- answers

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.feedback import FeedbackStore
+    from bot.chat.feedback import FeedbackStore
     store = FeedbackStore(settings.data_dir / "feedback.db")
     store.record_answer(answer.answer_id, answer.question)   # when the answer is sent
     store.record_vote(answer.answer_id, voter_id=1234, vote="up")

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.ratelimit import SlidingWindowLimiter
+    from bot.chat.ratelimit import SlidingWindowLimiter
     limiter = SlidingWindowLimiter(limit=5, window=60.0)
     decision = limiter.hit(user_id)
     if not decision.allowed:
