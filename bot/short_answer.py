@@ -25,7 +25,8 @@ from bot.evidence import RankedSentence
 from bot.focus import Focus, words
 from bot.question import Question
 from bot.spans import TypedSpan
-from index.query import STOPWORDS, stem
+from index.text import STOP_WORDS as STOPWORDS
+from index.text import stem
 
 
 @dataclass(frozen=True)

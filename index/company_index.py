@@ -51,7 +51,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.articles import Article
-from index.entities import _STOP_WORDS, EntityExtraction, EntityExtractor, _outlet_head, company_key
+from index.entities import EntityExtraction, EntityExtractor, _outlet_head, company_key
+from index.text import STOP_WORDS
 
 VERSION = 1
 
@@ -470,7 +471,7 @@ def find_who(body: str, spans: list[tuple[int, int]], mentions: list[Any]) -> li
                 i = len(words) - 1
                 while i > 0 and len(words) - i < 6:
                     w = words[i - 1].group()
-                    if not _DESCRIPTOR_WORD_RE.match(w) or w.casefold() in _STOP_WORDS:
+                    if not _DESCRIPTOR_WORD_RE.match(w) or w.casefold() in STOP_WORDS:
                         break
                     ws = s + words[i - 1].start()
                     if any(ms <= ws < me for ms, me in mention_spans):

@@ -67,6 +67,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from index.text import STOP_WORDS
+
 # --------------------------------------------------------------------------- records
 
 
@@ -215,27 +217,6 @@ _CUE_VETO_LABELS = _VETO_LABELS - {"NORP"}
 
 
 
-def _spacy_stop_words() -> frozenset[str]:
-    """spaCy's English stop words, used to reject "In", "The", "This" as names. The module
-    is loaded from its file: ``import spacy.lang.en`` imports spaCy itself (2.5 s), and
-    every command that merely reads the company tables would pay for it."""
-    import importlib.util
-    from pathlib import Path
-
-    try:
-        spec = importlib.util.find_spec("spacy")
-        path = Path(spec.origin).parent / "lang" / "en" / "stop_words.py"  # type: ignore[union-attr]
-        loader = importlib.util.spec_from_file_location("_newsbot_spacy_stop_words", path)
-        module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
-        loader.loader.exec_module(module)  # type: ignore[union-attr]
-        return frozenset(module.STOP_WORDS)
-    except (ImportError, OSError, AttributeError):  # pragma: no cover - a changed spaCy layout
-        from spacy.lang.en.stop_words import STOP_WORDS
-
-        return frozenset(STOP_WORDS)
-
-
-_STOP_WORDS = _spacy_stop_words()
 
 # --------------------------------------------------------------------------- patterns
 
@@ -323,7 +304,7 @@ def _clean_surface(text: str, strip_stop: bool = False) -> tuple[int, int]:
     if m and s + m.end() < e:
         s += m.end()
     while strip_stop and (m := re.match(r"(\w+)\s+", text[s:e])) and (
-            m.group(1).casefold() in _STOP_WORDS and s + m.end() < e):
+            m.group(1).casefold() in STOP_WORDS and s + m.end() < e):
         s += m.end()
     paren = text.find("(", s, e)
     if paren != -1:
@@ -427,9 +408,9 @@ def _is_generic(key: str) -> bool:
     if _NUMBERISH_RE.search(key):
         return True
     words = key.split()
-    if len(words) == 1 and (key in _STOP_WORDS or not any(c.isalpha() for c in key)):
+    if len(words) == 1 and (key in STOP_WORDS or not any(c.isalpha() for c in key)):
         return True
-    if words[0] in _STOP_WORDS and words[0] not in {"&"}:
+    if words[0] in STOP_WORDS and words[0] not in {"&"}:
         return True
     return len(key) < 2
 
@@ -590,7 +571,7 @@ class EntityExtractor:
                     words = text.split()
                     head = words[0]
                     if head not in mid_caps and (
-                        head.casefold() in _STOP_WORDS or head.casefold() in lower_words
+                        head.casefold() in STOP_WORDS or head.casefold() in lower_words
                     ):
                         if len(words) == 1:
                             continue
@@ -1028,7 +1009,7 @@ class EntityExtractor:
                 return (es, e)
         words = [(w.start() + s, w.end() + s) for w in re.finditer(r"\S+", body[s:e])]
         if initial is None:
-            while len(words) > 1 and body[slice(*words[0])].casefold() in _STOP_WORDS:
+            while len(words) > 1 and body[slice(*words[0])].casefold() in STOP_WORDS:
                 words = words[1:]
             return (words[0][0], e) if words else None
         for ws, _we in reversed(words):
