@@ -80,8 +80,8 @@ from bot.discord_render import (
 from bot.feedback import FeedbackStore
 from bot.ratelimit import limiter_for
 from bot.service import NewsService, QuestionError, clean_question
-from index.feeds import FeedError, PollReport
-from index.fetch import FetchError
+from index.intake.feeds import FeedError, PollReport
+from index.intake.fetch import FetchError
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")

@@ -50,8 +50,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.articles import Article
 from index.entities import EntityExtraction, EntityExtractor, _outlet_head, company_key
+from index.intake import Article
 from index.text import STOP_WORDS
 
 VERSION = 1

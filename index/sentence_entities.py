@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.articles import Article
+from index.intake import Article
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity_spans (

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsService
-from index.articles import parse_paths
 from index.company_index import TABLES, CompanyIndex, company_directory, find_who
 from index.entities import Mention, company_key
+from index.intake import parse_paths
 from index.store import KnowledgeBase
 from tests.conftest import SEEDS, settings_for
 
