@@ -23,8 +23,8 @@ import numpy as np
 from bot.focus import Focus
 from bot.question import Question
 from bot.spans import TypedSpan, spans_of, typed_spans
+from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
-from index.sentence_entities import EntitySpan
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.lexicon import related_stems
-from index.sentence_entities import name_key, name_vocabulary, name_word_counts
+from index.companies.entity_spans import name_key, name_vocabulary, name_word_counts
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 

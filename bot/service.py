@@ -28,12 +28,12 @@ from pathlib import Path
 from bot.answer import Answer, Answerer
 from bot.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from bot.config import Settings
-from index.company_index import CompanyIndex
+from index.companies import CompanyIndex
+from index.companies.entity_spans import SentenceEntities
 from index.embedding import Embedder
 from index.intake import Article, ParseResult, Rejection, parse_bytes, parse_paths
 from index.intake.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, PollReport
 from index.intake.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
-from index.sentence_entities import SentenceEntities
 from index.store import AddReport, ArticleOutcome, ArticleRow, KnowledgeBase
 
 Progress = Callable[[int, int], None]

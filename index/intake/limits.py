@@ -40,7 +40,9 @@ def check_upload(filename: str, size_bytes: int, max_bytes: int = MAX_FILE_BYTES
     and its size. Returns the base name to use for it (no directory from the uploader
     reaches the disk or a log line; "upload" if nothing is left); raises
     :class:`~index.intake.article.ArticleFormatError` with a one-line reason otherwise."""
-    name = PurePosixPath(filename.replace("\\", "/")).name or "upload"
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    if name in ("", ".", ".."):
+        name = "upload"
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ArticleFormatError(

@@ -123,7 +123,7 @@ class Context:
 
 
 def production_enrichers() -> list:
-    from index.company_index import CompanyIndex
+    from index.companies import CompanyIndex
 
     return [CompanyIndex()]
 

@@ -10,8 +10,9 @@ import pytest
 from index.intake.article import ArticleFormatError
 from index.intake.files import PARSERS, parse_bytes, parse_file
 from index.intake.limits import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_upload, megabytes
+from tests.conftest import REPO
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = REPO / "README.md"
 PAGE = (b"<html><head><title>Harbor crane order</title></head><body><article><p>"
         + b"Port Ellery ordered four electric cranes from Quillfeather Robotics on Monday. " * 4
         + b"</p></article></body></html>")
@@ -40,8 +41,9 @@ def test_an_htm_file_is_refused_with_the_accepted_types_and_an_html_file_is_read
 def test_an_upload_name_loses_its_folders_and_keeps_its_case() -> None:
     assert check_upload("..\\..\\Windows\\notes.MD", 10) == "notes.MD"
     assert check_upload("/etc/cron.d/a.jsonl", 10) == "a.jsonl"
-    with pytest.raises(ArticleFormatError, match=r"unsupported file type \(none\)"):
-        check_upload("dir/", 10)
+    for nameless in ("dir/", "a/..", "."):
+        with pytest.raises(ArticleFormatError, match=r"^unsupported file type \(none\);"):
+            check_upload(nameless, 10)
 
 
 def test_size_is_checked_against_the_given_limit_with_a_readable_message() -> None:
