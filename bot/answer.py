@@ -26,9 +26,9 @@ from bot.name_vote import vote_for_name
 from bot.question import Question, read_question
 from bot.short_answer import choose_short_answer
 from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
+from index.companies.entity_spans import entity_spans
 from index.query import content_terms, term_overlap
 from index.search import HybridSearcher, SearchResult, published_day
-from index.sentence_entities import entity_spans
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 NAME_TYPES = ("person", "organization", "product")

@@ -254,8 +254,8 @@ def feed_line(feed) -> str:
 
 
 def cmd_feed_add(args: argparse.Namespace) -> int:
-    from index.feeds import FeedError
-    from index.fetch import FetchError
+    from index.intake.feeds import FeedError
+    from index.intake.fetch import FetchError
 
     service = make_service(args)
     try:

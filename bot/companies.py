@@ -9,7 +9,7 @@ Usage::
 
 Every quote obeys the same rule as answers: ``body[start:end] == text``.
 
-How a summary is built (all from rows :mod:`index.company_index` wrote at ingest; no NLP
+How a summary is built (all from rows :mod:`index.companies` wrote at ingest; no NLP
 runs here, so a summary takes tens of milliseconds):
 
 - **name**: the normalised key, then any name or alias (case-insensitive), then a
@@ -44,7 +44,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer import Quote, quote_of
-from index.company_index import (
+from index.companies import (
     BOILER,
     NUMERIC,
     QUESTION,
@@ -57,11 +57,11 @@ from index.company_index import (
     WhoRef,
     article_focus,
     company_directory,
+    company_key,
     relation_refs,
     sentence_refs,
     who_refs,
 )
-from index.entities import company_key
 from index.store import ArticleRow, KnowledgeBase, Snapshot
 
 

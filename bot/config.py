@@ -79,7 +79,7 @@ class Settings(BaseSettings):
                                       description="Largest /article add attachment accepted.")
     log_level: str = Field(default="INFO", description="Python logging level for `newsbot run`.")
 
-    # Article intake (index/fetch.py, index/feeds.py).
+    # Article intake (index/intake/fetch.py, index/intake/feeds.py).
     feed_interval: float = Field(default=15.0, gt=0, description="Minutes between feed polls in `newsbot run`.")
     announce_channel: int | None = Field(default=None,
                                          description="A channel id where the bot posts each new feed article.")

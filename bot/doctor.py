@@ -170,7 +170,7 @@ def _check_cluster(state: _State) -> Check:
 
 
 def _check_feeds(state: _State) -> Check:
-    from index.feeds import FEEDS_FILE, FeedStore, feed_problems
+    from index.intake.feeds import FEEDS_FILE, FeedStore, feed_problems
 
     assert state.data_dir is not None
     path = state.data_dir / FEEDS_FILE

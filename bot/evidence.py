@@ -24,8 +24,8 @@ from bot.focus import Focus
 from bot.lexicon import says_predicate
 from bot.question import Question
 from bot.spans import TypedSpan, spans_of, typed_spans
+from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
-from index.sentence_entities import EntitySpan
 
 
 @dataclass(frozen=True)

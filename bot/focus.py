@@ -28,8 +28,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.lexicon import related_stems
-from index.query import STOPWORDS, stem
-from index.sentence_entities import name_key, name_vocabulary, name_word_counts
+from index.companies.entity_spans import name_key, name_vocabulary, name_word_counts
+from index.text import STOP_WORDS as STOPWORDS
+from index.text import stem
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*[\w]|[A-Za-z0-9]")
 # Words of the question's form, not its topic: they are not looked for in the evidence.

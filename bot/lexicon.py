@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.query import stem
+from index.text import stem
 
 # Each group: words that name one act or thing. Groups are not transitive across entries.
 SYNONYMS: tuple[tuple[str, ...], ...] = (

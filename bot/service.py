@@ -10,7 +10,7 @@ Usage::
     except QuestionError as exc:                                         # empty, too long
         print(exc)
     outcome = service.add_paths([Path("articles.jsonl")])
-    outcome = service.add_url("https://example.org/news/1.html")    # fetched safely, see index.fetch
+    outcome = service.add_url("https://example.org/news/1.html")    # fetched safely, see index.intake.fetch
     feed = service.add_feed("https://example.org/rss.xml", name="Example")
     reports = service.poll_feeds()                                   # the feeds that are due
     service.enrich(); service.export_to(Path("kb.jsonl")); service.import_from(Path("kb.jsonl"))
@@ -35,12 +35,12 @@ from pathlib import Path
 from bot.answer import Answer, Answerer
 from bot.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from bot.config import Settings
-from index.articles import Article, ParseResult, Rejection, parse_bytes, parse_paths
-from index.company_index import CompanyIndex
+from index.companies import CompanyIndex
+from index.companies.entity_spans import SentenceEntities
 from index.embedding import Embedder
-from index.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, PollReport
-from index.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
-from index.sentence_entities import SentenceEntities
+from index.intake import Article, ParseResult, Rejection, parse_bytes, parse_paths
+from index.intake.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, PollReport
+from index.intake.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
 from index.store import AddReport, ArticleOutcome, ArticleRow, KnowledgeBase
 
 Progress = Callable[[int, int], None]
@@ -235,7 +235,7 @@ class NewsService:
         return self.add_parsed(parse_bytes(data, safe_name), progress)
 
     def add_url(self, url: str, progress: Progress | None = None) -> AddOutcome:
-        """A web page's article, fetched safely (``index.fetch``); a page that cannot be
+        """A web page's article, fetched safely (``index.intake.fetch``); a page that cannot be
         fetched, or holds no article, is a rejection with the reason."""
         return self.add_urls([url], progress)
 
@@ -335,7 +335,7 @@ class NewsService:
     def add_feed(self, url: str, name: str | None = None) -> Feed:
         """Follow a feed: it is fetched once now, to refuse what is not a feed; its entries
         are indexed by the next poll. FeedError (or FetchError) says why it is refused."""
-        from index.articles import canonical_url
+        from index.intake import canonical_url
 
         check_url(url)
         address = canonical_url(url) or url

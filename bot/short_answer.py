@@ -26,7 +26,8 @@ from bot.focus import Focus, words
 from bot.lexicon import says_predicate
 from bot.question import Question
 from bot.spans import TypedSpan
-from index.query import STOPWORDS, stem
+from index.text import STOP_WORDS as STOPWORDS
+from index.text import stem
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.sentence_entities import EntitySpan
+from index.companies.entity_spans import EntitySpan
 
 # spaCy's OntoNotes labels, as the answer types of bot.question.
 LABEL_TYPES: dict[str, tuple[str, ...]] = {

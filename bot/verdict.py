@@ -25,7 +25,8 @@ from datetime import date
 
 from bot.lexicon import is_known_act, related_stems
 from bot.question import YES_NO_OPENERS
-from index.query import STOPWORDS, stem
+from index.text import STOP_WORDS as STOPWORDS
+from index.text import stem
 
 # "no" before a number is "number" ("the Hyundai No 2 plant"), not a negation.
 _NEGATION = re.compile(r"\b(?:not|no(?!\.?\s*\d)|never|neither|nor|none|without|fail(?:s|ed)? to)\b|n['’]t\b",

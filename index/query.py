@@ -22,19 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-# Function words carry no topic; dropping them keeps BM25 OR-queries sharp and cheap.
-STOPWORDS = frozenset((
-    "a about above after again against all also am an and any are aren't as at be because been before being "
-    "below between both but by can can't could couldn't did didn't do does doesn't doing don't down during "
-    "each either few for from further had hadn't has hasn't have haven't having he her here hers herself him "
-    "himself his how i if in into is isn't it it's its itself just let's may me might more most must my "
-    "myself neither no nor not of off on once only or other ought our ours ourselves out over own per same "
-    "shall she should shouldn't so some such than that that's the their theirs them themselves then there "
-    "these they this those through to too under until up upon us very was wasn't we were weren't what "
-    "what's when where which while who whom whose why will with within without won't would wouldn't yet you "
-    "your yours yourself yourselves according article articles report reports reported reporting published "
-    "news source sources say says said tell told regarding based"
-).split())
+from index.text import STOP_WORDS
+
 # Words that frame a question about articles rather than name its topic ("Does the article
 # suggest ...", "was there a change in ..."); they match everywhere and drown the topic.
 FRAMING_WORDS = frozenset((
@@ -51,39 +40,6 @@ _WORD = re.compile(r"[\w][\w'’.-]*[\w]|[\w]", re.UNICODE)
 def content_terms(text: str) -> list[str]:
     """Lower-cased words of ``text`` minus stopwords, possessives folded, in order, unique."""
     return list(_content_terms(text))
-
-
-_SUFFIXES = ("ational", "ization", "fulness", "iveness", "ations", "ation", "ships", "ship", "ments", "ment", "ness",
-             "ings", "ing",
-             "edly", "ies", "ied", "ed", "es", "ly", "s")
-
-
-def _tidy(root: str) -> str:
-    if len(root) >= 4 and root[-1] == root[-2] and root[-1] not in "lsz":
-        root = root[:-1]  # "dropped" → "dropp" → "drop"
-    if len(root) >= 4 and root.endswith("e"):
-        root = root[:-1]  # "make" and "making" → "mak"
-    if len(root) >= 4 and root.endswith("y") and root[-2] not in "aeiou":
-        root = root[:-1] + "i"  # "company" and "companies" → "compani"
-    return root
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light English stemmer, the one every matcher here uses: "dropped", "drops" and
-    "dropping" → "drop"; "companies" and "company" → "compani"; "made" stays."""
-    word = word.lower().replace("’", "'").removesuffix("'s")
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            root = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                root += "y"
-            if suffix == "es" and not root.endswith(("s", "x", "z", "ch", "sh")):
-                root += "e"  # "prices" → "price", but "taxes" → "tax"
-            return _tidy(root)
-    return _tidy(word)
 
 
 def term_overlap(question_terms: list[str], text: str) -> float:
@@ -105,7 +61,7 @@ def _content_terms(text: str) -> tuple[str, ...]:
         word = word.strip("'.-")
         if len(word) < 2 and not word.isdigit():
             continue
-        if word in STOPWORDS or word in FRAMING_WORDS or word in terms:
+        if word in STOP_WORDS or word in FRAMING_WORDS or word in terms:
             continue
         terms.append(word)
     return tuple(terms)
@@ -298,7 +254,7 @@ def find_names(question: str, skip_spans: Sequence[tuple[int, int]]) -> list[str
         while words and (words[-1].lower() in _NOT_NAMES or words[-1].lower() in MONTHS):
             words.pop()
         name = " ".join(words).removesuffix("'s").strip(".,'")
-        if len(name) >= 2 and name.lower() not in STOPWORDS and not name.isdigit() and name not in names:
+        if len(name) >= 2 and name.lower() not in STOP_WORDS and not name.isdigit() and name not in names:
             names.append(name)
     return names
 

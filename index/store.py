@@ -61,9 +61,9 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from index.articles import Article
 from index.chunking import ChunkPlan, plan_chunks, split_sentences
 from index.embedding import Embedder, Window, WindowVectors
+from index.intake import Article
 from index.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState
 from index.vectors import VectorIndex, VectorIndexCorruptError, fsync_dir, write_atomically
 

@@ -25,7 +25,7 @@ The modules, each with one job:
   :mod:`~bot.chat.feedback` (the vote store) and :mod:`~bot.chat.votes` (its buttons),
   :mod:`~bot.chat.render` (embeds within Discord's limits), :mod:`~bot.chat.replies`
   (acknowledging, private replies, errors with a reference), :mod:`~bot.chat.progress`,
-  :mod:`~bot.chat.choices` (autocomplete), :mod:`~bot.chat.uploads` (the upload check),
+  :mod:`~bot.chat.choices` (autocomplete; uploads are checked by :func:`index.intake.check_upload`),
   :mod:`~bot.chat.workers` (the engine's threads) and :mod:`~bot.chat.logs` (token redaction).
 
 Every message goes out with ``AllowedMentions.none()``.

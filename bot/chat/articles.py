@@ -25,7 +25,7 @@ from bot.chat.permissions import admin_group, admin_only
 from bot.chat.progress import with_progress
 from bot.chat.render import add_outcome_embed, clip, rebuild_embed
 from bot.chat.replies import NO_PINGS, defer, reply_private
-from bot.chat.uploads import check_upload, upload_name
+from index.intake import ArticleFormatError, check_upload
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
@@ -56,13 +56,13 @@ class ArticleAdmin(commands.Cog):
             await self.add_file(interaction, file)
 
     async def add_file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        name, limit = upload_name(file.filename), self.bot.settings.max_attachment_bytes
-        problem = check_upload(name, file.size, limit)
-        if problem is None:
+        limit = self.bot.settings.max_attachment_bytes
+        try:
+            name = check_upload(file.filename, file.size, limit)
             data = await file.read()
-            problem = check_upload(name, len(data), limit)  # the declared size is the uploader's word
-        if problem is not None:
-            await reply_private(interaction, f"Sorry, {problem}.")
+            check_upload(name, len(data), limit)  # the declared size is the uploader's word
+        except ArticleFormatError as exc:
+            await reply_private(interaction, f"Sorry, {exc}.")
             return
         await self.index(interaction, name, f"Indexing {name}", self.bot.service.add_upload, name, data)
 

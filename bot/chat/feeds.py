@@ -26,8 +26,8 @@ from discord.ext import commands
 from bot.chat.permissions import admin_group, admin_only
 from bot.chat.render import announcement_embed, clip, feeds_embed, pack_embeds
 from bot.chat.replies import NO_PINGS, check_limits, defer, new_reference, reply_private
-from index.feeds import FeedError, PollReport
-from index.fetch import FetchError
+from index.intake.feeds import FeedError, PollReport
+from index.intake.fetch import FetchError
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot

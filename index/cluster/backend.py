@@ -25,7 +25,6 @@ import numpy as np
 import psycopg
 from psycopg import IsolationLevel
 
-from index.articles import Article
 from index.chunking import ChunkPlan
 from index.cluster import sync
 from index.cluster.milvus import ChunkCollection, MilvusUnavailable
@@ -33,6 +32,7 @@ from index.cluster.schema import WRITER_LOCK, create_schema
 from index.cluster.snapshot import ClusterSnapshot
 from index.cluster.sqlcompat import SqliteCompat
 from index.embedding import Embedder, Window, WindowVectors
+from index.intake import Article
 from index.store import (
     INGEST_BATCH,
     AddReport,

@@ -1,5 +1,5 @@
 """SQLite-flavoured SQL on PostgreSQL, for the code that shares the embedded store's SQL:
-the enrichers' schema and writes (index.company_index), their read helpers through
+the enrichers' schema and writes (index.companies), their read helpers through
 ``Snapshot.query``, and ``index.store``'s duplicate check.
 
 Translated: ``?`` placeholders, ``INSERT OR REPLACE`` (an upsert on the table's unique key

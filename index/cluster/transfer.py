@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from index.articles import Article
+from index.intake import Article
 from index.store import INGEST_BATCH, AddReport, ArticleOutcome, KnowledgeBaseError, _int8, body_hash
 
 FORMAT = "newsbot-export"

@@ -41,7 +41,7 @@ def bare_encode(embedder, windows) -> float:
 
 
 def run(ctx: Context) -> BenchResult:
-    from index.company_index import CompanyIndex
+    from index.companies import CompanyIndex
     from index.store import INGEST_BATCH, KnowledgeBase
 
     result = BenchResult("indexing", "1. Indexing throughput (add vs bare model, interleaved in one run)")

@@ -227,7 +227,7 @@ def store_for(ctx: Context, size: int, previous: Path | None) -> Path:
 
 
 def new_articles(ctx: Context, count: int) -> list:
-    from index.articles import make_article
+    from index.intake import make_article
 
     pool = ctx.articles()
     out = []

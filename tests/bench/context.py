@@ -44,7 +44,7 @@ class Context:
         return embedder
 
     def articles(self, limit: int | None = None) -> list:
-        from index.articles import parse_paths
+        from index.intake import parse_paths
 
         if self.quick or not self.full_data:
             parsed = parse_paths(FIXTURE_ARTICLES)
@@ -123,7 +123,7 @@ class Context:
 
 
 def production_enrichers() -> list:
-    from index.company_index import CompanyIndex
+    from index.companies import CompanyIndex
 
     return [CompanyIndex()]
 

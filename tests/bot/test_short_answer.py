@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.question import read_question
 from bot.spans import typed_spans
-from index.sentence_entities import EntitySpan
+from index.companies.entity_spans import EntitySpan
 
 
 def kinds_found(text: str, entities: list[EntitySpan] = ()) -> dict[str, list[str]]:

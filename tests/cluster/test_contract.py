@@ -9,8 +9,8 @@ import random
 from pathlib import Path
 
 from bot.service import NewsService
-from index.articles import make_article, parse_paths
 from index.embedding import Embedder
+from index.intake import make_article, parse_paths
 from tests.cluster.conftest import Backend
 from tests.cluster.wholeness import kill_during_add, whole_or_absent
 from tests.conftest import SEEDS, TEST_ARTICLES

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.articles import Article
+from index.intake import Article
 
 REPO = Path(__file__).resolve().parents[2]
 

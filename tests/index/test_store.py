@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, make_article, parse_paths
 from index.embedding import Embedder
+from index.intake import Article, make_article, parse_paths
 from index.store import DB_NAME, KnowledgeBase, ModelMismatchError
 from tests.conftest import SEEDS, TEST_ARTICLES
 

@@ -161,7 +161,7 @@ def run(source: Path, kills: int, seed: int, work: Path, *, estimate: RateEstima
         max_attempts: int | None = None, require_partial: bool = False) -> Outcome:
     from bot.config import Settings
     from bot.service import shared_embedder
-    from index.articles import parse_paths
+    from index.intake import parse_paths
 
     rng = random.Random(seed)
     run_started = time.monotonic()

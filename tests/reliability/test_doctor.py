@@ -158,7 +158,7 @@ def test_a_busy_writer_does_not_stall_the_doctor(seeded_dir: Path, embedder: Emb
 def test_a_feed_failing_three_times_in_a_row_fails_the_feeds_check(seeded_dir: Path, embedder: Embedder) -> None:
     from datetime import timedelta
 
-    from index.feeds import FEEDS_FILE, FeedStore
+    from index.intake.feeds import FEEDS_FILE, FeedStore
 
     assert checks_for(seeded_dir, embedder)["feeds"].detail.startswith("skipped")
     store = FeedStore(seeded_dir / FEEDS_FILE)

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.service import NewsService, QuestionError
-from index.articles import ARTICLE_ID_PATTERN, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, parse_bytes
 from index.embedding import Embedder
+from index.intake import ARTICLE_ID_PATTERN, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, parse_bytes
 from tests.conftest import settings_for
 from tests.reliability.figures import FUZZ_CASES, SLOW
 from tests.reliability.kbcheck import fingerprint

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from bot.chat.ratelimit import SlidingWindowLimiter
 from bot.cli import main
 from bot.service import NewsService
-from index.articles import ARTICLE_ID_PATTERN, parse_bytes
 from index.embedding import Embedder
+from index.intake import ARTICLE_ID_PATTERN, parse_bytes
 from tests.conftest import REPO, settings_for
 from tests.reliability.figures import FUZZ_CASES
 from tests.reliability.kbcheck import fingerprint

@@ -3,7 +3,7 @@ charset, conditional requests (ETag / Last-Modified) and a clear user agent.
 
 Usage::
 
-    from index.fetch import Fetcher, FetchPolicy, FetchError
+    from index.intake.fetch import Fetcher, FetchPolicy, FetchError
     fetcher = Fetcher(FetchPolicy(allow_hosts=["127.0.0.1"], timeout=15, max_bytes=10 << 20))
     try:
         page = fetcher.fetch("https://example.org/news/1.html")
@@ -35,7 +35,10 @@ from urllib.parse import urljoin
 
 import httpx
 
-from index.articles import Article, ArticleFormatError, decode_text, parse_html_article
+from index.intake.article import Article, ArticleFormatError
+from index.intake.decode import decode_text
+from index.intake.html_file import parse_html_article
+from index.intake.limits import megabytes
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: ``resolver(host, port)`` → the addresses a connection to ``host`` could reach.
@@ -293,12 +296,6 @@ class Fetcher:
                            content_type=media.strip().lower(), charset=charset.group(1) if charset else None,
                            body=body, etag=response.headers.get("etag"),
                            last_modified=response.headers.get("last-modified"))
-
-
-def megabytes(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 # ----------------------------------------------------------------------------- pages

@@ -1,8 +1,9 @@
-"""Named-entity spans of every article, found once at ingest, so answering never runs NER.
+"""Named-entity spans of every article (people, organisations, places, products ...), found
+once at ingest with the company extractor's spaCy model, so answering never runs NER.
 
 Usage::
 
-    from index.sentence_entities import SentenceEntities, entity_spans, name_vocabulary
+    from index.companies.entity_spans import SentenceEntities, entity_spans, name_vocabulary
     kb = KnowledgeBase.open(data_dir, embedder, enrichers=[SentenceEntities()])
     with kb.reader() as snap:
         spans = entity_spans(snap, ["a1"])        # {"a1": [EntitySpan(start, end, "ORG"), ...]}
@@ -21,7 +22,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.articles import Article
+from index.companies.tables import TableSnapshot
+from index.intake import Article
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity_spans (
@@ -62,7 +64,7 @@ class SentenceEntities:
     tables = TABLES
 
     def prepare(self, articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]) -> list[object]:
-        from index.company_index import shared_extractor
+        from index.companies.enricher import shared_extractor
 
         nlp = shared_extractor().nlp
         with _LOCK:  # one spaCy pipeline per process; writers are serialised anyway
@@ -84,7 +86,7 @@ class SentenceEntities:
             "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM entity_spans_done) ORDER BY rowid")]
 
 
-def entity_spans(snap: object, article_ids: Sequence[str]) -> dict[str, list[EntitySpan]]:
+def entity_spans(snap: TableSnapshot, article_ids: Sequence[str]) -> dict[str, list[EntitySpan]]:
     """The stored spans of some articles, in body order; articles without rows map to []."""
     ids = sorted(set(article_ids))
     found: dict[str, list[EntitySpan]] = {a: [] for a in ids}
@@ -92,7 +94,7 @@ def entity_spans(snap: object, article_ids: Sequence[str]) -> dict[str, list[Ent
         return found
     marks = ",".join("?" * len(ids))
     try:
-        rows = snap.query(  # type: ignore[attr-defined]
+        rows = snap.query(
             f"SELECT article_id, start, end, label FROM entity_spans WHERE article_id IN ({marks}) "
             "ORDER BY article_id, start", ids)
     except sqlite3.OperationalError:
@@ -102,13 +104,13 @@ def entity_spans(snap: object, article_ids: Sequence[str]) -> dict[str, list[Ent
     return found
 
 
-def name_vocabulary(snap: object) -> dict[str, tuple[str, int]]:
+def name_vocabulary(snap: TableSnapshot) -> dict[str, tuple[str, int]]:
     """Every name the articles use, by :func:`name_key`: its commonest written form and how
     many articles use it. Cached for the snapshot's generation."""
 
     def compute() -> dict[str, tuple[str, int]]:
         try:
-            rows = snap.query(  # type: ignore[attr-defined]
+            rows = snap.query(
                 # min(name): a capitalised form sorts before a lower-case one
                 "SELECT name_key, min(name), count(DISTINCT article_id) FROM entity_spans "
                 f"WHERE label IN ({','.join('?' * len(NAME_LABELS))}) GROUP BY name_key", sorted(NAME_LABELS))
@@ -116,10 +118,10 @@ def name_vocabulary(snap: object) -> dict[str, tuple[str, int]]:
             return {}
         return {key: (name, count) for key, name, count in rows if len(key) >= 2}
 
-    return snap.memo("name_vocabulary", compute)  # type: ignore[attr-defined]
+    return snap.memo("name_vocabulary", compute)
 
 
-def name_word_counts(snap: object) -> Counter[str]:
+def name_word_counts(snap: TableSnapshot) -> Counter[str]:
     """Single words of the names in :func:`name_vocabulary`, weighted by articles: what a
     misspelt word is matched against."""
 
@@ -131,4 +133,4 @@ def name_word_counts(snap: object) -> Counter[str]:
                     counts[word] += articles
         return counts
 
-    return snap.memo("name_word_counts", compute)  # type: ignore[attr-defined]
+    return snap.memo("name_word_counts", compute)

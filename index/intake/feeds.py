@@ -3,7 +3,7 @@ what each feed has delivered remembered in ``<data dir>/feeds.db``.
 
 Usage::
 
-    from index.feeds import FeedStore, FeedPoller
+    from index.intake.feeds import FeedStore, FeedPoller
     store = FeedStore(data_dir / "feeds.db")
     feed = store.add("https://example.org/rss.xml", name="Example")
     poller = FeedPoller(store, fetcher, add=kb.add_articles, interval_minutes=15)
@@ -33,8 +33,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
-from index.articles import Article, normalise_published_at
-from index.fetch import Fetcher, FetchError, FetchResult, check_url, fetch_article
+from index.intake.article import Article
+from index.intake.dates import normalise_published_at
+from index.intake.fetch import Fetcher, FetchError, FetchResult, check_url, fetch_article
 from index.store import AddReport
 
 FEEDS_FILE = "feeds.db"

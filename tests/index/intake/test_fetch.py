@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from index.fetch import (
+from index.intake.fetch import (
     USER_AGENT,
     AddressPolicy,
     Fetcher,

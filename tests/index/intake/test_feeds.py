@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsService
-from index.feeds import FeedError, feed_problems, parse_feed
-from index.fetch import FetchError
+from index.intake.feeds import FeedError, feed_problems, parse_feed
+from index.intake.fetch import FetchError
 from tests.conftest import settings_for
 from tests.fixtures.news_site import NOT_A_FEED, PNG, NewsSite, story
 

@@ -1,4 +1,4 @@
-"""index.company_index: the company tables written at ingest (real spaCy, real store).
+"""index.companies: the company tables written at ingest (real spaCy, real store).
 
 The knowledge base here holds the seed article and two articles written for these tests.
 """
@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsService
-from index.articles import parse_paths
-from index.company_index import TABLES, CompanyIndex, company_directory, find_who
-from index.entities import Mention, company_key
+from index.companies import TABLES, CompanyIndex, Mention, company_directory, company_key, find_who
+from index.intake import parse_paths
 from index.store import KnowledgeBase
 from tests.conftest import SEEDS, settings_for
 
@@ -199,8 +198,8 @@ def test_who_descriptions(text: str, name: str, expected: str | None, kind: str 
 
 
 def test_a_surname_ner_calls_org_is_the_person() -> None:
-    from index.company_index import shared_extractor
-    from tests.index.test_entities import split_sentences
+    from index.companies import shared_extractor
+    from tests.index.companies.test_extractor import split_sentences
 
     extractor = shared_extractor()
     body = ("Sam Bankman-Fried founded the crypto exchange FTX in 2019. Bankman-Fried’s lawyers said on Monday "
@@ -212,8 +211,8 @@ def test_a_surname_ner_calls_org_is_the_person() -> None:
 
 
 def test_a_person_previously_at_a_company_is_no_rename() -> None:
-    from index.company_index import shared_extractor
-    from tests.index.test_entities import split_sentences
+    from index.companies import shared_extractor
+    from tests.index.companies.test_extractor import split_sentences
 
     body = ("The startup hired CTO Michael Greer, previously Discord, to lead its engineering team. Discord "
             "declined to comment on the move.")

@@ -1,4 +1,4 @@
-"""index.entities against the real spaCy model (no mocks).
+"""index.companies against the real spaCy model (no mocks).
 
 The articles here are written for these tests, except the seed article, which is ours.
 """
@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
-from index.entities import (
+from index.companies import (
     EntityExtraction,
     EntityExtractor,
     Relation,
     company_key,
 )
+from tests.conftest import SEEDS
 
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "xiaomi-baic-ev-partnership-report.txt"
+SEED = SEEDS / "xiaomi-baic-ev-partnership-report.txt"
 
 
 def split_sentences(body: str) -> list[tuple[int, int]]:

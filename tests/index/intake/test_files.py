@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import (
+from index.intake import (
     MAX_FILE_BYTES,
-    ArticleFormatError,
-    canonical_url,
     derive_article_id,
-    normalise_published_at,
-    page_canonical_url,
     parse_bytes,
     parse_file,
-    parse_html_article,
     parse_paths,
     parse_text_article,
-    url_article_id,
 )
 from tests.conftest import SEEDS, TEST_ARTICLES
 
@@ -148,64 +142,3 @@ def test_other_encodings_are_detected() -> None:
     text = "Café owners protest\n\nThe café owners of the old town protested on Monday against new rents. " * 3
     [article] = parse_bytes(text.encode("cp1252"), "latin.txt").articles
     assert article.title == "Café owners protest"
-
-
-# ----------------------------------------------------------------------------- dates and URLs
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Tue, 02 Jul 2024 09:30:00 GMT", "2024-07-02T09:30:00+00:00"),          # RSS (RFC 822)
-    ("Tue, 02 Jul 2024 09:30:00 +0200", "2024-07-02T07:30:00+00:00"),
-    ("2 Jul 2024 09:30 EST", "2024-07-02T14:30:00+00:00"),
-    ("Wed, 02 Oct 02 08:00:00 -0000", "2002-10-02T08:00:00+00:00"),           # two-digit year
-    ("Tue, 02 Jul 2024", "2024-07-02T00:00:00+00:00"),
-    ("2024-07-02T09:30:00Z", "2024-07-02T09:30:00+00:00"),                    # Atom, JSON Feed (ISO 8601)
-    ("2024-07-02T09:30:00.123+05:30", "2024-07-02T04:00:00.123000+00:00"),
-    ("20240702T093000Z", "2024-07-02T09:30:00+00:00"),
-    ("2024-07-02 09:30 UTC", "2024-07-02T09:30:00+00:00"),
-    ("2024-W27-2", "2024-07-02T00:00:00+00:00"),
-    ("2024-07-02", "2024-07-02T00:00:00+00:00"),
-    ("July 2, 2024", "2024-07-02T00:00:00+00:00"),
-    ("2 July 2024", "2024-07-02T00:00:00+00:00"),
-])
-def test_feed_and_page_dates_parse_to_utc(text: str, expected: str) -> None:
-    assert normalise_published_at(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "soon", "2024", "2024-07", "Tue, 32 Jul 2024 09:30:00 GMT", "12:30", "1e9"])
-def test_what_is_not_a_date_gives_none_rather_than_a_guess(text: str) -> None:
-    assert normalise_published_at(text) is None
-
-
-@pytest.mark.parametrize(("url", "base", "expected"), [
-    ("HTTP://News.Example:80/a/b?utm_source=x&id=3#top", None, "http://news.example/a/b?id=3"),
-    ("/story?fbclid=abc", "https://news.example:8443/x/y", "https://news.example:8443/story"),
-    ("//cdn.example/p", "https://news.example/", "https://cdn.example/p"),
-    ("http://[::1]:99/z", None, "http://[::1]:99/z"),
-    ("ftp://news.example/a", None, None),
-    ("mailto:desk@news.example", None, None),
-])
-def test_canonical_urls_have_one_spelling(url: str, base: str | None, expected: str | None) -> None:
-    assert canonical_url(url, base=base) == expected
-
-
-def test_a_page_may_claim_a_canonical_url_on_its_own_site_only() -> None:
-    page = "https://www.news.example/2024/story.html?utm_medium=rss"
-    assert page_canonical_url("/2024/story", page) == "https://www.news.example/2024/story"
-    assert page_canonical_url("https://news.example/2024/story", page) == "https://news.example/2024/story"
-    assert page_canonical_url("https://other.example/famous", page) == "https://www.news.example/2024/story.html"
-    assert page_canonical_url(None, page) == "https://www.news.example/2024/story.html"
-
-
-def test_a_fetched_page_is_keyed_by_its_canonical_url() -> None:
-    html = (TEST_ARTICLES / "lumen-labs-funding.html").read_text()
-    page = "https://valleywire.example/lumen-labs-series-b?utm_source=feed"
-    article = parse_html_article(html, page, page_url=page, published_at="Mon, 20 May 2024 11:00:00 GMT")
-    assert article.url == "https://valleywire.example/lumen-labs-series-b"       # og:url, same site
-    assert article.id == url_article_id(article.url)
-    assert article.published_at == "2024-05-20T11:00:00+00:00"                     # the feed's date wins
-    as_file = parse_html_article(html, "lumen.html")
-    assert as_file.id != article.id and as_file.body == article.body
-    assert as_file.published_at == "2024-05-20T09:30:00+00:00"                     # the page's time of day
-    with pytest.raises(ArticleFormatError, match="no article text found in the page"):
-        parse_html_article("<html><body><nav>Home News</nav><p>Short.</p></body></html>", page, page_url=page)
