@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.answer import Answer
+from bot.engine.answer import Answer
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from bot.answer import Answer, Quote
-from bot.companies import CompanyListing, CompanySummary
+from bot.engine.answer import Answer, Quote
+from bot.engine.companies import CompanyListing, CompanySummary
 
 
 def display_date(published_at: str | None) -> str:

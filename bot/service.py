@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from bot.answer import Answer, Answerer
-from bot.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from bot.config import Settings
+from bot.engine.answer import Answer, Answerer
+from bot.engine.companies import CompanyListing, CompanySummary, list_companies, summarize_company
 from index.companies import CompanyIndex
 from index.companies.entity_spans import SentenceEntities
 from index.embedding import Embedder

@@ -30,10 +30,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer
 from bot.chat.render import answer_embed, clip
 from bot.chat.replies import NO_PINGS, check_limits, defer, reply_private, report_message_error, send_notice
 from bot.chat.votes import FeedbackButton, answer_id_of, feedback_view
+from bot.engine.answer import Answer
 from bot.service import QuestionError
 
 if TYPE_CHECKING:

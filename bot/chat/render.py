@@ -26,8 +26,8 @@ from typing import Any
 
 import discord
 
-from bot.answer import Answer, Quote
-from bot.companies import CompanySummary, SourceArticle
+from bot.engine.answer import Answer, Quote
+from bot.engine.companies import CompanySummary, SourceArticle
 from bot.render import display_date
 
 ELLIPSIS = "…"

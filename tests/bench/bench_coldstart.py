@@ -48,7 +48,7 @@ def timed_run(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
 
 def import_profile(data_dir: Path) -> dict[str, float]:
     """Cumulative import seconds by top-level package for everything the ask path imports."""
-    code = ("import bot.cli, bot.service, index.light_encoder, index.search, bot.answer")
+    code = ("import bot.cli, bot.service, index.light_encoder, index.search, bot.engine.answer")
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=REPO, env=env(),
                           capture_output=True, text=True, timeout=600)
     totals: dict[str, float] = {}

@@ -17,8 +17,8 @@ GOAL_P50_MS, GOAL_P95_MS = 50.0, 150.0
 
 
 def stage_probe() -> Probe:
-    import bot.answer
-    from bot.answer import Answerer
+    import bot.engine.answer
+    from bot.engine.answer import Answerer
     from index.search import HybridSearcher
     from index.store import Snapshot
 
@@ -30,9 +30,9 @@ def stage_probe() -> Probe:
     probe.wrap(Snapshot, "chunk_metadata", "fusion.chunk_metadata")
     probe.wrap(Answerer, "candidate_sentences", "answer.sentence_pool", optional=True)
     probe.wrap(Answerer, "score_sentences", "answer.score_quotes", optional=True)
-    probe.wrap(bot.answer, "check_abstention", "answer.abstention", optional=True)
+    probe.wrap(bot.engine.answer, "check_abstention", "answer.abstention", optional=True)
     probe.wrap(Answerer, "decide_yes_no", "answer.verdict", optional=True)
-    probe.wrap(bot.answer, "short_answer", "answer.short_answer", optional=True)
+    probe.wrap(bot.engine.answer, "short_answer", "answer.short_answer", optional=True)
     probe.wrap(Answerer, "select_quotes", "answer.select_quotes", optional=True)
     return probe
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Answer
+from bot.engine.answer import Answer
 from bot.evaluate import EvalQuestion, EvalReport, QuestionResult, is_correct, score_retrieval
 
 

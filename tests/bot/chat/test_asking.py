@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import simcord
 
-from bot.answer import Answer, Quote
 from bot.chat.render import limit_problems
+from bot.engine.answer import Answer, Quote
 from bot.service import NewsService
 from tests.bot.chat.simcord_server import (
     QUESTION,

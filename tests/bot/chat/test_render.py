@@ -9,7 +9,6 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Quote
 from bot.chat.render import (
     LIMITS,
     add_outcome_embed,
@@ -24,7 +23,8 @@ from bot.chat.render import (
     progress_text,
     sources_embed,
 )
-from bot.companies import CompanySummary, RelatedCompany, SourceArticle, TimelineEntry
+from bot.engine.answer import Answer, Quote
+from bot.engine.companies import CompanySummary, RelatedCompany, SourceArticle, TimelineEntry
 
 GROUNDLESS = "A spokesperson for Hyundai rejected the report’s findings, calling them “groundless.”"
 TITLE = "Xiaomi’s EV ambitions could involve a partnership with BAIC: Report"

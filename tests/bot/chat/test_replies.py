@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import simcord
 
-from bot.answer import Answer
+from bot.engine.answer import Answer
 from bot.service import NewsService
 from tests.bot.chat.simcord_server import QUESTION, Server, requests_since
 

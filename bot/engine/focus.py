@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.focus import read_focus
+    from bot.engine.focus import read_focus
     with kb.reader() as snap:
         focus = read_focus(snap, "did shaomi buy the hyundai plant?")
     focus.text           # "did Xiaomi buy the hyundai plant?"
@@ -27,7 +27,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.lexicon import related_stems
+from bot.engine.lexicon import related_stems
 from index.companies.entity_spans import name_key, name_vocabulary, name_word_counts
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem

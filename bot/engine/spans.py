@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.spans import typed_spans
+    from bot.engine.spans import typed_spans
     spans = typed_spans(body, 120, 260, stored_entities)   # spans inside body[120:260]
     [(s.kind, body[s.start:s.end]) for s in spans]
     # [("organization", "BAIC"), ("number", "3,00,000 units"), ("date", "the first half of 2024")]
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from index.companies.entity_spans import EntitySpan
 
-# spaCy's OntoNotes labels, as the answer types of bot.question.
+# spaCy's OntoNotes labels, as the answer types of bot.engine.question.
 LABEL_TYPES: dict[str, tuple[str, ...]] = {
     "PERSON": ("person",),
     "ORG": ("organization",),

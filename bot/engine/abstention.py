@@ -3,7 +3,7 @@ the evidence found does not hold the kind of answer asked for.
 
 Usage::
 
-    from bot.abstention import check_abstention
+    from bot.engine.abstention import check_abstention
     reason = check_abstention(question, focus, ranked_sentences, snap.outlets())
     if reason: print(reason)   # "The indexed articles mention Tesla, but not the amount."
 
@@ -19,10 +19,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.evidence import RankedSentence
-from bot.focus import Focus
-from bot.lexicon import says_predicate
-from bot.question import Question
+from bot.engine.evidence import RankedSentence
+from bot.engine.focus import Focus
+from bot.engine.lexicon import says_predicate
+from bot.engine.question import Question
 from index.query import MONTHS, outlet_aliases
 
 _SOURCE_WORDS = r"(?:article|articles|report|reports|piece|story|analysis|coverage|op-ed|column|review|update)"

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.verdict import decide_verdict
+    from bot.engine.verdict import decide_verdict
     verdict = decide_verdict("Did Hyundai confirm the plant deal?", evidence)
     verdict.value            # "no"
     verdict.deciding         # index into `evidence` of the sentence that decides it
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.lexicon import is_known_act, related_stems
-from bot.question import YES_NO_OPENERS
+from bot.engine.lexicon import is_known_act, related_stems
+from bot.engine.question import YES_NO_OPENERS
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.name_vote import vote_for_name
+    from bot.engine.name_vote import vote_for_name
     vote_for_name("Which company, reported by the Ledger and the Gazette, ...?", evidence, ["Ledger"])
     # "Korvath"
 

@@ -1,4 +1,4 @@
-"""bot.companies: company listings and summaries built from quotes (real spaCy, real model,
+"""bot.engine.companies: company listings and summaries built from quotes (real spaCy, real model,
 real store, no mocks). The knowledge base holds the seed article plus short articles
 written for these tests about a fictional carmaker, Velora Motors."""
 
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.companies import CompanySummary, Quote, list_companies, summarize_company
+from bot.engine.companies import CompanySummary, Quote, list_companies, summarize_company
 from bot.render import companies_text, company_text
 from bot.service import NewsService
 from tests.conftest import SEEDS, settings_for

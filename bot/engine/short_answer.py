@@ -2,11 +2,11 @@
 
 Usage::
 
-    from bot.short_answer import choose_short_answer
+    from bot.engine.short_answer import choose_short_answer
     pick = choose_short_answer(question, focus, ranked_sentences)
     pick.text, pick.sentence.text   # "BAIC", "... the company is contemplating joining forces with BAIC ..."
 
-The candidates are the typed spans (see :mod:`bot.spans`) in the top sentences that are
+The candidates are the typed spans (see :mod:`bot.engine.spans`) in the top sentences that are
 about the question (they hold enough of its focus terms). Each is scored by the rank of
 its sentence, its distance to the question's words in that sentence (the answer sits
 beside what was asked), and how many articles give it (TREC systems found proximity and
@@ -21,11 +21,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.evidence import RankedSentence
-from bot.focus import Focus, words
-from bot.lexicon import says_predicate
-from bot.question import Question
-from bot.spans import TypedSpan
+from bot.engine.evidence import RankedSentence
+from bot.engine.focus import Focus, words
+from bot.engine.lexicon import says_predicate
+from bot.engine.question import Question
+from bot.engine.spans import TypedSpan
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.evidence import rank_sentences
+    from bot.engine.evidence import rank_sentences
     ranked = rank_sentences(question, focus, result, pool, entities)
     ranked[0].text        # the sentence that answers, e.g. "A spokesperson for Hyundai rejected ..."
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.focus import Focus
-from bot.lexicon import says_predicate
-from bot.question import Question
-from bot.spans import TypedSpan, spans_of, typed_spans
+from bot.engine.focus import Focus
+from bot.engine.lexicon import says_predicate
+from bot.engine.question import Question
+from bot.engine.spans import TypedSpan, spans_of, typed_spans
 from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.question import read_question, strip_chatter
+from bot.engine.question import read_question, strip_chatter
 
 
 @pytest.mark.parametrize(("typed", "question"), [

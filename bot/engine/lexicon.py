@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.lexicon import related_stems
+    from bot.engine.lexicon import related_stems
     same, opposite = related_stems(stem("confirmed"))
     "acknowledg" in same, "deni" in opposite      # True, True
 

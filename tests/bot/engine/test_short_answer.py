@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.question import read_question
-from bot.spans import typed_spans
+from bot.engine.question import read_question
+from bot.engine.spans import typed_spans
 from index.companies.entity_spans import EntitySpan
 
 

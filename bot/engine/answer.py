@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.answer import Answerer
+    from bot.engine.answer import Answerer
     answerer = Answerer(kb)
     answer = answerer.ask("Did Hyundai confirm the plant deal?")
     answer.verdict, answer.quotes[0].text      # "no", "A spokesperson for Hyundai rejected ..."
@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from bot.abstention import check_abstention
-from bot.evidence import RankedSentence, rank_sentences
-from bot.focus import Focus, read_focus
-from bot.name_vote import vote_for_name
-from bot.question import Question, read_question
-from bot.short_answer import choose_short_answer
-from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
+from bot.engine.abstention import check_abstention
+from bot.engine.evidence import RankedSentence, rank_sentences
+from bot.engine.focus import Focus, read_focus
+from bot.engine.name_vote import vote_for_name
+from bot.engine.question import Question, read_question
+from bot.engine.short_answer import choose_short_answer
+from bot.engine.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 from index.companies.entity_spans import entity_spans
 from index.query import content_terms, term_overlap
 from index.search import HybridSearcher, SearchResult, published_day

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.companies import list_companies, summarize_company
+    from bot.engine.companies import list_companies, summarize_company
     for company in list_companies(kb): print(company.name, company.aliases)
     summary = summarize_company(kb, "hyundai")
     summary.facts[0].text          # a verbatim sentence, with offsets into its article
@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answer import Quote, quote_of
+from bot.engine.answer import Quote, quote_of
 from index.companies import (
     BOILER,
     NUMERIC,

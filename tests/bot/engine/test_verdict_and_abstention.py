@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from bot.engine.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 from bot.service import NewsService
-from bot.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
 
 
 def evidence(*texts: str) -> list[EvidenceSentence]:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.question import read_question
+    from bot.engine.question import read_question
     q = read_question("<@1234> hey bot, quick q: who runs xiaomi?")
     q.text            # "who runs xiaomi?"
     q.answer_type     # "person"
