@@ -231,6 +231,10 @@ def asked_predicate(text: str, kind: str) -> str | None:
     if kind == "money":
         found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
         return found.group(1) if found else None
+    if kind == "number":  # "how many *copies* ...": what is counted
+        counted = re.search(r"\bhow\s+many\s+(?:more\s+|new\s+|total\s+|of\s+the\s+)?([a-z][\w-]+)", lowered)
+        if counted and counted.group(1) not in _NOT_ACTS and counted.group(1) not in ("percent", "times"):
+            return counted.group(1)
     return None
 
 
