@@ -98,8 +98,9 @@ _RE = {
                          r"(?!money))\b|\b(?:size|amount|number|count|total|tally|length|capacity|population)"
                          r"\s*\??$", re.I),
     "money": re.compile(rf"\bhow\s+much\b(?!\s+(?:{_NOT_MONEY_AFTER_HOW_MUCH})\b)|"
-                        rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:\w+\s+)?"
-                        rf"(?:price|cost|salary|revenue|valuation|fee|budget|fine|profit|worth|sales)\b", re.I),
+                        rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}"
+                        rf"(?:price|cost|salary|wage|wages|revenue|valuation|fee|budget|fine|profit|worth|sales)\b",
+                        re.I),
     # A fragment with no question word: "nio q3 revenue?", "price of the x2?".
     "money_fragment": re.compile(r"\b(?:price|cost|salary|revenue|revenues|valuation|fee|fees|profit|earnings)\b",
                                  re.I),
@@ -208,7 +209,7 @@ _WHO_PARTICIPLE = re.compile(r"^(?:who|who's|whom)\s+(?:is|was|are|were|has|have
                              r"(?:(?:just|also|then|first|now|reportedly|being)\s+)*([a-z][\w-]*(?:ed|ing))\b")
 _NOT_ACTS = frozenset("is was are were has have had did does do can could will would should may might must "
                       "the a an else".split())
-_MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|revenue|revenues|sales|valuation|fee|budget|fine|profit|"
+_MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|worth|revenue|revenues|sales|valuation|fee|budget|fine|profit|"
                          r"profits|loss|losses|income|earnings|bonus|settlement|compensation)\b")
 _MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|raising|spend|spent|spending|"
                          r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")

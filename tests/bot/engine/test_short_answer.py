@@ -46,6 +46,7 @@ def test_answer_types_of_the_usual_forms() -> None:
         "which carmaker is korvath talking to": "organization", "where is the new plant": "place",
         "what percentage of staff left": "percent", "did korvath confirm the deal?": "yes_no",
         "what's the name of korvath's new phone": "product", "why did the talks stall": "open",
+        "what is dana whitlock's weekly wage at korvath": "money", "what is dana whitlock's net worth": "money",
     }
     for text, expected in cases.items():
         assert read_question(text).answer_type == expected, text
