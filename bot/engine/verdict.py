@@ -141,6 +141,20 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     return bool(speeches) and not _names_subject(lowered[clause_start:speeches[-1].start()], subject)
 
 
+_CONTEST = related_stems(stem("beat"))[0]
+
+
+def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, match: re.Match[str]) -> bool:
+    """A contest won the other way round: the question's object leads the clause with a
+    winning verb and its subject comes after it."""
+    if question.predicate not in _CONTEST or word_stem not in _CONTEST or not question.objects:
+        return False
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
+    before = {stem(w) for w in _WORD.findall(lowered[clause_start:match.start()])}
+    after = lowered[match.end():match.end() + 60]
+    return question.objects[0] in before and _names_subject(after, question.subject)
+
+
 def _names_subject(lowered: str, subject: tuple[str, ...]) -> bool:
     """The text names the subject: every word of it, or a two-word name's last word alone
     ("Stross" for "Charlie Stross"), as news names people after the first mention."""
@@ -165,6 +179,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     for match in _WORD.finditer(lowered):
         word_stem = stem(match.group(0))
         if not _subject_leads(lowered, question.subject, match.start()):
+            if _beaten_by_object(lowered, question, word_stem, match):
+                return -1  # "Did A beat B?" against "B beat A"
             continue
         if word_stem not in same and word_stem not in opposite and not _DENIAL.fullmatch(match.group(0)):
             continue
