@@ -196,7 +196,7 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_index_export(args: argparse.Namespace) -> int:
-    from index.cluster.transfer import export_kb
+    from index.store.cluster.transfer import export_kb
 
     try:
         report = export_kb(make_service(args).kb, Path(args.file))
@@ -211,7 +211,7 @@ def cmd_index_export(args: argparse.Namespace) -> int:
 
 def cmd_index_import(args: argparse.Namespace) -> int:
     from bot.service import AddOutcome
-    from index.cluster.transfer import import_kb
+    from index.store.cluster.transfer import import_kb
 
     try:
         report = import_kb(make_service(args).kb, Path(args.file))

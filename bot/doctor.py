@@ -535,7 +535,7 @@ def _check_model_recorded(state: _State) -> Check:
 
 def _check_checkpoint(state: _State) -> Check:
     from index.store import CHECKPOINT_POINTER
-    from index.vectors import VectorIndex, VectorIndexCorruptError
+    from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError
 
     if not state.db_exists:
         return _skipped("no knowledge base yet")

@@ -109,7 +109,7 @@ class NewsService:
     def open_kb(self, *, check_model: bool = True) -> KnowledgeBase:
         with self._open_lock:
             if "kb" not in self.__dict__:
-                from index.cluster import cluster_configured, open_cluster
+                from index.store.cluster import cluster_configured, open_cluster
 
                 s = self.settings
                 enrichers = [self.company_index, SentenceEntities()]

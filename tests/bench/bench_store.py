@@ -126,8 +126,8 @@ class StoreGrower:
     def grow_lexical(self) -> float:
         """Adds the lexical documents of every chunk the index lacks and commits the marker
         with SQLite's state (what the store's writer does after a commit). Seconds taken."""
-        from index.lexical import LexicalIndex, LexicalState
         from index.store import LEXICAL_DIR, _chunk_docs
+        from index.store.embedded.lexical import LexicalIndex, LexicalState
 
         started = time.perf_counter()
         path = self.data_dir / LEXICAL_DIR
@@ -424,7 +424,7 @@ def measure_stage(ctx: Context, data_dir: Path, questions: list[str], adds: int)
 
 
 def run(ctx: Context) -> BenchResult:
-    from index import vectors as vmod
+    from index.store.embedded import vectors as vmod
 
     result = BenchResult("store", "3/4. End to end and incremental add on a grown knowledge base")
     stages = ctx.options.get("store_sizes") or ([1_500, 4_000] if ctx.quick else [10_000, 100_000, 1_000_000])

@@ -20,8 +20,8 @@ import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 
-from index.lexical import metadata_terms
 from index.query import fts_query
+from index.store.embedded.lexical import metadata_terms
 
 FTS_TABLE = "bench_fts5"
 WEIGHTS = (1.0, 0.5, 0.5)  # text, title, outlet + date words: the old SearchWeights.fts_weights

@@ -14,10 +14,10 @@ from bot.config import Settings
 from bot.doctor import run_checks
 from bot.service import NewsService
 from index.articles import parse_paths
-from index.cluster import cluster_configured
-from index.cluster.transfer import export_kb, import_kb
 from index.embedding import Embedder
 from index.store import KnowledgeBaseError
+from index.store.cluster import cluster_configured
+from index.store.cluster.transfer import export_kb, import_kb
 from tests.cluster.conftest import Backend, ClusterServers
 from tests.cluster.wholeness import REPO, whole_or_absent
 from tests.conftest import SEEDS, TEST_ARTICLES

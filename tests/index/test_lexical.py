@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from index.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState, day_number, outlet_names
+from index.store.embedded.lexical import (
+    ChunkDoc,
+    LexicalIndex,
+    LexicalIndexError,
+    LexicalState,
+    day_number,
+    outlet_names,
+)
 
 DOCS = [
     ChunkDoc(1, "Hyundai rejected the report's findings, calling them groundless.", "Plant deal",

@@ -16,8 +16,8 @@ import pytest
 
 from bot.cli import main
 from index.embedding import Embedder
-from index.lexical import LexicalIndex
 from index.store import LEXICAL_DIR, KnowledgeBase
+from index.store.embedded.lexical import LexicalIndex
 from tests.reliability.figures import record
 from tests.reliability.kbcheck import check_whole_or_absent
 from tests.reliability.test_corruption import QUESTION, doctor
@@ -88,7 +88,7 @@ def test_doctor_flags_a_damaged_segment_file_it_finds_after_opening(seeded_dir: 
 KILL_BEFORE_LEXICAL_COMMIT = """
 import os, signal, sys
 from bot.cli import main
-from index.lexical import LexicalWriter
+from index.store.embedded.lexical import LexicalWriter
 LexicalWriter.commit = lambda self, state: os.kill(os.getpid(), signal.SIGKILL)  # after SQLite's commit
 main(["--data-dir", sys.argv[1], "index", "add", sys.argv[2]])
 """

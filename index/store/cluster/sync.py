@@ -9,7 +9,7 @@ steps are idempotent, so a crash anywhere (before, during or after) is repaired 
 
 Usage::
 
-    from index.cluster.sync import catch_up, compare, restore
+    from index.store.cluster.sync import catch_up, compare, restore
     applied = catch_up(conn, collection)   # log entries applied (0 when up to date)
     report = compare(conn, collection)     # report.ok, report.problems
 """
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import psycopg
 
-from index.cluster.milvus import ChunkCollection, ChunkDoc
-from index.cluster.schema import SYNC_LOCK
+from index.store.cluster.milvus import ChunkCollection, ChunkDoc
+from index.store.cluster.schema import SYNC_LOCK
 
 ARTICLES_PER_STEP = 64
 

@@ -6,7 +6,7 @@ articles are added again (re-derived with its model).
 
 Usage::
 
-    from index.cluster.transfer import export_kb, import_kb
+    from index.store.cluster.transfer import export_kb, import_kb
     export_kb(embedded_kb, Path("kb.newsbot.jsonl"))        # -> ExportReport(articles=609, chunks=7658)
     import_kb(cluster_kb, Path("kb.newsbot.jsonl"))         # -> AddReport (added / replaced / skipped)
 
@@ -164,7 +164,7 @@ def _article(record: dict) -> Article:
 
 def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
     """One transaction with a change-log entry per article, like an add."""
-    from index.cluster.backend import _bump_generation
+    from index.store.cluster.backend import _bump_generation
 
     with kb._writing() as db, db.conn.transaction():
         conn = db.conn

@@ -32,7 +32,7 @@ Layout of the data dir:
 - ``vectors-<n>.faiss`` plus ``vectors.json``: a FAISS checkpoint, derived from the
   vectors in SQLite. Adds never rewrite it; a reader loads it and replays the few
   changes made since (chunk ids above its high-water mark, logged removals).
-- ``lexical/``: the tantivy BM25 index (``index/lexical.py``), derived from the chunks. Its
+- ``lexical/``: the tantivy BM25 index (``index/store/embedded/lexical.py``), derived from the chunks. Its
   marker document, committed with the documents, records the epoch, highest chunk id and
   removal sequence it holds. The writer applies each SQLite commit to it at once; a reader
   that finds it behind catches it up when no writer holds the lock (and meanwhile drops hits
@@ -64,8 +64,8 @@ import numpy as np
 from index.articles import Article
 from index.chunking import ChunkPlan, plan_chunks, split_sentences
 from index.embedding import Embedder, Window, WindowVectors
-from index.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState
-from index.vectors import VectorIndex, VectorIndexCorruptError, fsync_dir, write_atomically
+from index.store.embedded.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState
+from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, fsync_dir, write_atomically
 
 T = TypeVar("T")
 SCHEMA_VERSION = 2
@@ -510,7 +510,7 @@ class KnowledgeBase:
              vector_policy: str | None = None) -> KnowledgeBase:
         """Opens (creating if needed) the knowledge base in ``data_dir``. ``check_model=False``
         is for `index rebuild`, which exists to replace vectors of another model;
-        ``vector_policy`` picks the FAISS layout (``index.vectors.POLICIES``)."""
+        ``vector_policy`` picks the FAISS layout (``index.store.embedded.vectors.POLICIES``)."""
         data_dir = Path(data_dir).expanduser()
         try:
             data_dir.mkdir(parents=True, exist_ok=True)

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.cluster.milvus import restriction
-from index.cluster.sqlcompat import SqliteCompat
-from index.lexical import PHRASE_COUNT_CAP
 from index.store import ArticleRow, ChunkRow, SentenceRow, SnapshotMemo, _from_int8, outlet_names
+from index.store.cluster.milvus import restriction
+from index.store.cluster.sqlcompat import SqliteCompat
+from index.store.embedded.lexical import PHRASE_COUNT_CAP
 
 if TYPE_CHECKING:
-    from index.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
 
 
 

@@ -3,7 +3,7 @@ plus the change log that Milvus is brought up to date from.
 
 Usage::
 
-    from index.cluster.schema import create_schema
+    from index.store.cluster.schema import create_schema
     with psycopg.connect(url, autocommit=True) as conn:
         create_schema(conn, enrichers)
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from index.cluster.sqlcompat import SqliteCompat
+from index.store.cluster.sqlcompat import SqliteCompat
 
 SCHEMA_VERSION = 1
 SCHEMA_LOCK = 0x6E657773  # advisory lock ids: schema creation, the writer, the Milvus sync

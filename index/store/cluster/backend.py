@@ -4,7 +4,7 @@ enrichers and duplicate rules (shared code from index.store, index.chunking, ind
 
 Usage::
 
-    from index.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
     kb = ClusterKnowledgeBase.open("postgresql://newsbot@db/newsbot", "http://milvus:19530",
                                    embedder, enrichers=[CompanyIndex()])
     kb.add_articles(articles)                 # one transaction per batch, then Milvus catches up
@@ -27,11 +27,6 @@ from psycopg import IsolationLevel
 
 from index.articles import Article
 from index.chunking import ChunkPlan
-from index.cluster import sync
-from index.cluster.milvus import ChunkCollection, MilvusUnavailable
-from index.cluster.schema import WRITER_LOCK, create_schema
-from index.cluster.snapshot import ClusterSnapshot
-from index.cluster.sqlcompat import SqliteCompat
 from index.embedding import Embedder, Window, WindowVectors
 from index.store import (
     INGEST_BATCH,
@@ -48,6 +43,11 @@ from index.store import (
     plan_additions,
     record_additions,
 )
+from index.store.cluster import sync
+from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
+from index.store.cluster.schema import WRITER_LOCK, create_schema
+from index.store.cluster.snapshot import ClusterSnapshot
+from index.store.cluster.sqlcompat import SqliteCompat
 
 _ARTICLE_COLUMNS = "id, title, source, url, published_at, author, origin, added_at"
 

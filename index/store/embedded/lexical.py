@@ -3,7 +3,7 @@ derived from SQLite like the FAISS checkpoint, and never its source of truth.
 
 Usage::
 
-    from index.lexical import ChunkDoc, LexicalIndex, LexicalState
+    from index.store.embedded.lexical import ChunkDoc, LexicalIndex, LexicalState
     lex = LexicalIndex.open(data_dir / "lexical")          # raises LexicalIndexError when damaged
     with lex.writer() as w:                                 # one commit, marker included
         w.delete([17, 18])

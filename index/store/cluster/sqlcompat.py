@@ -10,7 +10,7 @@ Python ints and floats, which psycopg can send. Anything else is passed through 
 
 Usage::
 
-    from index.cluster.sqlcompat import SqliteCompat
+    from index.store.cluster.sqlcompat import SqliteCompat
     db = SqliteCompat(psycopg_connection)
     db.executescript(enricher.schema)
     db.execute("INSERT OR REPLACE INTO t(a, b) VALUES (?, ?)", (1, True))

@@ -8,7 +8,7 @@ The same code talks to a Milvus cluster (``http://host:19530``), to a ``milvus-l
 
 Usage::
 
-    from index.cluster.milvus import ChunkCollection, ChunkDoc
+    from index.store.cluster.milvus import ChunkCollection, ChunkDoc
     chunks = ChunkCollection.connect("http://127.0.0.1:19530", "newsbot_ab12cd34", dim=384)
     chunks.upsert([ChunkDoc(7, "a-1", "Hyundai confirmed ...", "Hyundai deal", "Reuters", "2023-10-07", vec)])
     chunks.dense(query_vector, k=10)                 # [(7, 0.83), ...]
@@ -26,9 +26,9 @@ from datetime import date
 
 import numpy as np
 
-from index.cluster.lexical import analyse, analysed_text
-from index.lexical import day_number as embedded_day_number
-from index.lexical import metadata_terms, outlet_names
+from index.store.cluster.lexical import analyse, analysed_text
+from index.store.embedded.lexical import day_number as embedded_day_number
+from index.store.embedded.lexical import metadata_terms, outlet_names
 
 TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 characters of body)
 # pymilvus pings every 10 s even when idle; a gRPC server with default settings (milvus-lite
