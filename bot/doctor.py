@@ -306,7 +306,8 @@ def _check_model(state: _State) -> Check:
 
 
 def _check_opens(state: _State) -> Check:
-    from index.store import KnowledgeBase, KnowledgeBaseError, WriterBusyError
+    from index.store import KnowledgeBaseError, WriterBusyError
+    from index.store.embedded import EmbeddedKnowledgeBase
 
     if not state.dir_ok:
         return _skipped("the data dir is not usable (see above)")
@@ -321,8 +322,8 @@ def _check_opens(state: _State) -> Check:
     warnings = io.StringIO()
     try:
         with contextlib.redirect_stderr(warnings):
-            state.kb = KnowledgeBase.open(state.data_dir, service.embedder, check_model=False,
-                                          lock_timeout=min(LOCK_WAIT, service.settings.lock_timeout),
+            state.kb = EmbeddedKnowledgeBase.open(state.data_dir, service.embedder, check_model=False,
+                                                  lock_timeout=min(LOCK_WAIT, service.settings.lock_timeout),
                                           enrichers=[service.company_index])
     except WriterBusyError:
         state.kb_busy = True
@@ -534,7 +535,7 @@ def _check_model_recorded(state: _State) -> Check:
 
 
 def _check_checkpoint(state: _State) -> Check:
-    from index.store import CHECKPOINT_POINTER
+    from index.store.embedded.layout import CHECKPOINT_POINTER
     from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError
 
     if not state.db_exists:

@@ -35,6 +35,7 @@ from index.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, Poll
 from index.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
 from index.sentence_entities import SentenceEntities
 from index.store import AddReport, ArticleOutcome, ArticleRow, KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
 
 Progress = Callable[[int, int], None]
 
@@ -118,7 +119,7 @@ class NewsService:
                                                        lock_timeout=s.lock_timeout, check_model=check_model,
                                                        enrichers=enrichers)
                 else:
-                    self.__dict__["kb"] = KnowledgeBase.open(
+                    self.__dict__["kb"] = EmbeddedKnowledgeBase.open(
                         s.data_dir, self.embedder, lock_timeout=s.lock_timeout, check_model=check_model,
                         enrichers=enrichers, vector_policy=s.vector_index)
             return self.__dict__["kb"]

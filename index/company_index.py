@@ -6,7 +6,7 @@ Usage::
 
     from index.company_index import CompanyIndex, company_directory
     index = CompanyIndex()                               # spaCy loads on the first ingest
-    kb = KnowledgeBase.open(data_dir, embedder, enrichers=[index])
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, enrichers=[index])
     with kb.reader() as snap:
         directory = company_directory(snap)              # cached per knowledge-base state
         directory.companies["baic"].aliases              # ["Beijing Automotive Group"]

@@ -3,7 +3,7 @@
 Usage::
 
     from index.sentence_entities import SentenceEntities, entity_spans, name_vocabulary
-    kb = KnowledgeBase.open(data_dir, embedder, enrichers=[SentenceEntities()])
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, enrichers=[SentenceEntities()])
     with kb.reader() as snap:
         spans = entity_spans(snap, ["a1"])        # {"a1": [EntitySpan(start, end, "ORG"), ...]}
         vocab = name_vocabulary(snap)             # {"xiaomi": ("Xiaomi", 14), ...}

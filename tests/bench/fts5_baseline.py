@@ -81,7 +81,7 @@ def _fts5_phrase_count(snap, phrase: str) -> int:
 @contextlib.contextmanager
 def fts5_engine() -> Iterator[None]:
     """Snapshot's lexical methods answer from ``bench_fts5`` inside the block."""
-    from index.store import Snapshot
+    from index.store.embedded import EmbeddedSnapshot as Snapshot
 
     saved = Snapshot.lexical_search, Snapshot.phrase_count
     Snapshot.lexical_search, Snapshot.phrase_count = _fts5_lexical_search, _fts5_phrase_count

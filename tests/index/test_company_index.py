@@ -15,7 +15,7 @@ from bot.service import NewsService
 from index.articles import parse_paths
 from index.company_index import TABLES, CompanyIndex, company_directory, find_who
 from index.entities import Mention, company_key
-from index.store import KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
 from tests.conftest import SEEDS, settings_for
 
 EXTRA = [
@@ -158,10 +158,10 @@ def test_opening_and_reading_never_load_spacy(kb_dir: Path, embedder) -> None:
 
 
 def test_enrich_covers_articles_indexed_before_the_tables(tmp_path: Path, embedder) -> None:
-    plain = KnowledgeBase.open(tmp_path / "kb", embedder)  # no enricher: an older knowledge base
+    plain = EmbeddedKnowledgeBase.open(tmp_path / "kb", embedder)  # no enricher: an older knowledge base
     plain.add_articles(parse_paths([SEEDS]).articles)
     plain.close()
-    kb = KnowledgeBase.open(tmp_path / "kb", embedder, enrichers=[CompanyIndex()])
+    kb = EmbeddedKnowledgeBase.open(tmp_path / "kb", embedder, enrichers=[CompanyIndex()])
     try:
         with kb.reader() as snap:
             assert company_directory(snap).missing == 1

@@ -15,12 +15,14 @@ import pytest
 
 from index.articles import Article, make_article, parse_paths
 from index.embedding import Embedder
-from index.store import DB_NAME, KnowledgeBase, ModelMismatchError
+from index.store import ModelMismatchError
+from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded.layout import DB_NAME
 from tests.conftest import SEEDS, TEST_ARTICLES
 
 
-def open_kb(path: Path, embedder: Embedder) -> KnowledgeBase:
-    return KnowledgeBase.open(path, embedder)
+def open_kb(path: Path, embedder: Embedder) -> EmbeddedKnowledgeBase:
+    return EmbeddedKnowledgeBase.open(path, embedder)
 
 
 def article(article_id: str, body: str, title: str = "A test article") -> Article:
@@ -143,7 +145,7 @@ def test_the_vector_checkpoint_is_reused_and_a_damaged_one_is_rebuilt(seeded_dir
 def test_a_different_model_is_refused_with_a_pointer_to_rebuild(seeded_dir: Path, embedder: Embedder) -> None:
     other = Embedder("sentence-transformers/paraphrase-MiniLM-L3-v2")
     with pytest.raises(ModelMismatchError) as caught:
-        KnowledgeBase.open(seeded_dir, other)
+        EmbeddedKnowledgeBase.open(seeded_dir, other)
     message = str(caught.value)
     assert "sentence-transformers/all-MiniLM-L6-v2" in message
     assert "newsbot index rebuild" in message

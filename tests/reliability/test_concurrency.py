@@ -176,8 +176,8 @@ HOLD_WRITER_LOCK = """
 import sys, time
 from pathlib import Path
 from index.embedding import Embedder
-from index.store import KnowledgeBase
-kb = KnowledgeBase.open(Path(sys.argv[1]), Embedder())   # the model is never loaded
+from index.store.embedded import EmbeddedKnowledgeBase
+kb = EmbeddedKnowledgeBase.open(Path(sys.argv[1]), Embedder())   # the model is never loaded
 with kb._writing():                                      # what an add holds while it embeds
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -21,7 +21,8 @@ from bot.cli import main
 from bot.doctor import run_checks
 from bot.service import NewsService
 from index.embedding import Embedder
-from index.store import CHECKPOINT_POINTER, DB_NAME, KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded.layout import CHECKPOINT_POINTER, DB_NAME
 from tests.conftest import settings_for
 from tests.reliability.figures import record
 from tests.reliability.kbcheck import check_whole_or_absent
@@ -65,7 +66,7 @@ def answers(capsys: pytest.CaptureFixture[str], data_dir: Path) -> dict:
 
 
 def write_checkpoint(data_dir: Path, embedder: Embedder) -> tuple[Path, Path]:
-    kb = KnowledgeBase.open(data_dir, embedder)
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder)
     kb.checkpoint()
     kb.close()
     pointer = data_dir / CHECKPOINT_POINTER

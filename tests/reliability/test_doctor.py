@@ -127,8 +127,8 @@ HOLD_WRITER_LOCK = """
 import sys, time
 from pathlib import Path
 from index.embedding import Embedder
-from index.store import KnowledgeBase
-kb = KnowledgeBase.open(Path(sys.argv[1]), Embedder())
+from index.store.embedded import EmbeddedKnowledgeBase
+kb = EmbeddedKnowledgeBase.open(Path(sys.argv[1]), Embedder())
 with kb._writing():                                      # what an add holds while it embeds
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))

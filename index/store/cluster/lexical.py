@@ -20,7 +20,7 @@ import functools
 
 import tantivy
 
-from index.store.embedded.lexical import _analyser as embedded_analyser
+from index.store.embedded.lexical import analyser as embedded_analyser
 
 
 @functools.cache

@@ -29,7 +29,12 @@ from typing import Any
 import numpy as np
 
 from index.articles import Article
-from index.store import INGEST_BATCH, AddReport, ArticleOutcome, KnowledgeBaseError, _int8, body_hash
+from index.store.additions import INGEST_BATCH
+from index.store.base import KnowledgeBaseError
+from index.store.cluster import sync
+from index.store.cluster.schema import INSERT_CHUNK
+from index.store.records import AddReport, ArticleOutcome, quantize_int8
+from index.store.tables import INSERT_ARTICLE, INSERT_SENTENCE, article_values
 
 FORMAT = "newsbot-export"
 VERSION = 1
@@ -87,7 +92,7 @@ def export_kb(kb: Any, path: Path) -> ExportReport:
                 record = {"article": {"id": row.id, "title": row.title, "body": row.body, "source": row.source,
                                       "url": row.url, "published_at": row.published_at, "author": row.author,
                                       "origin": row.origin, "added_at": row.added_at},
-                          "sentences": [[s.start, s.end, _b64(_int8(s.vector))]
+                          "sentences": [[s.start, s.end, _b64(quantize_int8(s.vector))]
                                         for s in snap.article_sentences(article_id)],
                           "chunks": [[int(s), int(e), base64.b64encode(bytes(v)).decode("ascii")]
                                      for s, e, v in _chunk_rows(snap, article_id, cluster)],
@@ -164,8 +169,6 @@ def _article(record: dict) -> Article:
 
 def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
     """One transaction with a change-log entry per article, like an add."""
-    from index.store.cluster.backend import _bump_generation
-
     with kb._writing() as db, db.conn.transaction():
         conn = db.conn
         conn.execute("INSERT INTO meta(key, value) VALUES ('model', %s), ('dim', %s) ON CONFLICT DO NOTHING",
@@ -184,22 +187,15 @@ def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
             conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'upsert')", (article.id,))
             (report.replaced if row is not None else report.added).append(outcome)
             report.chunks_added += len(record["chunks"])
-        _bump_generation(conn)
+        sync.bump_generation(conn)
 
 
 def _insert_record(db: Any, article: Article, record: dict, known: set[str]) -> None:
-    conn = db.conn
-    conn.execute("INSERT INTO articles(id, title, body, source, url, published_at, author, origin, content_hash, "
-                 "body_hash, added_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                 (article.id, article.title, article.body, article.source, article.url, article.published_at,
-                  article.author, article.origin, article.content_hash, body_hash(article.body),
-                  record["article"].get("added_at") or ""))
-    with conn.cursor() as cursor:
-        cursor.executemany('INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                           [(article.id, i, s, e, base64.b64decode(v)) for i, (s, e, v) in enumerate(record["chunks"])])
-        cursor.executemany('INSERT INTO sentences(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                           [(article.id, i, s, e, base64.b64decode(v))
-                            for i, (s, e, v) in enumerate(record["sentences"])])
+    db.execute(INSERT_ARTICLE, article_values(article, record["article"].get("added_at") or ""))
+    db.executemany(INSERT_CHUNK, [(article.id, i, s, e, base64.b64decode(v))
+                                  for i, (s, e, v) in enumerate(record["chunks"])])
+    db.executemany(INSERT_SENTENCE, [(article.id, i, s, e, base64.b64decode(v))
+                                     for i, (s, e, v) in enumerate(record["sentences"])])
     for table, content in record["tables"].items():
         if table not in known:
             continue  # an enricher this installation does not run
