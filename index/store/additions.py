@@ -1,6 +1,7 @@
 """Adding articles, the part both backends share: which articles to write (same id unchanged,
 same text under another id, replaced), their chunk plans and model windows, and the loop that
-embeds and writes them batch by batch. Each backend supplies only its ``write_batch``.
+embeds and writes them batch by batch. Each backend supplies only its ``write_batch``; a
+backend class that inherits ``BatchedIngest`` gets ``add_articles`` from it.
 
 Usage::
 
@@ -15,8 +16,11 @@ Usage::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from contextlib import AbstractContextManager
+from functools import partial
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -140,3 +144,44 @@ def pooled_sentence_vectors(plan: ChunkPlan, vectors: Sequence[WindowVectors]) -
         for offset, index in enumerate(range(chunk.first_sentence, chunk.last_sentence + 1)):
             sentence_vectors.setdefault(index, result.spans[offset])
     return sentence_vectors
+
+
+class BatchedIngest:
+    """``add_articles`` for a backend class that supplies ``_writing()`` (the writer locks,
+    yielding its connection), ``_write_batch(db, batch, plans, vectors, extras, **options)``
+    (one transaction) and ``check_model()``. ``_prepare`` and ``_write_batch`` are looked up
+    on the instance at each call, so the benchmarks can time each stage."""
+
+    embedder: Embedder
+    enrichers: tuple[ArticleEnricher, ...]
+
+    def _writing(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _write_batch(self, db: Any, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
+                     vectors: Sequence[WindowVectors], extras: Sequence[list[object]]) -> None:
+        raise NotImplementedError
+
+    def check_model(self) -> None:
+        raise NotImplementedError
+
+    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> AddReport:
+        """Adds new articles, replaces changed ones, skips exact and same-text duplicates.
+        ``progress(done, total)`` counts embedded chunks."""
+        started = time.perf_counter()
+        report = AddReport()
+        with self._writing() as db:
+            self.check_model()
+            todo = plan_additions(db, articles, report)
+            report.chunks_added = self._ingest(db, todo, progress)
+            record_additions(todo, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(self, articles: Sequence[Article]) -> list[Plan]:
+        return plan_windows(self.embedder, articles)
+
+    def _ingest(self, db: Any, todo: Sequence[tuple[Article, bool]], progress: Progress | None,
+                **write_options: object) -> int:
+        return ingest_in_batches(todo, prepare=self._prepare, embedder=self.embedder, enrichers=self.enrichers,
+                                 write_batch=partial(self._write_batch, db, **write_options), progress=progress)

@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from functools import partial
 
 import numpy as np
 import psycopg
@@ -29,15 +28,7 @@ from psycopg import IsolationLevel
 from index.articles import Article
 from index.chunking import ChunkPlan
 from index.embedding import Embedder, WindowVectors
-from index.store.additions import (
-    INGEST_BATCH,
-    Plan,
-    ingest_in_batches,
-    plan_additions,
-    plan_windows,
-    pooled_sentence_vectors,
-    record_additions,
-)
+from index.store.additions import INGEST_BATCH, BatchedIngest, Plan, pooled_sentence_vectors
 from index.store.base import WRITER_BUSY, ArticleEnricher, KnowledgeBaseError, Progress, WriterBusyError, model_mismatch
 from index.store.cluster import sync
 from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
@@ -62,7 +53,7 @@ def redacted(url: str) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(info.items()))
 
 
-class ClusterKnowledgeBase:
+class ClusterKnowledgeBase(BatchedIngest):
     """Thread-safe like the embedded store: readers share one connection in turn; one writer
     per process (a thread lock) and per cluster (a PostgreSQL advisory lock)."""
 
@@ -216,28 +207,9 @@ class ClusterKnowledgeBase:
             finally:
                 self._wdb.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
 
-    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> AddReport:
-        started = time.perf_counter()
-        report = AddReport()
-        with self._writing() as db:
-            self.check_model()
-            todo = plan_additions(db, articles, report)
-            report.chunks_added = self._ingest(db, todo, progress)
-            record_additions(todo, report)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _prepare(self, articles: Sequence[Article]) -> list[Plan]:
-        return plan_windows(self.embedder, articles)
-
-    def _ingest(self, db: SqliteCompat, todo: Sequence[tuple[Article, bool]], progress: Progress | None, *,
-                log: bool = True) -> int:
-        """``log=False`` (a rebuild): no change-log rows and no Milvus sync per batch."""
-        return ingest_in_batches(todo, prepare=self._prepare, embedder=self.embedder, enrichers=self.enrichers,
-                                 write_batch=partial(self._write_batch, db, log=log), progress=progress)
-
     def _write_batch(self, db: SqliteCompat, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
                      vectors: Sequence[WindowVectors], extras: Sequence[list[object]], *, log: bool = True) -> None:
+        """One transaction; ``log=False`` (a rebuild): no change-log rows and no Milvus sync."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         conn = db.conn
         position = 0

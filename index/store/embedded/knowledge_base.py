@@ -20,12 +20,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from functools import partial
 from pathlib import Path
 
 from index.articles import Article
 from index.embedding import Embedder, WindowVectors
-from index.store.additions import Plan, ingest_in_batches, plan_additions, plan_windows, record_additions
+from index.store.additions import BatchedIngest, Plan
 from index.store.base import ArticleEnricher, KnowledgeBaseError, Progress, model_mismatch
 from index.store.embedded import ingest, schema
 from index.store.embedded.enrich import enrich_pending
@@ -41,8 +40,9 @@ from index.store.records import AddReport, ArticleRow
 from index.store.tables import ARTICLE_ROW_FIELDS
 
 
-class EmbeddedKnowledgeBase:
-    """Owns the data dir. Thread-safe: writers and readers in one process take turns."""
+class EmbeddedKnowledgeBase(BatchedIngest):
+    """Owns the data dir. Thread-safe: writers and readers in one process take turns.
+    ``add_articles`` comes from ``BatchedIngest``, which calls ``_write_batch`` here."""
 
     def __init__(self, data_dir: Path, embedder: Embedder, lock_timeout: float,
                  enrichers: Sequence[ArticleEnricher] = (), vector_policy: str | None = None) -> None:
@@ -204,28 +204,6 @@ class EmbeddedKnowledgeBase:
                 yield locked
         finally:
             self._write_lock.release()
-
-    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> AddReport:
-        """Adds new articles, replaces changed ones, skips exact and same-text duplicates.
-        ``progress(done, total)`` counts embedded chunks of the current batch."""
-        started = time.perf_counter()
-        report = AddReport()
-        with self._writing() as db:
-            self.check_model()
-            todo = plan_additions(db, articles, report)
-            report.chunks_added = self._ingest(db, todo, progress)
-            record_additions(todo, report)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _prepare(self, articles: Sequence[Article]) -> list[Plan]:
-        return plan_windows(self.embedder, articles)
-
-    def _ingest(self, db: sqlite3.Connection, todo: Sequence[tuple[Article, bool]],
-                progress: Progress | None) -> int:
-        # Looked up on self at each call, so the benchmarks can time each stage.
-        return ingest_in_batches(todo, prepare=self._prepare, embedder=self.embedder, enrichers=self.enrichers,
-                                 write_batch=partial(self._write_batch, db), progress=progress)
 
     def _write_batch(self, db: sqlite3.Connection, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
                      vectors: Sequence[WindowVectors], extras: Sequence[list[object]]) -> None:
