@@ -11,9 +11,9 @@ from pathlib import Path
 from bot.service import NewsService
 from index.articles import make_article, parse_paths
 from index.embedding import Embedder
-from tests.cluster.conftest import Backend
-from tests.cluster.wholeness import kill_during_add, whole_or_absent
 from tests.conftest import SEEDS, TEST_ARTICLES
+from tests.index.store.cluster.conftest import Backend
+from tests.index.store.cluster.wholeness import kill_during_add, whole_or_absent
 from tests.reliability.crash_add import write_generated_articles
 
 

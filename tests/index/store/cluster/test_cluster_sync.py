@@ -18,9 +18,9 @@ from index.embedding import Embedder
 from index.store import KnowledgeBaseError
 from index.store.cluster import cluster_configured
 from index.store.cluster.transfer import export_kb, import_kb
-from tests.cluster.conftest import Backend, ClusterServers
-from tests.cluster.wholeness import REPO, whole_or_absent
 from tests.conftest import SEEDS, TEST_ARTICLES
+from tests.index.store.cluster.conftest import Backend, ClusterServers
+from tests.index.store.cluster.wholeness import REPO, whole_or_absent
 
 STORY = """Quillon Ferries adds a night crossing
 Source: Harbour Gazette

@@ -18,7 +18,7 @@ from index.embedding import Embedder
 from index.store import ModelMismatchError
 from index.store.embedded import EmbeddedKnowledgeBase
 from index.store.embedded.layout import DB_NAME
-from tests.conftest import SEEDS, TEST_ARTICLES
+from tests.conftest import REPO, SEEDS, TEST_ARTICLES
 
 
 def open_kb(path: Path, embedder: Embedder) -> EmbeddedKnowledgeBase:
@@ -209,7 +209,7 @@ def test_sigkill_in_the_middle_of_an_add_leaves_each_article_whole_or_absent(tmp
     seen_partial = False
     for attempt, delay in enumerate((0.3, 0.55, 0.8)):
         process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(data_dir), str(tmp_path / "articles")],
-                                   cwd=Path(__file__).resolve().parents[2], stderr=subprocess.DEVNULL)
+                                   cwd=REPO, stderr=subprocess.DEVNULL)
         # Wait until the add has committed something (or the database exists), then kill at a
         # point that varies per attempt.
         deadline = time.monotonic() + 120
@@ -232,6 +232,6 @@ def test_sigkill_in_the_middle_of_an_add_leaves_each_article_whole_or_absent(tmp
         seen_partial = seen_partial or 0 < present < len(bodies)
     assert seen_partial, "no kill landed in the middle of an add; the test proved nothing"
     completion = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(data_dir), str(tmp_path / "articles")],
-                                cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=600)
+                                cwd=REPO, capture_output=True, timeout=600)
     assert completion.returncode == 0, completion.stderr.decode()[-2000:]
     assert check_whole_or_absent(data_dir, embedder, bodies) == len(bodies)
