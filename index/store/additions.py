@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -155,10 +155,10 @@ class BatchedIngest:
     embedder: Embedder
     enrichers: tuple[ArticleEnricher, ...]
 
-    def _writing(self) -> AbstractContextManager[Any]:
+    def _writing(self) -> AbstractContextManager[Queries]:
         raise NotImplementedError
 
-    def _write_batch(self, db: Any, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
+    def _write_batch(self, db: Queries, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
                      vectors: Sequence[WindowVectors], extras: Sequence[list[object]]) -> None:
         raise NotImplementedError
 
@@ -181,7 +181,7 @@ class BatchedIngest:
     def _prepare(self, articles: Sequence[Article]) -> list[Plan]:
         return plan_windows(self.embedder, articles)
 
-    def _ingest(self, db: Any, todo: Sequence[tuple[Article, bool]], progress: Progress | None,
+    def _ingest(self, db: Queries, todo: Sequence[tuple[Article, bool]], progress: Progress | None,
                 **write_options: object) -> int:
         return ingest_in_batches(todo, prepare=self._prepare, embedder=self.embedder, enrichers=self.enrichers,
                                  write_batch=partial(self._write_batch, db, **write_options), progress=progress)

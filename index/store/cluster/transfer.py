@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
@@ -35,6 +35,13 @@ from index.store.cluster import sync
 from index.store.cluster.schema import INSERT_CHUNK
 from index.store.records import AddReport, ArticleOutcome, quantize_int8
 from index.store.tables import INSERT_ARTICLE, INSERT_SENTENCE, article_values
+
+if TYPE_CHECKING:
+    from index.store.base import KnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.snapshot import ClusterSnapshot
+    from index.store.cluster.sqlcompat import SqliteCompat
+    from index.store.embedded import EmbeddedSnapshot
 
 FORMAT = "newsbot-export"
 VERSION = 1
@@ -51,11 +58,11 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(array.tobytes()).decode("ascii")
 
 
-def _is_cluster(kb: object) -> bool:
+def _is_cluster(kb: object) -> TypeGuard[ClusterKnowledgeBase]:
     return type(kb).__name__ == "ClusterKnowledgeBase"
 
 
-def _columns(snap: Any, table: str, cluster: bool) -> list[str]:
+def _columns(snap: ClusterSnapshot | EmbeddedSnapshot, table: str, cluster: bool) -> list[str]:
     """The table's columns, without a generated sequence key (the target assigns its own)."""
     if cluster:
         rows = snap._rows("SELECT column_name, column_default FROM information_schema.columns "
@@ -67,14 +74,15 @@ def _columns(snap: Any, table: str, cluster: bool) -> list[str]:
     return [r[1] for r in info if r[1] not in generated]
 
 
-def _chunk_rows(snap: Any, article_id: str, cluster: bool) -> list[tuple[int, int, bytes]]:
+def _chunk_rows(snap: ClusterSnapshot | EmbeddedSnapshot, article_id: str,
+                cluster: bool) -> list[tuple[int, int, bytes]]:
     if cluster:
         return snap._rows('SELECT start, "end", vector FROM chunks WHERE article_id = %s ORDER BY ord', (article_id,))
     return snap.query('SELECT c.start, c."end", v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk_id = c.id '
                       "WHERE c.article_id = ? ORDER BY c.ord", (article_id,))
 
 
-def export_kb(kb: Any, path: Path) -> ExportReport:
+def export_kb(kb: KnowledgeBase, path: Path) -> ExportReport:
     """Writes the whole knowledge base (either backend) to ``path``, from one snapshot."""
     started = time.perf_counter()
     report = ExportReport()
@@ -138,7 +146,7 @@ def read_export(path: Path) -> tuple[dict, Iterator[dict]]:
     return header, records()
 
 
-def import_kb(kb: Any, path: Path) -> AddReport:
+def import_kb(kb: KnowledgeBase, path: Path) -> AddReport:
     header, records = read_export(path)
     if not _is_cluster(kb):  # the embedded store derives its own rows
         return kb.add_articles([_article(r) for r in records])
@@ -167,7 +175,7 @@ def _article(record: dict) -> Article:
                    fields.get("published_at"), fields.get("author"), fields.get("origin") or "")
 
 
-def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
+def _import_batch(kb: ClusterKnowledgeBase, batch: Sequence[dict], report: AddReport) -> None:
     """One transaction with a change-log entry per article, like an add."""
     with kb._writing() as db, db.conn.transaction():
         conn = db.conn
@@ -190,7 +198,7 @@ def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
         sync.bump_generation(conn)
 
 
-def _insert_record(db: Any, article: Article, record: dict, known: set[str]) -> None:
+def _insert_record(db: SqliteCompat, article: Article, record: dict, known: set[str]) -> None:
     db.execute(INSERT_ARTICLE, article_values(article, record["article"].get("added_at") or ""))
     db.executemany(INSERT_CHUNK, [(article.id, i, s, e, base64.b64decode(v))
                                   for i, (s, e, v) in enumerate(record["chunks"])])
