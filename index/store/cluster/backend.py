@@ -28,13 +28,14 @@ from psycopg import IsolationLevel
 from index.articles import Article
 from index.chunking import ChunkPlan
 from index.embedding import Embedder, WindowVectors
-from index.store.additions import INGEST_BATCH, BatchedIngest, Plan, pooled_sentence_vectors
+from index.store.additions import BatchedIngest, Plan, pooled_sentence_vectors
 from index.store.base import WRITER_BUSY, ArticleEnricher, KnowledgeBaseError, Progress, WriterBusyError, model_mismatch
 from index.store.cluster import sync
 from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
 from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, create_schema
 from index.store.cluster.snapshot import ClusterSnapshot
 from index.store.cluster.sqlcompat import SqliteCompat, placeholders
+from index.store.enrichment import enrich_pending
 from index.store.records import AddReport, ArticleOutcome, ArticleRow
 from index.store.tables import (
     ARTICLE_FIELDS,
@@ -260,28 +261,9 @@ class ClusterKnowledgeBase(BatchedIngest):
 
     def enrich(self, progress: Progress | None = None) -> int:
         """Runs each enricher over the stored articles it has not processed (no re-embedding)."""
-        done = 0
         with self._writing() as db:
-            for enricher in self.enrichers:
-                pending = enricher.pending(db)
-                for at in range(0, len(pending), INGEST_BATCH):
-                    ids = pending[at:at + INGEST_BATCH]
-                    articles = [Article(*r) for r in db.conn.execute(
-                        f"SELECT {ARTICLE_FIELDS} FROM articles WHERE id = ANY(%s) ORDER BY rowid", (ids,))]
-                    spans = [[(s, e) for s, e in db.conn.execute(
-                        'SELECT start, "end" FROM sentences WHERE article_id = %s ORDER BY start', (a.id,))]
-                        for a in articles]
-                    payloads = enricher.prepare(articles, spans)
-                    with db.conn.transaction():
-                        for article, payload in zip(articles, payloads, strict=True):
-                            for table in enricher.tables:
-                                db.conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article.id,))
-                            enricher.write(db, article, payload)
-                        sync.bump_generation(db.conn)
-                    done += len(articles)
-                    if progress:
-                        progress(at + len(ids), len(pending))
-        return done
+            return enrich_pending(db, self.enrichers, progress, transaction=db.conn.transaction,
+                                  bump_generation=lambda: sync.bump_generation(db.conn), article_order="ORDER BY rowid")
 
     def rebuild(self, progress: Progress | None = None) -> AddReport:
         """Re-derives every sentence, chunk, vector and enricher row from the stored text in one

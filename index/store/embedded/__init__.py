@@ -3,7 +3,7 @@ index derived from it, all under one data dir (``layout.py``). One job per modul
 
 - ``schema.py``: tables, migrations, connecting; ``writer_lock.py``: one writer at a time
 - ``snapshot.py``: the read view; ``ingest.py``: writing and removing articles
-- ``enrich.py``: enrichers over stored articles; ``rebuild.py``: re-deriving everything
+- ``rebuild.py``: re-deriving everything (enrichment is ``index.store.enrichment``, shared)
 - ``vectors.py`` and ``vector_sync.py``: the FAISS index and its checkpoint
 - ``lexical.py`` and ``lexical_sync.py``: the tantivy index and its catch-up
 - ``knowledge_base.py``: ``EmbeddedKnowledgeBase``, which puts them together

@@ -27,7 +27,6 @@ from index.embedding import Embedder, WindowVectors
 from index.store.additions import BatchedIngest, Plan
 from index.store.base import ArticleEnricher, KnowledgeBaseError, Progress, model_mismatch
 from index.store.embedded import ingest, schema
-from index.store.embedded.enrich import enrich_pending
 from index.store.embedded.layout import DB_NAME
 from index.store.embedded.lexical import LexicalIndex
 from index.store.embedded.lexical_sync import LexicalSync
@@ -36,6 +35,7 @@ from index.store.embedded.snapshot import EmbeddedSnapshot, read_articles
 from index.store.embedded.vector_sync import VectorSync
 from index.store.embedded.vectors import VectorIndex
 from index.store.embedded.writer_lock import try_writer_lock, writer_lock
+from index.store.enrichment import enrich_pending
 from index.store.records import AddReport, ArticleRow
 from index.store.tables import ARTICLE_ROW_FIELDS
 
@@ -222,7 +222,8 @@ class EmbeddedKnowledgeBase(BatchedIngest):
         """Runs each enricher over the stored articles it has not processed, from their stored
         text and sentence spans (no re-embedding). Returns how many articles were enriched."""
         with self._writing() as db:
-            return enrich_pending(db, self.enrichers, progress)
+            return enrich_pending(db, self.enrichers, progress, transaction=lambda: schema.write_transaction(db),
+                                  bump_generation=lambda: schema.bump_generation(db))
 
     def rebuild(self, progress: Progress | None = None) -> AddReport:
         """Re-derives every sentence, chunk, vector and lexical document from the stored article
