@@ -6,12 +6,13 @@ to its timeout, then gets ``WriterBusyError`` with a message that says what to d
 
 Usage::
 
-    from index.store.embedded.writer_lock import try_writer_lock, writer_lock
+    from index.store.embedded.writer_lock import is_writer_busy, try_writer_lock, writer_lock
     with writer_lock(data_dir, timeout=120.0):     # WriterBusyError after two minutes
         ...                                        # change the store
     with try_writer_lock(data_dir) as locked:      # one attempt, no waiting
         if locked:
             ...
+    is_writer_busy(data_dir)                       # for doctor: True while another writer holds it
 """
 
 from __future__ import annotations
@@ -59,3 +60,12 @@ def try_writer_lock(data_dir: Path) -> Iterator[bool]:
         yield True
     finally:
         lock.release()
+
+
+def is_writer_busy(data_dir: Path) -> bool:
+    """Whether a writer holds the lock now (probed without waiting, and without creating the
+    lock file of a data dir that has none)."""
+    if not (data_dir / LOCK_NAME).exists():
+        return False
+    with try_writer_lock(data_dir) as locked:
+        return not locked

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.doctor import writer_busy
 from index.store import WriterBusyError
 from index.store.embedded.layout import LOCK_NAME
-from index.store.embedded.writer_lock import try_writer_lock, writer_lock
+from index.store.embedded.writer_lock import is_writer_busy, try_writer_lock, writer_lock
 from tests.conftest import REPO
 
 HOLD_AND_WAIT = """
@@ -29,6 +28,7 @@ with writer_lock(Path(sys.argv[1]), timeout=10):
 
 
 def test_a_second_writer_gives_up_with_the_clear_error_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    assert not is_writer_busy(tmp_path) and not (tmp_path / LOCK_NAME).exists(), "a probe creates nothing"
     with writer_lock(tmp_path, timeout=1):
         busy = "another newsbot process is changing this knowledge base"
         with pytest.raises(WriterBusyError, match=busy), writer_lock(tmp_path, timeout=0.2):
@@ -64,13 +64,13 @@ def test_a_killed_holder_leaves_the_lock_free_and_the_file_in_place(tmp_path: Pa
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        assert writer_busy(tmp_path / LOCK_NAME), "doctor's probe must see the lock another process holds"
+        assert is_writer_busy(tmp_path), "doctor's probe must see the lock another process holds"
         with pytest.raises(WriterBusyError), writer_lock(tmp_path, timeout=0.2):
             pytest.fail("the lock was taken while another process held it")
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    assert not writer_busy(tmp_path / LOCK_NAME)
+    assert not is_writer_busy(tmp_path)
     with try_writer_lock(tmp_path) as locked:
         assert locked is True
     assert (tmp_path / LOCK_NAME).exists(), "waiters must share one inode: the file stays after release"
