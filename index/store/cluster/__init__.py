@@ -1,7 +1,7 @@
 """The cluster backend: PostgreSQL as the source of truth, Milvus for dense and BM25 search.
 
 Chosen when both ``NEWSBOT_DATABASE_URL`` and ``NEWSBOT_MILVUS_URI`` are set; otherwise the
-embedded store (index.store) is used, unchanged.
+embedded store (index.store.embedded) is used, unchanged.
 
 Usage::
 
