@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=15.0, gt=0, description="Seconds a page or feed fetch may take.")
     fetch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest page or feed fetched.")
 
-    # The cluster backend (index/cluster/): both set, or neither (the embedded store).
+    # The cluster backend (index/store/cluster/): both set, or neither (the embedded store).
     database_url: str | None = Field(default=None, description="A postgresql:// URL: the cluster backend's "
                                                                 "source of truth.")
     milvus_uri: str | None = Field(default=None, description="Milvus: an http:// address, or a file path for "

@@ -358,20 +358,9 @@ def _check_opens(state: _State) -> Check:
 
 def writer_busy(lock_path: Path) -> bool:
     """Whether another process holds the writer lock now (probed without waiting)."""
-    import fcntl
+    from index.store.embedded.writer_lock import is_writer_busy
 
-    if not lock_path.exists():
-        return False
-    try:
-        with open(lock_path, "a+") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    except OSError:
-        return False
-    return False
+    return is_writer_busy(lock_path.parent)
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -538,8 +527,8 @@ def _check_model_recorded(state: _State) -> Check:
 
 @needs(database=True)
 def _check_checkpoint(state: _State) -> Check:
-    from index.store import CHECKPOINT_POINTER
-    from index.vectors import VectorIndex, VectorIndexCorruptError
+    from index.store.embedded.layout import CHECKPOINT_POINTER
+    from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError
 
     pointer = state.data_dir / CHECKPOINT_POINTER
     harmless = ("the index is rebuilt from the vectors in the database on every start, so nothing is lost; to "

@@ -42,6 +42,7 @@ from index.intake import Article, ParseResult, Rejection, parse_bytes, parse_pat
 from index.intake.feeds import FEEDS_FILE, Feed, FeedError, FeedPoller, FeedStore, PollReport
 from index.intake.fetch import Fetcher, FetchError, FetchPolicy, check_url, fetch_article
 from index.store import AddReport, ArticleOutcome, ArticleRow, KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
 
 Progress = Callable[[int, int], None]
 
@@ -121,7 +122,7 @@ class NewsService:
         """The knowledge base of the settings (cluster or embedded), opened once and kept."""
         with self._open_lock:
             if "kb" not in self.__dict__:
-                from index.cluster import cluster_configured, open_cluster
+                from index.store.cluster import cluster_configured, open_cluster
 
                 s = self.settings
                 enrichers = [self.company_index, SentenceEntities()]
@@ -138,10 +139,10 @@ class NewsService:
         """A new handle on the embedded store in the data dir, which the caller closes (the
         doctor opens one with a short lock wait and no model check)."""
         s = self.settings
-        return KnowledgeBase.open(s.data_dir, self.embedder, check_model=check_model,
-                                  lock_timeout=s.lock_timeout if lock_timeout is None else lock_timeout,
-                                  enrichers=[self.company_index] if enrichers is None else enrichers,
-                                  vector_policy=s.vector_index)
+        return EmbeddedKnowledgeBase.open(s.data_dir, self.embedder, check_model=check_model,
+                                          lock_timeout=s.lock_timeout if lock_timeout is None else lock_timeout,
+                                          enrichers=[self.company_index] if enrichers is None else enrichers,
+                                          vector_policy=s.vector_index)
 
     @property
     def uses_cluster(self) -> bool:
@@ -288,13 +289,13 @@ class NewsService:
 
     def export_to(self, path: Path):
         """Writes every article with its offsets and vectors to ``path`` (either backend)."""
-        from index.cluster.transfer import export_kb
+        from index.store.cluster.transfer import export_kb
 
         return export_kb(self.kb, path)
 
     def import_from(self, path: Path) -> AddReport:
         """Reads an export: copied as it is into the cluster, re-derived into the embedded store."""
-        from index.cluster.transfer import import_kb
+        from index.store.cluster.transfer import import_kb
 
         return import_kb(self.kb, path)
 

@@ -152,7 +152,7 @@ def _postgres(database_url: str) -> Iterator[Any]:
     """A PostgreSQL connection speaking this module's SQLite SQL, in the ``feedback`` schema."""
     import psycopg
 
-    from index.cluster.sqlcompat import SqliteCompat
+    from index.store.cluster.sqlcompat import SqliteCompat
 
     with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
         conn.execute("SELECT pg_advisory_lock(hashtext('newsbot.feedback.schema'))")

@@ -4,7 +4,7 @@
 Usage::
 
     from index.companies import CompanyIndex, company_directory, company_key
-    kb = KnowledgeBase.open(data_dir, embedder, enrichers=[CompanyIndex()])
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, enrichers=[CompanyIndex()])
     with kb.reader() as snap:
         directory = company_directory(snap)
         directory.lookup(company_key("Beijing Automotive Group Co"))    # the BAIC entry

@@ -5,7 +5,7 @@ Usage::
 
     from index.companies.enricher import CompanyIndex
     index = CompanyIndex()                               # spaCy loads on the first ingest
-    kb = KnowledgeBase.open(data_dir, embedder, enrichers=[index])
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, enrichers=[index])
 """
 
 from __future__ import annotations

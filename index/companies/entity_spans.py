@@ -4,7 +4,7 @@ once at ingest with the company extractor's spaCy model, so answering never runs
 Usage::
 
     from index.companies.entity_spans import SentenceEntities, entity_spans, name_vocabulary
-    kb = KnowledgeBase.open(data_dir, embedder, enrichers=[SentenceEntities()])
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, enrichers=[SentenceEntities()])
     with kb.reader() as snap:
         spans = entity_spans(snap, ["a1"])        # {"a1": [EntitySpan(start, end, "ORG"), ...]}
         vocab = name_vocabulary(snap)             # {"xiaomi": ("Xiaomi", 14), ...}

@@ -1,13 +1,13 @@
 """1. Indexing throughput: chunks per second of a knowledge-base add against the bare model
 encoding the same windows once, in the same run.
 
-- The windows are planned exactly as the store plans them (``KnowledgeBase._prepare``:
+- The windows are planned exactly as the store plans them (``EmbeddedKnowledgeBase._prepare``:
   sentence-aware windows of ≤ 256 word pieces with the title as context).
 - The bare model: one forward pass per window, the same precision (autocast) and batch
   size, windows sorted by length within each group of 24 articles (as the store sorts
   them within each transaction), no sentence pooling, no tokenizing, no I/O. It is the
   ceiling the add is held to.
-- The add: ``KnowledgeBase.add_articles`` into an empty data dir, once with the production
+- The add: ``EmbeddedKnowledgeBase.add_articles`` into an empty data dir, once with the production
   enrichers (company extraction with spaCy, as ``NewsService`` opens the store) and once
   with ``enrichers=()``; both include tokenizing, planning, embedding with sentence
   pooling and the SQLite writes (FTS5 included).
@@ -42,14 +42,15 @@ def bare_encode(embedder, windows) -> float:
 
 def run(ctx: Context) -> BenchResult:
     from index.companies import CompanyIndex
-    from index.store import INGEST_BATCH, KnowledgeBase
+    from index.store import INGEST_BATCH
+    from index.store.embedded import EmbeddedKnowledgeBase
 
     result = BenchResult("indexing", "1. Indexing throughput (add vs bare model, interleaved in one run)")
     limit = ctx.options.get("index_articles")
     articles = ctx.articles(limit)
     embedder = ctx.embedder
     groups = [articles[i:i + INGEST_BATCH] for i in range(0, len(articles), INGEST_BATCH)]
-    planner = KnowledgeBase.open(ctx.scratch("index-plan"), embedder, enrichers=())
+    planner = EmbeddedKnowledgeBase.open(ctx.scratch("index-plan"), embedder, enrichers=())
     started = time.perf_counter()
     windows_by_group = [[w for ws, _ in planner._prepare(group) for w in ws] for group in groups]
     plan_seconds = time.perf_counter() - started
@@ -59,8 +60,8 @@ def run(ctx: Context) -> BenchResult:
     log(f"indexing: {len(articles)} articles, {len(windows)} windows, {len(groups)} groups of {INGEST_BATCH}")
 
     company = CompanyIndex()
-    kbs = {"plain": KnowledgeBase.open(ctx.scratch("index-plain"), embedder, enrichers=()),
-           "full": KnowledgeBase.open(ctx.scratch("index-full"), embedder, enrichers=(company,))}
+    kbs = {"plain": EmbeddedKnowledgeBase.open(ctx.scratch("index-plain"), embedder, enrichers=()),
+           "full": EmbeddedKnowledgeBase.open(ctx.scratch("index-full"), embedder, enrichers=(company,))}
     # Warm-ups, untimed: the kernels for a slice of the shapes, spaCy's model.
     bare_encode(embedder, windows[: min(len(windows), 4 * embedder.batch_size)])
     company.prepare(groups[0][:2], [[(0, min(200, len(a.body)))] for a in groups[0][:2]])

@@ -20,14 +20,14 @@ def stage_probe() -> Probe:
     import bot.engine.answer
     from bot.engine.answer import Answerer
     from index.search import HybridSearcher
-    from index.store import Snapshot
+    from index.store.embedded import EmbeddedSnapshot
 
     probe = Probe()
     probe.wrap(HybridSearcher, "analyse", "search.analyse_question")
-    probe.wrap(Snapshot, "dense_search", "search.dense")
-    probe.wrap(Snapshot, "lexical_search", "search.bm25")
+    probe.wrap(EmbeddedSnapshot, "dense_search", "search.dense")
+    probe.wrap(EmbeddedSnapshot, "lexical_search", "search.bm25")
     probe.wrap(HybridSearcher, "_best_in_segment", "search.per_outlet")
-    probe.wrap(Snapshot, "chunk_metadata", "fusion.chunk_metadata")
+    probe.wrap(EmbeddedSnapshot, "chunk_metadata", "fusion.chunk_metadata")
     probe.wrap(Answerer, "candidate_sentences", "answer.sentence_pool", optional=True)
     probe.wrap(Answerer, "score_sentences", "answer.score_quotes", optional=True)
     probe.wrap(bot.engine.answer, "check_abstention", "answer.abstention", optional=True)

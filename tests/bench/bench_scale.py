@@ -1,5 +1,5 @@
 """3. Scale of the search stage: synthetic knowledge bases of 100k and 1M chunk vectors
-(see ``synthetic.py`` for how they are drawn), searched through ``index.vectors.VectorIndex``
+(see ``synthetic.py`` for how they are drawn), searched through ``index.store.embedded.vectors.VectorIndex``
 as the store searches them (one query at a time, on one FAISS thread).
 
 For each size: exact flat search (the ground truth, and its latency), IVF-Flat at the
@@ -75,8 +75,8 @@ def measure_size(ctx: Context, n: int, base: np.ndarray, queries: dict[str, np.n
                  result: BenchResult) -> dict:
     import faiss
 
-    from index import vectors as vmod
-    from index.vectors import VectorIndex, build_ivf, nlist_for
+    from index.store.embedded import vectors as vmod
+    from index.store.embedded.vectors import VectorIndex, build_ivf, nlist_for
 
     tmp = ctx.scratch(f"scale-{n}") / "index.faiss"
     log(f"scale: drawing {n:,} vectors")
@@ -210,7 +210,7 @@ def hnsw(xb, ids, all_queries, latency_queries, recalls, tmp) -> dict:
 
 
 def run(ctx: Context) -> BenchResult:
-    from index import vectors as vmod
+    from index.store.embedded import vectors as vmod
 
     result = BenchResult("scale", "3. Scale: vector search at 100k and 1M chunks (synthetic vectors)")
     sizes = ctx.options.get("scale_sizes") or ([20_000] if ctx.quick else [100_000, 1_000_000])

@@ -126,8 +126,9 @@ class StoreGrower:
     def grow_lexical(self) -> float:
         """Adds the lexical documents of every chunk the index lacks and commits the marker
         with SQLite's state (what the store's writer does after a commit). Seconds taken."""
-        from index.lexical import LexicalIndex, LexicalState
-        from index.store import LEXICAL_DIR, _chunk_docs
+        from index.store.embedded.layout import LEXICAL_DIR
+        from index.store.embedded.lexical import LexicalIndex, LexicalState
+        from index.store.embedded.lexical_sync import chunk_docs
 
         started = time.perf_counter()
         path = self.data_dir / LEXICAL_DIR
@@ -140,7 +141,7 @@ class StoreGrower:
         high = int(self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
         seq = int(self.db.execute("SELECT coalesce(max(seq), 0) FROM removed_chunks").fetchone()[0])
         with lexical.writer(threads=2, heap=512_000_000) as writer:
-            writer.add(_chunk_docs(self.db, have.high, high))
+            writer.add(chunk_docs(self.db, have.high, high))
             writer.commit(LexicalState(epoch, high, seq))
         return time.perf_counter() - started
 
@@ -248,7 +249,7 @@ def sql_reads(ctx: Context, data_dir: Path) -> dict:
     interrupted after the question timeout, and then reported as that."""
     import threading
 
-    from index.store import KnowledgeBase
+    from index.store.embedded import EmbeddedKnowledgeBase
 
     def timed(kb, fn) -> float:
         kb._snapshot_cache.clear()
@@ -266,7 +267,7 @@ def sql_reads(ctx: Context, data_dir: Path) -> dict:
             timer.cancel()
         return round(time.perf_counter() - started, 4)
 
-    kb = KnowledgeBase.open(data_dir, ctx.embedder, check_model=False)
+    kb = EmbeddedKnowledgeBase.open(data_dir, ctx.embedder, check_model=False)
     try:
         with kb.reader() as snap:
             big = max(snap.outlets(), key=lambda o: len(snap.chunks_of_outlets([o])))
@@ -294,9 +295,9 @@ def lexical_alone(ctx: Context, data_dir: Path, questions: list[str]) -> dict:
     for): tantivy and the FTS5 baseline on the same store, and how much of FTS5's top 200
     tantivy returns (as original chunks: a grown store's copies tie)."""
     from index.query import content_terms
-    from index.store import KnowledgeBase
+    from index.store.embedded import EmbeddedKnowledgeBase
 
-    kb = KnowledgeBase.open(data_dir, ctx.embedder, check_model=False)
+    kb = EmbeddedKnowledgeBase.open(data_dir, ctx.embedder, check_model=False)
     times: dict[str, list[float]] = {"tantivy": [], "fts5": []}
     overlap = []
     try:
@@ -321,7 +322,7 @@ def lexical_alone(ctx: Context, data_dir: Path, questions: list[str]) -> dict:
 def bytes_by_part(data_dir: Path, chunks: int) -> dict:
     """Disk bytes per chunk of every SQLite table and index (dbstat), the FAISS checkpoint
     and the lexical index."""
-    from index.store import LEXICAL_DIR
+    from index.store.embedded.layout import LEXICAL_DIR
 
     db = sqlite3.connect(f"file:{data_dir / 'newsbot.db'}?mode=ro", uri=True)
     try:
@@ -424,7 +425,7 @@ def measure_stage(ctx: Context, data_dir: Path, questions: list[str], adds: int)
 
 
 def run(ctx: Context) -> BenchResult:
-    from index import vectors as vmod
+    from index.store.embedded import vectors as vmod
 
     result = BenchResult("store", "3/4. End to end and incremental add on a grown knowledge base")
     stages = ctx.options.get("store_sizes") or ([1_500, 4_000] if ctx.quick else [10_000, 100_000, 1_000_000])

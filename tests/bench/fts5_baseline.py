@@ -20,8 +20,8 @@ import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 
-from index.lexical import metadata_terms
 from index.query import fts_query
+from index.store.embedded.lexical import metadata_terms
 
 FTS_TABLE = "bench_fts5"
 WEIGHTS = (1.0, 0.5, 0.5)  # text, title, outlet + date words: the old SearchWeights.fts_weights
@@ -81,7 +81,7 @@ def _fts5_phrase_count(snap, phrase: str) -> int:
 @contextlib.contextmanager
 def fts5_engine() -> Iterator[None]:
     """Snapshot's lexical methods answer from ``bench_fts5`` inside the block."""
-    from index.store import Snapshot
+    from index.store.embedded import EmbeddedSnapshot as Snapshot
 
     saved = Snapshot.lexical_search, Snapshot.phrase_count
     Snapshot.lexical_search, Snapshot.phrase_count = _fts5_lexical_search, _fts5_phrase_count

@@ -157,6 +157,84 @@ def check_after_kill(data_dir: Path, embedder, bodies: dict[str, str]) -> tuple[
     return True, f"{state.articles} articles, {state.chunks} chunks, all whole", state.articles
 
 
+@dataclass
+class Attempt:
+    """One `newsbot index add` started to be killed: when, from which state, and where."""
+
+    process: subprocess.Popen
+    err_path: Path
+    started: float
+    before: int                      # articles committed when it started
+    phase: str = ""
+    kill_at: float = 0.0
+    ingest_started: float | None = None
+
+
+def start_attempt(number: int, data_dir: Path, source: Path, work: Path, before: int) -> Attempt:
+    err_path = work / f"attempt-{number:03d}.err"
+    started = time.monotonic()
+    with err_path.open("wb") as err:
+        process = subprocess.Popen(add_command(data_dir, source), cwd=REPO, stdout=subprocess.DEVNULL,
+                                   stderr=err, start_new_session=True)
+    return Attempt(process, err_path, started, before)
+
+
+def choose_kill_point(attempt: Attempt, data_dir: Path, total: int, roll: float, rng: random.Random,
+                      estimate: RateEstimate, kills: int, quick: bool) -> None:
+    """Sets the phase and the moment of the kill: during start-up, right after a batch
+    commits (while the next one is embedded), or at a uniformly drawn point of the ingest."""
+    process, started = attempt.process, attempt.started
+    if roll < 0.2:
+        attempt.phase = "start-up"
+        attempt.kill_at = started + rng.uniform(0.1, max(0.2, estimate.startup))
+    elif roll < 0.4 and total - attempt.before > INGEST_BATCH:
+        attempt.phase = "after a commit"
+        while process.poll() is None and present_count(data_dir) <= attempt.before \
+                and time.monotonic() - started < 1800:
+            time.sleep(0.05)
+        attempt.kill_at = time.monotonic() + rng.uniform(0.0, 0.5)
+    else:
+        attempt.phase = "ingest"
+        while process.poll() is None and time.monotonic() - started < 1800:
+            if b"embedding" in attempt.err_path.read_bytes():
+                attempt.ingest_started = time.monotonic()
+                break
+            time.sleep(0.02)
+        remaining = estimate.ingest_seconds(max(1, total - attempt.before))
+        # Quick mode: anywhere in the rest of the add. Full mode: spread the kills over one
+        # add, on average 1/kills of the whole ingest apart.
+        spread = remaining if quick else min(remaining, 2 * estimate.ingest_seconds(total) / kills)
+        attempt.kill_at = (attempt.ingest_started or time.monotonic()) + rng.uniform(0.0, spread)
+
+
+def kill_when_due(attempt: Attempt) -> tuple[bool, float]:
+    """SIGKILLs the add at its moment, unless it ended first; (killed, seconds since start)."""
+    process = attempt.process
+    while process.poll() is None and time.monotonic() < attempt.kill_at:
+        time.sleep(0.01)
+    killed_at = time.monotonic() - attempt.started
+    killed = process.poll() is None
+    if killed:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return killed, killed_at
+
+
+def rerun_to_completion(outcome: Outcome, data_dir: Path, source: Path, embedder, bodies: dict[str, str],
+                        run_started: float) -> None:
+    """The add must complete when re-run without a kill."""
+    final = subprocess.run(add_command(data_dir, source), cwd=REPO, capture_output=True, text=True, timeout=7200)
+    ok, detail, after = check_after_kill(data_dir, embedder, bodies)
+    outcome.final_ok = final.returncode == 0 and ok and after == len(bodies)
+    summary = (final.stdout.strip().splitlines() or ["(no output)"])[-1]
+    outcome.say(f"re-run without a kill: exit {final.returncode}, {summary}; {detail}")
+    if final.returncode != 0:
+        outcome.say(final.stderr[-2000:])
+    outcome.say(f"kills survived: {outcome.survived}/{outcome.kills}"
+                f" ({outcome.partial_states} left a partial add, {outcome.rounds_completed} adds completed "
+                f"before their kill and restarted; {(time.monotonic() - run_started) / 60:.1f} min)")
+
+
 def run(source: Path, kills: int, seed: int, work: Path, *, estimate: RateEstimate,
         max_attempts: int | None = None, require_partial: bool = False) -> Outcome:
     from bot.config import Settings
@@ -185,71 +263,32 @@ def run(source: Path, kills: int, seed: int, work: Path, *, estimate: RateEstima
             outcome.say(f"  the add completed ({total} articles); starting over in an empty data dir")
             shutil.rmtree(data_dir)
             before = 0
-        err_path = work / f"attempt-{attempts:03d}.err"
-        started = time.monotonic()
-        with err_path.open("wb") as err:
-            process = subprocess.Popen(add_command(data_dir, source), cwd=REPO, stdout=subprocess.DEVNULL,
-                                       stderr=err, start_new_session=True)
-        ingest_started: float | None = None
+        attempt = start_attempt(attempts, data_dir, source, work, before)
         roll = rng.random()
         if require_partial and not outcome.partial_states and kills - outcome.kills <= 2:
             roll = 0.3  # the last chances to prove a kill mid-add: kill right after a commit
-        if roll < 0.2:
-            phase = "start-up"
-            kill_at = started + rng.uniform(0.1, max(0.2, estimate.startup))
-        elif roll < 0.4 and total - before > INGEST_BATCH:
-            # Right after a batch commits, while the next one is being embedded.
-            phase = "after a commit"
-            while process.poll() is None and present_count(data_dir) <= before and time.monotonic() - started < 1800:
-                time.sleep(0.05)
-            kill_at = time.monotonic() + rng.uniform(0.0, 0.5)
-        else:
-            phase = "ingest"
-            while process.poll() is None and time.monotonic() - started < 1800:
-                if b"embedding" in err_path.read_bytes():
-                    ingest_started = time.monotonic()
-                    break
-                time.sleep(0.02)
-            remaining = estimate.ingest_seconds(max(1, total - before))
-            # Quick mode: anywhere in the rest of the add. Full mode: spread the kills over one
-            # add, on average 1/kills of the whole ingest apart.
-            spread = remaining if require_partial else min(remaining, 2 * estimate.ingest_seconds(total) / kills)
-            kill_at = (ingest_started or time.monotonic()) + rng.uniform(0.0, spread)
-        while process.poll() is None and time.monotonic() < kill_at:
-            time.sleep(0.01)
-        killed_at = time.monotonic() - started
-        killed = process.poll() is None
-        if killed:
-            os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        choose_kill_point(attempt, data_dir, total, roll, rng, estimate, kills, quick=require_partial)
+        killed, killed_at = kill_when_due(attempt)
         ok, detail, after = check_after_kill(data_dir, embedder, bodies)
-        if ingest_started is not None:
-            estimate.update(ingest_started - started, max(0, after - before), killed_at - (ingest_started - started))
+        if attempt.ingest_started is not None:
+            startup = attempt.ingest_started - attempt.started
+            estimate.update(startup, max(0, after - before), killed_at - startup)
         if not killed:
-            if process.returncode != 0 or not ok:
-                outcome.say(f"  attempt {attempts}: the add ended by itself with exit {process.returncode}: {detail}")
-                outcome.log.append(err_path.read_text(errors="replace")[-2000:])
+            if attempt.process.returncode != 0 or not ok:
+                outcome.say(f"  attempt {attempts}: the add ended by itself with exit "
+                            f"{attempt.process.returncode}: {detail}")
+                outcome.log.append(attempt.err_path.read_text(errors="replace")[-2000:])
                 return outcome
             continue
         outcome.kills += 1
         outcome.survived += ok
         partial = 0 < after < total
         outcome.partial_states += partial
-        outcome.say(f"  kill {outcome.kills}: SIGKILL at {killed_at:5.1f} s ({phase}); articles {before} → {after}"
-                    f"{' (partial)' if partial else ''}: {'ok' if ok else 'FAILED'}: {detail}")
+        outcome.say(f"  kill {outcome.kills}: SIGKILL at {killed_at:5.1f} s ({attempt.phase}); articles {before} → "
+                    f"{after}{' (partial)' if partial else ''}: {'ok' if ok else 'FAILED'}: {detail}")
         if not ok:
             shutil.copytree(data_dir, work / f"failed-kill-{outcome.kills}", dirs_exist_ok=True)
-    # The add must complete when re-run without a kill.
-    final = subprocess.run(add_command(data_dir, source), cwd=REPO, capture_output=True, text=True, timeout=7200)
-    ok, detail, after = check_after_kill(data_dir, embedder, bodies)
-    outcome.final_ok = final.returncode == 0 and ok and after == total
-    summary = (final.stdout.strip().splitlines() or ["(no output)"])[-1]
-    outcome.say(f"re-run without a kill: exit {final.returncode}, {summary}; {detail}")
-    if final.returncode != 0:
-        outcome.say(final.stderr[-2000:])
-    outcome.say(f"kills survived: {outcome.survived}/{outcome.kills}"
-                f" ({outcome.partial_states} left a partial add, {outcome.rounds_completed} adds completed "
-                f"before their kill and restarted; {(time.monotonic() - run_started) / 60:.1f} min)")
+    rerun_to_completion(outcome, data_dir, source, embedder, bodies, run_started)
     return outcome
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.embedding import Embedder
-from index.store import DB_NAME, KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded.layout import DB_NAME
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def check_whole_or_absent(data_dir: Path, embedder: Embedder, bodies: dict[str, 
     is left without its article; the FAISS index and the lexical (tantivy) index a reader
     syncs hold exactly the chunk ids, and the lexical index records SQLite's state and
     finds each article by a word of its text. Raises AssertionError saying what is wrong."""
-    kb = KnowledgeBase.open(data_dir, embedder, lock_timeout=30)
+    kb = EmbeddedKnowledgeBase.open(data_dir, embedder, lock_timeout=30)
     try:
         db = kb._wdb  # a plain connection; the checks below read in one transaction
         db.execute("BEGIN")
@@ -119,7 +120,7 @@ def _longest_word(body: str) -> str:
     return max((w.strip(".,;:!?\"'()") for w in body.split()[:60]), key=len)
 
 
-def check_lexical(kb: KnowledgeBase, snap, chunk_ids: set[int], sql_state: tuple,
+def check_lexical(kb: EmbeddedKnowledgeBase, snap, chunk_ids: set[int], sql_state: tuple,
                   words: dict[str, str]) -> None:
     """The tantivy index holds exactly the chunk ids, records SQLite's state, and a word of
     each article's opening finds one of that article's chunks."""

@@ -45,9 +45,9 @@ def release(holder: subprocess.Popen) -> bool:
 
 def main(data_dir: str, seconds: str) -> None:
     from index.embedding import Embedder
-    from index.store import KnowledgeBase
+    from index.store.embedded import EmbeddedKnowledgeBase
 
-    kb = KnowledgeBase.open(Path(data_dir), Embedder())  # the model is never loaded
+    kb = EmbeddedKnowledgeBase.open(Path(data_dir), Embedder())  # the model is never loaded
     with kb._writing():
         print("holding", flush=True)
         select.select([sys.stdin], [], [], float(seconds))

@@ -16,8 +16,9 @@ import pytest
 
 from bot.cli import main
 from index.embedding import Embedder
-from index.lexical import LexicalIndex
-from index.store import LEXICAL_DIR, KnowledgeBase
+from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded.layout import LEXICAL_DIR
+from index.store.embedded.lexical import LexicalIndex
 from tests.reliability.figures import record
 from tests.reliability.kbcheck import check_whole_or_absent
 from tests.reliability.test_corruption import QUESTION, doctor
@@ -74,7 +75,7 @@ def test_a_missing_or_damaged_lexical_index_is_detected_and_rebuilt_from_sqlite(
 
 
 def test_doctor_flags_a_damaged_segment_file_it_finds_after_opening(seeded_dir: Path, embedder: Embedder) -> None:
-    kb = KnowledgeBase.open(seeded_dir, embedder)
+    kb = EmbeddedKnowledgeBase.open(seeded_dir, embedder)
     try:
         with kb.reader():
             pass
@@ -88,7 +89,7 @@ def test_doctor_flags_a_damaged_segment_file_it_finds_after_opening(seeded_dir: 
 KILL_BEFORE_LEXICAL_COMMIT = """
 import os, signal, sys
 from bot.cli import main
-from index.lexical import LexicalWriter
+from index.store.embedded.lexical import LexicalWriter
 LexicalWriter.commit = lambda self, state: os.kill(os.getpid(), signal.SIGKILL)  # after SQLite's commit
 main(["--data-dir", sys.argv[1], "index", "add", sys.argv[2]])
 """
@@ -104,7 +105,7 @@ def test_a_kill_between_the_sqlite_commit_and_the_lexical_commit_is_caught_up_on
     assert done.returncode == -9, done.stderr[-2000:]
     lexical = LexicalIndex.open(seeded_dir / LEXICAL_DIR, create=False)
     assert lexical.state().high < max(check_ids(seeded_dir)), "the kill should leave the index behind"
-    kb = KnowledgeBase.open(seeded_dir, embedder)
+    kb = EmbeddedKnowledgeBase.open(seeded_dir, embedder)
     try:
         with kb.reader() as snap:
             hits = [c for c, _ in snap.lexical_search(["zanzibarian"], 5)]
@@ -130,8 +131,8 @@ KILL_REMOVE_BEFORE_LEXICAL_COMMIT = KILL_BEFORE_LEXICAL_COMMIT.replace('"index",
 def test_a_removal_the_lexical_index_missed_is_never_answered_from(seeded_dir: Path, embedder: Embedder) -> None:
     """A reader whose index lags SQLite (its writer died before the lexical commit, and a
     writer holds the lock now) drops hits of removed chunks; it catches up once the lock is free."""
-    kb = KnowledgeBase.open(seeded_dir, embedder)
-    holder = KnowledgeBase.open(seeded_dir, embedder)
+    kb = EmbeddedKnowledgeBase.open(seeded_dir, embedder)
+    holder = EmbeddedKnowledgeBase.open(seeded_dir, embedder)
     try:
         with kb.reader() as snap:
             hits = [c for c, _ in snap.lexical_search(["groundless"], 5)]

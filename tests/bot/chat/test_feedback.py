@@ -13,7 +13,7 @@ import pytest
 
 from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import SharedWindowLimiter
-from tests.cluster.conftest import ClusterServers, cluster_servers  # noqa: F401 - the shared server fixture
+from tests.index.store.cluster.conftest import ClusterServers, cluster_servers  # noqa: F401 - the shared server fixture
 
 VOTER = 123456789012345678
 
@@ -74,7 +74,7 @@ def test_votes_from_many_threads(tmp_path: Path) -> None:
 
 @pytest.fixture
 def database_url(cluster_servers: ClusterServers) -> str:  # noqa: F811 - the imported fixture
-    """A fresh database on the session's throwaway PostgreSQL (tests/cluster/conftest.py)."""
+    """A fresh database on the session's throwaway PostgreSQL (tests/index/store/cluster/conftest.py)."""
     return cluster_servers.new_database()
 
 

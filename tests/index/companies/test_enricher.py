@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsService
-from index.companies import TABLES, CompanyIndex, Mention, company_directory, company_key, find_who
-from index.intake import parse_paths
-from index.store import KnowledgeBase
+from index.companies import TABLES, Mention, company_directory, company_key, find_who
 from tests.conftest import SEEDS, settings_for
 
 EXTRA = [
@@ -154,24 +152,6 @@ def test_opening_and_reading_never_load_spacy(kb_dir: Path, embedder) -> None:
         assert index._extractor is None
     finally:
         service.close()
-
-
-def test_enrich_covers_articles_indexed_before_the_tables(tmp_path: Path, embedder) -> None:
-    plain = KnowledgeBase.open(tmp_path / "kb", embedder)  # no enricher: an older knowledge base
-    plain.add_articles(parse_paths([SEEDS]).articles)
-    plain.close()
-    kb = KnowledgeBase.open(tmp_path / "kb", embedder, enrichers=[CompanyIndex()])
-    try:
-        with kb.reader() as snap:
-            assert company_directory(snap).missing == 1
-        assert kb.enrich() == 1
-        with kb.reader() as snap:
-            directory = company_directory(snap)
-        assert directory.missing == 0
-        assert directory.lookup("beijing automotive").name == "BAIC"
-        assert kb.enrich() == 0
-    finally:
-        kb.close()
 
 
 @pytest.mark.parametrize(("text", "name", "expected", "kind"), [

@@ -15,12 +15,14 @@ import pytest
 
 from index.embedding import Embedder
 from index.intake import Article, make_article, parse_paths
-from index.store import DB_NAME, KnowledgeBase, ModelMismatchError
-from tests.conftest import SEEDS, TEST_ARTICLES
+from index.store import ModelMismatchError
+from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded.layout import DB_NAME
+from tests.conftest import REPO, SEEDS, TEST_ARTICLES
 
 
-def open_kb(path: Path, embedder: Embedder) -> KnowledgeBase:
-    return KnowledgeBase.open(path, embedder)
+def open_kb(path: Path, embedder: Embedder) -> EmbeddedKnowledgeBase:
+    return EmbeddedKnowledgeBase.open(path, embedder)
 
 
 def article(article_id: str, body: str, title: str = "A test article") -> Article:
@@ -143,7 +145,7 @@ def test_the_vector_checkpoint_is_reused_and_a_damaged_one_is_rebuilt(seeded_dir
 def test_a_different_model_is_refused_with_a_pointer_to_rebuild(seeded_dir: Path, embedder: Embedder) -> None:
     other = Embedder("sentence-transformers/paraphrase-MiniLM-L3-v2")
     with pytest.raises(ModelMismatchError) as caught:
-        KnowledgeBase.open(seeded_dir, other)
+        EmbeddedKnowledgeBase.open(seeded_dir, other)
     message = str(caught.value)
     assert "sentence-transformers/all-MiniLM-L6-v2" in message
     assert "newsbot index rebuild" in message
@@ -207,7 +209,7 @@ def test_sigkill_in_the_middle_of_an_add_leaves_each_article_whole_or_absent(tmp
     seen_partial = False
     for attempt, delay in enumerate((0.3, 0.55, 0.8)):
         process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(data_dir), str(tmp_path / "articles")],
-                                   cwd=Path(__file__).resolve().parents[2], stderr=subprocess.DEVNULL)
+                                   cwd=REPO, stderr=subprocess.DEVNULL)
         # Wait until the add has committed something (or the database exists), then kill at a
         # point that varies per attempt.
         deadline = time.monotonic() + 120
@@ -230,6 +232,6 @@ def test_sigkill_in_the_middle_of_an_add_leaves_each_article_whole_or_absent(tmp
         seen_partial = seen_partial or 0 < present < len(bodies)
     assert seen_partial, "no kill landed in the middle of an add; the test proved nothing"
     completion = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(data_dir), str(tmp_path / "articles")],
-                                cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=600)
+                                cwd=REPO, capture_output=True, timeout=600)
     assert completion.returncode == 0, completion.stderr.decode()[-2000:]
     assert check_whole_or_absent(data_dir, embedder, bodies) == len(bodies)

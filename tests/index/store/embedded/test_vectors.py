@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import vectors as vectors_module
-from index.vectors import VectorIndex, VectorIndexCorruptError, nlist_for
+from index.store.embedded import vectors as vectors_module
+from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, nlist_for
 
 DIM = 32
 

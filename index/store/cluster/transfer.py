@@ -6,7 +6,7 @@ articles are added again (re-derived with its model).
 
 Usage::
 
-    from index.cluster.transfer import export_kb, import_kb
+    from index.store.cluster.transfer import export_kb, import_kb
     export_kb(embedded_kb, Path("kb.newsbot.jsonl"))        # -> ExportReport(articles=609, chunks=7658)
     import_kb(cluster_kb, Path("kb.newsbot.jsonl"))         # -> AddReport (added / replaced / skipped)
 
@@ -24,12 +24,24 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
 from index.intake import Article
-from index.store import INGEST_BATCH, AddReport, ArticleOutcome, KnowledgeBaseError, _int8, body_hash
+from index.store.additions import INGEST_BATCH
+from index.store.base import KnowledgeBaseError
+from index.store.cluster import sync
+from index.store.cluster.schema import INSERT_CHUNK
+from index.store.records import AddReport, ArticleOutcome, quantize_int8
+from index.store.tables import INSERT_ARTICLE, INSERT_SENTENCE, article_values
+
+if TYPE_CHECKING:
+    from index.store.base import KnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.snapshot import ClusterSnapshot
+    from index.store.cluster.sqlcompat import SqliteCompat
+    from index.store.embedded import EmbeddedSnapshot
 
 FORMAT = "newsbot-export"
 VERSION = 1
@@ -46,11 +58,11 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(array.tobytes()).decode("ascii")
 
 
-def _is_cluster(kb: object) -> bool:
+def _is_cluster(kb: object) -> TypeGuard[ClusterKnowledgeBase]:
     return type(kb).__name__ == "ClusterKnowledgeBase"
 
 
-def _columns(snap: Any, table: str, cluster: bool) -> list[str]:
+def _columns(snap: ClusterSnapshot | EmbeddedSnapshot, table: str, cluster: bool) -> list[str]:
     """The table's columns, without a generated sequence key (the target assigns its own)."""
     if cluster:
         rows = snap._rows("SELECT column_name, column_default FROM information_schema.columns "
@@ -62,14 +74,15 @@ def _columns(snap: Any, table: str, cluster: bool) -> list[str]:
     return [r[1] for r in info if r[1] not in generated]
 
 
-def _chunk_rows(snap: Any, article_id: str, cluster: bool) -> list[tuple[int, int, bytes]]:
+def _chunk_rows(snap: ClusterSnapshot | EmbeddedSnapshot, article_id: str,
+                cluster: bool) -> list[tuple[int, int, bytes]]:
     if cluster:
         return snap._rows('SELECT start, "end", vector FROM chunks WHERE article_id = %s ORDER BY ord', (article_id,))
     return snap.query('SELECT c.start, c."end", v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk_id = c.id '
                       "WHERE c.article_id = ? ORDER BY c.ord", (article_id,))
 
 
-def export_kb(kb: Any, path: Path) -> ExportReport:
+def export_kb(kb: KnowledgeBase, path: Path) -> ExportReport:
     """Writes the whole knowledge base (either backend) to ``path``, from one snapshot."""
     started = time.perf_counter()
     report = ExportReport()
@@ -87,7 +100,7 @@ def export_kb(kb: Any, path: Path) -> ExportReport:
                 record = {"article": {"id": row.id, "title": row.title, "body": row.body, "source": row.source,
                                       "url": row.url, "published_at": row.published_at, "author": row.author,
                                       "origin": row.origin, "added_at": row.added_at},
-                          "sentences": [[s.start, s.end, _b64(_int8(s.vector))]
+                          "sentences": [[s.start, s.end, _b64(quantize_int8(s.vector))]
                                         for s in snap.article_sentences(article_id)],
                           "chunks": [[int(s), int(e), base64.b64encode(bytes(v)).decode("ascii")]
                                      for s, e, v in _chunk_rows(snap, article_id, cluster)],
@@ -133,7 +146,7 @@ def read_export(path: Path) -> tuple[dict, Iterator[dict]]:
     return header, records()
 
 
-def import_kb(kb: Any, path: Path) -> AddReport:
+def import_kb(kb: KnowledgeBase, path: Path) -> AddReport:
     header, records = read_export(path)
     if not _is_cluster(kb):  # the embedded store derives its own rows
         return kb.add_articles([_article(r) for r in records])
@@ -162,10 +175,8 @@ def _article(record: dict) -> Article:
                    fields.get("published_at"), fields.get("author"), fields.get("origin") or "")
 
 
-def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
+def _import_batch(kb: ClusterKnowledgeBase, batch: Sequence[dict], report: AddReport) -> None:
     """One transaction with a change-log entry per article, like an add."""
-    from index.cluster.backend import _bump_generation
-
     with kb._writing() as db, db.conn.transaction():
         conn = db.conn
         conn.execute("INSERT INTO meta(key, value) VALUES ('model', %s), ('dim', %s) ON CONFLICT DO NOTHING",
@@ -184,22 +195,15 @@ def _import_batch(kb: Any, batch: Sequence[dict], report: AddReport) -> None:
             conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'upsert')", (article.id,))
             (report.replaced if row is not None else report.added).append(outcome)
             report.chunks_added += len(record["chunks"])
-        _bump_generation(conn)
+        sync.bump_generation(conn)
 
 
-def _insert_record(db: Any, article: Article, record: dict, known: set[str]) -> None:
-    conn = db.conn
-    conn.execute("INSERT INTO articles(id, title, body, source, url, published_at, author, origin, content_hash, "
-                 "body_hash, added_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                 (article.id, article.title, article.body, article.source, article.url, article.published_at,
-                  article.author, article.origin, article.content_hash, body_hash(article.body),
-                  record["article"].get("added_at") or ""))
-    with conn.cursor() as cursor:
-        cursor.executemany('INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                           [(article.id, i, s, e, base64.b64decode(v)) for i, (s, e, v) in enumerate(record["chunks"])])
-        cursor.executemany('INSERT INTO sentences(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                           [(article.id, i, s, e, base64.b64decode(v))
-                            for i, (s, e, v) in enumerate(record["sentences"])])
+def _insert_record(db: SqliteCompat, article: Article, record: dict, known: set[str]) -> None:
+    db.execute(INSERT_ARTICLE, article_values(article, record["article"].get("added_at") or ""))
+    db.executemany(INSERT_CHUNK, [(article.id, i, s, e, base64.b64decode(v))
+                                  for i, (s, e, v) in enumerate(record["chunks"])])
+    db.executemany(INSERT_SENTENCE, [(article.id, i, s, e, base64.b64decode(v))
+                                     for i, (s, e, v) in enumerate(record["sentences"])])
     for table, content in record["tables"].items():
         if table not in known:
             continue  # an enricher this installation does not run

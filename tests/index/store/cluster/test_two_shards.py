@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import Backend, ClusterServers
 from tests.conftest import REPO, SEEDS
 from tests.discord_double import BotProcess, DiscordDouble
+from tests.index.store.cluster.conftest import Backend, ClusterServers
 
 WAIT = 180.0
 ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery

@@ -8,7 +8,7 @@ The same code talks to a Milvus cluster (``http://host:19530``), to a ``milvus-l
 
 Usage::
 
-    from index.cluster.milvus import ChunkCollection, ChunkDoc
+    from index.store.cluster.milvus import ChunkCollection, ChunkDoc
     chunks = ChunkCollection.connect("http://127.0.0.1:19530", "newsbot_ab12cd34", dim=384)
     chunks.upsert([ChunkDoc(7, "a-1", "Hyundai confirmed ...", "Hyundai deal", "Reuters", "2023-10-07", vec)])
     chunks.dense(query_vector, k=10)                 # [(7, 0.83), ...]
@@ -26,9 +26,10 @@ from datetime import date
 
 import numpy as np
 
-from index.cluster.lexical import analyse, analysed_text
-from index.lexical import day_number as embedded_day_number
-from index.lexical import metadata_terms, outlet_names
+from index.store.cluster.lexical import analyse, analysed_text
+from index.store.embedded.lexical import day_number as embedded_day_number
+from index.store.embedded.lexical import metadata_terms
+from index.store.records import split_outlets
 
 TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 characters of body)
 # pymilvus pings every 10 s even when idle; a gRPC server with default settings (milvus-lite
@@ -62,7 +63,7 @@ class ChunkDoc:
         return {"chunk_id": self.chunk_id, "article_id": self.article_id,
                 "text": analysed_text(self.text, TEXT_CHARS), "title": analysed_text(self.title, SHORT_CHARS),
                 "meta": analysed_text(metadata_terms(self.source, self.published_at), SHORT_CHARS),
-                "outlets": outlet_names(self.source)[:64], "day": NO_DAY if day is None else day,
+                "outlets": split_outlets(self.source)[:64], "day": NO_DAY if day is None else day,
                 "dense": np.asarray(self.vector, dtype=np.float32).tolist()}
 
 

@@ -1,7 +1,7 @@
 """The words Milvus's BM25 sees: text analysed on our side (tantivy's tokenizer, lower case,
 ASCII folding, the English Snowball stemmer), stored as space-separated tokens.
 
-The analyser is the embedded tantivy index's own (index.lexical). Milvus Lite 3.2.2
+The analyser is the embedded tantivy index's own (index.store.embedded.lexical). Milvus Lite 3.2.2
 accepts an analyzer's ``filter`` list but applies none of it (checked: "companies" is
 found by "companies" and not by "company"; "café" not by "cafe"), so the collection uses
 Milvus's plain ``standard`` tokenizer over pre-analysed text, which gives the same tokens
@@ -9,7 +9,7 @@ on Milvus Lite and on a Milvus cluster.
 
 Usage::
 
-    from index.cluster.lexical import analyse, analysed_text
+    from index.store.cluster.lexical import analyse, analysed_text
     analyse("Hyundai's plants")        # ['hyundai', 's', 'plant']
     analysed_text("The companies")     # 'the compani'
 """
@@ -20,7 +20,7 @@ import functools
 
 import tantivy
 
-from index.lexical import _analyser as embedded_analyser
+from index.store.embedded.lexical import analyser as embedded_analyser
 
 
 @functools.cache

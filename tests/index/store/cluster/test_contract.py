@@ -9,11 +9,15 @@ import random
 from pathlib import Path
 
 from bot.service import NewsService
+from index.companies import CompanyIndex, company_directory
 from index.embedding import Embedder
 from index.intake import make_article, parse_paths
-from tests.cluster.conftest import Backend
-from tests.cluster.wholeness import kill_during_add, whole_or_absent
+from index.store import KnowledgeBase
+from index.store.cluster import open_cluster
+from index.store.embedded import EmbeddedKnowledgeBase
 from tests.conftest import SEEDS, TEST_ARTICLES
+from tests.index.store.cluster.conftest import Backend
+from tests.index.store.cluster.wholeness import kill_during_add, whole_or_absent
 from tests.reliability.crash_add import write_generated_articles
 
 
@@ -125,3 +129,27 @@ def test_sigkill_during_an_add_leaves_every_article_whole_or_absent(backend: Bac
             assert kb.compare().ok
     finally:
         service.close()
+
+
+def _open_kb(backend: Backend, embedder: Embedder, enrichers: tuple = ()) -> KnowledgeBase:
+    if backend.kind == "cluster":
+        return open_cluster(backend.database_url, backend.milvus_uri, embedder, enrichers=enrichers)
+    return EmbeddedKnowledgeBase.open(backend.data_dir, embedder, enrichers=enrichers)
+
+
+def test_enrich_covers_articles_indexed_before_the_enricher(backend: Backend, embedder: Embedder) -> None:
+    plain = _open_kb(backend, embedder)  # no enricher: an older knowledge base
+    assert plain.add_articles(parse_paths([SEEDS]).articles).added
+    plain.close()
+    kb = _open_kb(backend, embedder, (CompanyIndex(),))
+    try:
+        with kb.reader() as snap:
+            assert company_directory(snap).missing == 1
+        assert kb.enrich() == 1
+        with kb.reader() as snap:
+            directory = company_directory(snap)
+        assert directory.missing == 0
+        assert directory.lookup("beijing automotive").name == "BAIC"
+        assert kb.enrich() == 0
+    finally:
+        kb.close()

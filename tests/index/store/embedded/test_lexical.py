@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from index.lexical import ChunkDoc, LexicalIndex, LexicalIndexError, LexicalState, day_number, outlet_names
+from index.store.embedded.lexical import (
+    ChunkDoc,
+    LexicalIndex,
+    LexicalIndexError,
+    LexicalState,
+    day_number,
+)
+from index.store.records import split_outlets
 
 DOCS = [
     ChunkDoc(1, "Hyundai rejected the report's findings, calling them groundless.", "Plant deal",
@@ -106,7 +113,7 @@ def test_an_empty_folder_is_not_an_index(tmp_path: Path) -> None:
 
 
 def test_helpers() -> None:
-    assert outlet_names("Reuters, AP,") == ["Reuters", "AP"]
+    assert split_outlets("Reuters, AP,") == ["Reuters", "AP"]
     assert day_number("1970-01-02T23:00:00-05:00") == 1 and day_number("soon") is None and day_number(None) is None
 
 

@@ -3,7 +3,7 @@ derived from SQLite like the FAISS checkpoint, and never its source of truth.
 
 Usage::
 
-    from index.lexical import ChunkDoc, LexicalIndex, LexicalState
+    from index.store.embedded.lexical import ChunkDoc, LexicalIndex, LexicalState
     lex = LexicalIndex.open(data_dir / "lexical")          # raises LexicalIndexError when damaged
     with lex.writer() as w:                                 # one commit, marker included
         w.delete([17, 18])
@@ -39,6 +39,8 @@ from pathlib import Path
 
 import tantivy
 
+from index.store.records import split_outlets
+
 ANALYSER = "newsbot_en"
 FORMAT = 3            # bump when the schema or the analyser changes: the index is rebuilt
 MARKER_ID = 0         # SQLite chunk ids start at 1
@@ -70,11 +72,6 @@ class ChunkDoc:
     published_at: str | None
 
 
-def outlet_names(source: str) -> list[str]:
-    """A source may list several outlets ("Reuters, AP"); each is a name on its own."""
-    return [part.strip() for part in source.split(",") if part.strip()]
-
-
 def day_number(published_at: str | None) -> int | None:
     """Days since 1970-01-01 of the date written in ``published_at`` (its own time zone)."""
     if not published_at:
@@ -95,7 +92,8 @@ def metadata_terms(source: str, published_at: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _analyser() -> tantivy.TextAnalyzer:
+def analyser() -> tantivy.TextAnalyzer:
+    """The analyser of chunk text and of questions' terms (the cluster backend uses it too)."""
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.remove_long(40))
             .filter(tantivy.Filter.lowercase())
@@ -178,7 +176,7 @@ class LexicalWriter:
             document.add_text("words", doc.text)
             document.add_text("words", doc.title)
             document.add_text("words", metadata_terms(doc.source, doc.published_at))
-            for outlet in outlet_names(doc.source):
+            for outlet in split_outlets(doc.source):
                 document.add_text("outlet", outlet)
             day = day_number(doc.published_at)
             if day is not None:
@@ -208,7 +206,7 @@ class LexicalIndex:
         self.path = path
         self._index = index
         self._schema = index.schema
-        self._analyser = _analyser()
+        self._analyser = analyser()
         self._searcher = index.searcher()
 
     # ------------------------------------------------------------------ opening
@@ -224,7 +222,7 @@ class LexicalIndex:
                 index = tantivy.Index(_schema(), path=str(path), reuse=False)
             else:
                 index = tantivy.Index.open(str(path))
-            index.register_tokenizer(ANALYSER, _analyser())
+            index.register_tokenizer(ANALYSER, analyser())
             index.config_reader("Manual", 0)
             return cls(path, index)
         except _FAILURES as exc:

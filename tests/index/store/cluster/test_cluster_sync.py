@@ -13,14 +13,14 @@ import pytest
 from bot.config import Settings
 from bot.doctor import run_checks
 from bot.service import NewsService
-from index.cluster import cluster_configured
-from index.cluster.transfer import export_kb, import_kb
 from index.embedding import Embedder
 from index.intake import parse_paths
 from index.store import KnowledgeBaseError
-from tests.cluster.conftest import Backend, ClusterServers
-from tests.cluster.wholeness import REPO, whole_or_absent
+from index.store.cluster import cluster_configured
+from index.store.cluster.transfer import export_kb, import_kb
 from tests.conftest import SEEDS, TEST_ARTICLES
+from tests.index.store.cluster.conftest import Backend, ClusterServers
+from tests.index.store.cluster.wholeness import REPO, whole_or_absent
 
 STORY = """Quillon Ferries adds a night crossing
 Source: Harbour Gazette

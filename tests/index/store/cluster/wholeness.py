@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index.intake import Article
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO
 
 
 def whole_or_absent(kb: object, articles: Sequence[Article]) -> list[str]:

@@ -1,7 +1,7 @@
 """One consistent read view of the cluster backend: a REPEATABLE READ transaction in
 PostgreSQL, and Milvus caught up to at least that state before the view opens.
 
-Same methods and meaning as ``index.store.Snapshot`` (see /work/notes/issue-11-interface.md);
+The methods of the ``index.store.Snapshot`` seam (``index/store/base.py``);
 search runs in Milvus, everything else reads PostgreSQL.
 
 Usage::
@@ -20,18 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.cluster.milvus import restriction
-from index.cluster.sqlcompat import SqliteCompat
-from index.lexical import PHRASE_COUNT_CAP
-from index.store import ArticleRow, ChunkRow, SentenceRow, SnapshotMemo, _from_int8, outlet_names
+from index.store.base import SnapshotMemo
+from index.store.cluster.milvus import restriction
+from index.store.cluster.sqlcompat import SqliteCompat
+from index.store.embedded.lexical import PHRASE_COUNT_CAP
+from index.store.records import ArticleRow, ChunkRow, SentenceRow, dequantize_int8, outlet_names
 
 if TYPE_CHECKING:
-    from index.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
 
 
 
 class ClusterSnapshot(SnapshotMemo):
     def __init__(self, kb: ClusterKnowledgeBase) -> None:
+        super().__init__(kb._snapshot_cache)
         self._kb = kb
         self._db = kb._rdb
         self._chunks = kb._collection
@@ -167,7 +169,7 @@ class ClusterSnapshot(SnapshotMemo):
     def sentences(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
         rows = self._rows('SELECT id, start, "end", vector FROM sentences WHERE article_id = %s '
                           'AND start >= %s AND "end" <= %s ORDER BY start', (article_id, start, min(end, 2**31 - 1)))
-        return [SentenceRow(int(i), article_id, int(s), int(e), _from_int8(v)) for i, s, e, v in rows]
+        return [SentenceRow(int(i), article_id, int(s), int(e), dequantize_int8(v)) for i, s, e, v in rows]
 
     def article_sentences(self, article_id: str) -> list[SentenceRow]:
         return self.sentences(article_id, 0, 2**31 - 1)

@@ -3,7 +3,7 @@ checkpoint file.
 
 Usage::
 
-    from index.vectors import VectorIndex
+    from index.store.embedded.vectors import VectorIndex
     vectors = VectorIndex.create(dim=384)               # exact (flat) while small
     vectors.add(np.array([7, 8]), matrix)              # ids are chunk row ids
     scores, ids = vectors.search(query_vector, k=10)

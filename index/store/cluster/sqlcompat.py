@@ -1,16 +1,17 @@
 """SQLite-flavoured SQL on PostgreSQL, for the code that shares the embedded store's SQL:
-the enrichers' schema and writes (index.companies), their read helpers through
-``Snapshot.query``, and ``index.store``'s duplicate check.
+the record tables (``index.store.tables``), the enrichers' schema and writes
+(index.companies), their read helpers through ``Snapshot.query``, and the duplicate
+check of ``index.store.additions``.
 
 Translated: ``?`` placeholders, ``INSERT OR REPLACE`` (an upsert on the table's unique key
 that the inserted columns cover), ``INSERT OR IGNORE``, and in schemas ``INTEGER PRIMARY KEY
-AUTOINCREMENT``, ``WITHOUT ROWID`` and ``REAL``; a bare lower-case ``end`` column is quoted.
+AUTOINCREMENT``, ``WITHOUT ROWID``, ``REAL`` and ``BLOB``; a bare lower-case ``end`` column is quoted.
 Values: bools and numpy scalars become
 Python ints and floats, which psycopg can send. Anything else is passed through unchanged.
 
 Usage::
 
-    from index.cluster.sqlcompat import SqliteCompat
+    from index.store.cluster.sqlcompat import SqliteCompat
     db = SqliteCompat(psycopg_connection)
     db.executescript(enricher.schema)
     db.execute("INSERT OR REPLACE INTO t(a, b) VALUES (?, ?)", (1, True))
@@ -31,6 +32,7 @@ _SCHEMA_RULES = (
     (re.compile(r"INTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT", re.IGNORECASE), "BIGSERIAL PRIMARY KEY"),
     (re.compile(r"\)\s*WITHOUT\s+ROWID", re.IGNORECASE), ")"),
     (re.compile(r"\bREAL\b", re.IGNORECASE), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b", re.IGNORECASE), "BYTEA"),
 )
 
 

@@ -19,8 +19,8 @@ import pytest
 from bot.config import Settings
 from bot.service import NewsService
 from index.embedding import Embedder
-from tests.cluster.servers import MilvusLiteServer, PostgresServer, ServerUnavailable
 from tests.conftest import SEEDS
+from tests.index.store.cluster.servers import MilvusLiteServer, PostgresServer, ServerUnavailable
 
 _NAMES = itertools.count()
 

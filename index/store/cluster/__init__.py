@@ -1,11 +1,11 @@
 """The cluster backend: PostgreSQL as the source of truth, Milvus for dense and BM25 search.
 
 Chosen when both ``NEWSBOT_DATABASE_URL`` and ``NEWSBOT_MILVUS_URI`` are set; otherwise the
-embedded store (index.store) is used, unchanged.
+embedded store (index.store.embedded) is used, unchanged.
 
 Usage::
 
-    from index.cluster import cluster_configured, open_cluster
+    from index.store.cluster import cluster_configured, open_cluster
     if cluster_configured(settings.database_url, settings.milvus_uri):
         kb = open_cluster(settings.database_url, settings.milvus_uri, embedder, enrichers=[...])
 """
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from index.store import KnowledgeBaseError
 
 if TYPE_CHECKING:
-    from index.cluster.backend import ClusterKnowledgeBase
     from index.embedding import Embedder
     from index.store import ArticleEnricher
+    from index.store.cluster.backend import ClusterKnowledgeBase
 
 
 def cluster_configured(database_url: str | None, milvus_uri: str | None) -> bool:
@@ -38,7 +38,7 @@ def open_cluster(database_url: str, milvus_uri: str, embedder: Embedder, *, lock
                  check_model: bool = True, enrichers: Sequence[ArticleEnricher] = ()) -> ClusterKnowledgeBase:
     """Opens the cluster knowledge base (imports psycopg and pymilvus only now)."""
     try:
-        from index.cluster.backend import ClusterKnowledgeBase
+        from index.store.cluster.backend import ClusterKnowledgeBase
     except ImportError as exc:
         if exc.name not in ("psycopg", "pymilvus"):
             raise

@@ -1,10 +1,11 @@
 """The cluster knowledge base: PostgreSQL (psycopg 3) holds the records, Milvus the search
-indexes. Same public surface as ``index.store.KnowledgeBase``; same chunking, embedding,
-enrichers and duplicate rules (shared code from index.store, index.chunking, index.embedding).
+indexes. It satisfies the ``index.store.KnowledgeBase`` seam, with the embedded store's
+chunking, embedding, enrichers and duplicate rules (``index.store.additions``) and its record
+tables (``index.store.tables``).
 
 Usage::
 
-    from index.cluster.backend import ClusterKnowledgeBase
+    from index.store.cluster.backend import ClusterKnowledgeBase
     kb = ClusterKnowledgeBase.open("postgresql://newsbot@db/newsbot", "http://milvus:19530",
                                    embedder, enrichers=[CompanyIndex()])
     kb.add_articles(articles)                 # one transaction per batch, then Milvus catches up
@@ -17,39 +18,33 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import psycopg
 from psycopg import IsolationLevel
 
 from index.chunking import ChunkPlan
-from index.cluster import sync
-from index.cluster.milvus import ChunkCollection, MilvusUnavailable
-from index.cluster.schema import WRITER_LOCK, create_schema
-from index.cluster.snapshot import ClusterSnapshot
-from index.cluster.sqlcompat import SqliteCompat
-from index.embedding import Embedder, Window, WindowVectors
+from index.embedding import Embedder, WindowVectors
 from index.intake import Article
-from index.store import (
-    INGEST_BATCH,
-    AddReport,
-    ArticleEnricher,
-    ArticleOutcome,
-    ArticleRow,
-    KnowledgeBase,
-    KnowledgeBaseError,
-    ModelMismatchError,
-    WriterBusyError,
-    _int8,
-    body_hash,
-    plan_additions,
-    record_additions,
+from index.store.additions import BatchedIngest, Plan, pooled_sentence_vectors
+from index.store.base import WRITER_BUSY, ArticleEnricher, KnowledgeBaseError, Progress, WriterBusyError, model_mismatch
+from index.store.cluster import sync
+from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
+from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, create_schema
+from index.store.cluster.snapshot import ClusterSnapshot
+from index.store.cluster.sqlcompat import SqliteCompat, placeholders
+from index.store.enrichment import enrich_pending
+from index.store.records import AddReport, ArticleOutcome, ArticleRow
+from index.store.tables import (
+    ARTICLE_FIELDS,
+    ARTICLE_ROW_FIELDS,
+    INSERT_ARTICLE,
+    INSERT_SENTENCE,
+    article_values,
+    sentence_values,
 )
-
-_ARTICLE_COLUMNS = "id, title, source, url, published_at, author, origin, added_at"
 
 
 def redacted(url: str) -> str:
@@ -59,14 +54,9 @@ def redacted(url: str) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(info.items()))
 
 
-class ClusterKnowledgeBase:
+class ClusterKnowledgeBase(BatchedIngest):
     """Thread-safe like the embedded store: readers share one connection in turn; one writer
     per process (a thread lock) and per cluster (a PostgreSQL advisory lock)."""
-
-    # The embedded store's batch planning and ingest loop, shared as they are: they use only
-    # the embedder, the enrichers and ``_write_batch``, which this class supplies.
-    _prepare = KnowledgeBase._prepare
-    _ingest = KnowledgeBase._ingest
 
     def __init__(self, database_url: str, milvus_uri: str, embedder: Embedder, lock_timeout: float,
                  enrichers: Sequence[ArticleEnricher]) -> None:
@@ -82,7 +72,7 @@ class ClusterKnowledgeBase:
         self._sdb = psycopg.connect(database_url, autocommit=True)  # the Milvus sync's own session
         self._lock = threading.RLock()
         self._write_lock = threading.Lock()
-        self._snapshot_cache: dict[object, Any] = {}
+        self._snapshot_cache: dict[object, object] = {}
         self._state: tuple[str, str] = ("", "")
         self._collection = self._connect_collection()
 
@@ -123,10 +113,7 @@ class ClusterKnowledgeBase:
         with self._lock:
             stored, dim = sync.meta_value(self._sdb, "model"), sync.meta_value(self._sdb, "dim")
         if stored is not None and stored != self.embedder.name:
-            raise ModelMismatchError(
-                f"this knowledge base was built with the model {stored!r} ({dim} dimensions), but the "
-                f"configured model is {self.embedder.name!r}; run `newsbot index rebuild` to re-embed every "
-                "article with the configured model, or configure the old one again")
+            raise model_mismatch(stored, dim, self.embedder.name)
 
     # ------------------------------------------------------------------ Milvus
 
@@ -161,7 +148,7 @@ class ClusterKnowledgeBase:
         if not ids:
             return {}
         body = "body" if with_body else "''"
-        rows = db.execute(f"SELECT {_ARTICLE_COLUMNS}, {body} FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()
+        rows = db.execute(f"SELECT {ARTICLE_ROW_FIELDS}, {body} FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()
         return {r[0]: ArticleRow(*r) for r in rows}
 
     @contextlib.contextmanager
@@ -178,7 +165,7 @@ class ClusterKnowledgeBase:
 
     def list_articles(self, *, limit: int | None = None, offset: int = 0) -> list[ArticleRow]:
         with self._read() as db:
-            rows = db.execute(f"SELECT {_ARTICLE_COLUMNS}, '' FROM articles ORDER BY coalesce(published_at, "
+            rows = db.execute(f"SELECT {ARTICLE_ROW_FIELDS}, '' FROM articles ORDER BY coalesce(published_at, "
                               "added_at) DESC, id LIMIT %s OFFSET %s", (limit, offset)).fetchall()
         return [ArticleRow(*r) for r in rows]
 
@@ -214,29 +201,16 @@ class ClusterKnowledgeBase:
             deadline = time.monotonic() + self._lock_timeout
             while not self._wdb.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
-                    raise WriterBusyError("another newsbot process is changing this knowledge base; "
-                                          "try again when it has finished")
+                    raise WriterBusyError(WRITER_BUSY)
                 time.sleep(0.1)
             try:
                 yield SqliteCompat(self._wdb)
             finally:
                 self._wdb.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
 
-    def add_articles(self, articles: Sequence[Article],
-                     progress: Callable[[int, int], None] | None = None) -> AddReport:
-        started = time.perf_counter()
-        report = AddReport()
-        with self._writing() as db:
-            self.check_model()
-            todo = plan_additions(db, articles, report)
-            report.chunks_added = self._ingest(db, todo, progress)
-            record_additions(todo, report)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _write_batch(self, db: SqliteCompat, batch: Sequence[tuple[Article, bool]],
-                     plans: Sequence[tuple[list[Window], ChunkPlan]], vectors: Sequence[WindowVectors],
-                     extras: Sequence[list[object]], *, log: bool = True) -> None:
+    def _write_batch(self, db: SqliteCompat, batch: Sequence[tuple[Article, bool]], plans: Sequence[Plan],
+                     vectors: Sequence[WindowVectors], extras: Sequence[list[object]], *, log: bool = True) -> None:
+        """One transaction; ``log=False`` (a rebuild): no change-log rows and no Milvus sync."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         conn = db.conn
         position = 0
@@ -252,29 +226,21 @@ class ClusterKnowledgeBase:
                 if log:
                     conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'upsert')", (article.id,))
                 position += len(windows)
-            _bump_generation(conn)
+            sync.bump_generation(conn)
         if log:
             self.sync_milvus()
 
     @staticmethod
     def _insert_article(conn: psycopg.Connection, article: Article, plan: ChunkPlan,
                         vectors: Sequence[WindowVectors], now: str) -> None:
-        conn.execute("INSERT INTO articles(id, title, body, source, url, published_at, author, origin, "
-                     "content_hash, body_hash, added_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                     (article.id, article.title, article.body, article.source, article.url, article.published_at,
-                      article.author, article.origin, article.content_hash, body_hash(article.body), now))
-        sentence_vectors: dict[int, np.ndarray] = {}
-        chunk_rows = []
-        for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True)):
-            for offset, index in enumerate(range(chunk.first_sentence, chunk.last_sentence + 1)):
-                sentence_vectors.setdefault(index, result.spans[offset])  # from the first window holding it
-            chunk_rows.append((article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes()))
+        conn.execute(placeholders(INSERT_ARTICLE), article_values(article, now))
+        chunk_rows = [(article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes())
+                      for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True))]
         with conn.cursor() as cursor:
-            cursor.executemany('INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                               chunk_rows)
-            cursor.executemany('INSERT INTO sentences(article_id, ord, start, "end", vector) VALUES (%s,%s,%s,%s,%s)',
-                               [(article.id, i, s.start, s.end, _int8(sentence_vectors[i]).tobytes())
-                                for i, s in enumerate(plan.sentences) if i in sentence_vectors])
+            cursor.executemany(placeholders(INSERT_CHUNK), chunk_rows)
+            cursor.executemany(placeholders(INSERT_SENTENCE),
+                               sentence_values(article.id, [(s.start, s.end) for s in plan.sentences],
+                                               pooled_sentence_vectors(plan, vectors)))
 
     def _delete_article_rows(self, db: SqliteCompat, article_id: str) -> None:
         tables = ["chunks", "sentences", *(t for e in self.enrichers for t in e.tables)]
@@ -289,37 +255,17 @@ class ClusterKnowledgeBase:
                     return False
                 self._delete_article_rows(db, article_id)
                 db.conn.execute("INSERT INTO change_log(article_id, op) VALUES (%s, 'delete')", (article_id,))
-                _bump_generation(db.conn)
+                sync.bump_generation(db.conn)
             self.sync_milvus()
         return True
 
-    def enrich(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def enrich(self, progress: Progress | None = None) -> int:
         """Runs each enricher over the stored articles it has not processed (no re-embedding)."""
-        done = 0
         with self._writing() as db:
-            for enricher in self.enrichers:
-                pending = enricher.pending(db)
-                for at in range(0, len(pending), INGEST_BATCH):
-                    ids = pending[at:at + INGEST_BATCH]
-                    articles = [Article(*r) for r in db.conn.execute(
-                        "SELECT id, title, body, source, url, published_at, author, origin FROM articles "
-                        "WHERE id = ANY(%s) ORDER BY rowid", (ids,))]
-                    spans = [[(s, e) for s, e in db.conn.execute(
-                        'SELECT start, "end" FROM sentences WHERE article_id = %s ORDER BY start', (a.id,))]
-                        for a in articles]
-                    payloads = enricher.prepare(articles, spans)
-                    with db.conn.transaction():
-                        for article, payload in zip(articles, payloads, strict=True):
-                            for table in enricher.tables:
-                                db.conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article.id,))
-                            enricher.write(db, article, payload)
-                        _bump_generation(db.conn)
-                    done += len(articles)
-                    if progress:
-                        progress(at + len(ids), len(pending))
-        return done
+            return enrich_pending(db, self.enrichers, progress, transaction=db.conn.transaction,
+                                  bump_generation=lambda: sync.bump_generation(db.conn), article_order="ORDER BY rowid")
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> AddReport:
+    def rebuild(self, progress: Progress | None = None) -> AddReport:
         """Re-derives every sentence, chunk, vector and enricher row from the stored text in one
         PostgreSQL transaction (a kill loses nothing), then refills Milvus into a new collection."""
         started = time.perf_counter()
@@ -327,15 +273,15 @@ class ClusterKnowledgeBase:
             conn = db.conn
             with conn.transaction():
                 articles = [Article(*r) for r in conn.execute(
-                    "SELECT id, title, body, source, url, published_at, author, origin FROM articles ORDER BY rowid")]
+                    f"SELECT {ARTICLE_FIELDS} FROM articles ORDER BY rowid")]
                 report = AddReport(added=[ArticleOutcome(a.id, a.title, a.origin) for a in articles])
                 for article in articles:
                     self._delete_article_rows(db, article.id)
                 conn.execute("DELETE FROM meta WHERE key IN ('model', 'dim')")
                 epoch = conn.execute("SELECT md5(random()::text)").fetchone()[0]
                 for key, value in (("epoch", epoch), ("collection", f"newsbot_{epoch[:16]}"), ("milvus_seq", -1)):
-                    sync._set_meta(conn, key, value)
-                report.chunks_added = self._ingest_unlogged(db, articles, progress)
+                    sync.set_meta_value(conn, key, value)
+                report.chunks_added = self._ingest(db, [(a, False) for a in articles], progress, log=False)
             old = self._collection
             self.sync_milvus()  # milvus_seq -1: a full restore into the new collection
             if old.name != self._collection.name:
@@ -343,16 +289,3 @@ class ClusterKnowledgeBase:
                     old.drop()
         report.seconds = time.perf_counter() - started
         return report
-
-    def _ingest_unlogged(self, db: SqliteCompat, articles: Sequence[Article],
-                         progress: Callable[[int, int], None] | None) -> int:
-        write_batch = self._write_batch
-        self._write_batch = lambda *args: write_batch(*args, log=False)  # type: ignore[method-assign]
-        try:
-            return self._ingest(db, [(a, False) for a in articles], progress)
-        finally:
-            del self._write_batch
-
-
-def _bump_generation(conn: psycopg.Connection) -> None:
-    conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")

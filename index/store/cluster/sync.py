@@ -9,7 +9,7 @@ steps are idempotent, so a crash anywhere (before, during or after) is repaired 
 
 Usage::
 
-    from index.cluster.sync import catch_up, compare, restore
+    from index.store.cluster.sync import catch_up, compare, restore
     applied = catch_up(conn, collection)   # log entries applied (0 when up to date)
     report = compare(conn, collection)     # report.ok, report.problems
 """
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import psycopg
 
-from index.cluster.milvus import ChunkCollection, ChunkDoc
-from index.cluster.schema import SYNC_LOCK
+from index.store.cluster.milvus import ChunkCollection, ChunkDoc
+from index.store.cluster.schema import SYNC_LOCK
 
 ARTICLES_PER_STEP = 64
 
@@ -57,9 +57,14 @@ def meta_value(conn: psycopg.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _set_meta(conn: psycopg.Connection, key: str, value: object) -> None:
+def set_meta_value(conn: psycopg.Connection, key: str, value: object) -> None:
     conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                  (key, str(value)))
+
+
+def bump_generation(conn: psycopg.Connection) -> None:
+    """Marks a change: readers drop what they derived from the previous state."""
+    conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
 
 
 def chunk_docs(conn: psycopg.Connection, article_ids: Sequence[str]) -> list[ChunkDoc]:
@@ -125,7 +130,7 @@ def catch_up(conn: psycopg.Connection, collection: ChunkCollection, dim: int) ->
         rows = conn.execute("SELECT seq, article_id FROM change_log WHERE seq > %s AND seq <= %s ORDER BY seq",
                             (applied, latest)).fetchall()
         _apply(conn, collection, list(dict.fromkeys(r[1] for r in rows)))
-        _set_meta(conn, "milvus_seq", latest)
+        set_meta_value(conn, "milvus_seq", latest)
         return len(rows)
 
 
@@ -144,7 +149,7 @@ def restore(conn: psycopg.Connection, collection: ChunkCollection, dim: int, *, 
         docs = chunk_docs(conn, ids[at:at + ARTICLES_PER_STEP])
         collection.upsert(docs)
         written += len(docs)
-    _set_meta(conn, "milvus_seq", latest)
+    set_meta_value(conn, "milvus_seq", latest)
     return written
 
 

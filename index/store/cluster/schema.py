@@ -1,0 +1,57 @@
+"""PostgreSQL tables of the cluster backend: the same record tables as the embedded SQLite
+store (written once, in ``index.store.tables``), plus the change log that Milvus is brought
+up to date from.
+
+Usage::
+
+    from index.store.cluster.schema import create_schema
+    with psycopg.connect(url, autocommit=True) as conn:
+        create_schema(conn, enrichers)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import psycopg
+
+from index.store.cluster.sqlcompat import SqliteCompat, translate_schema
+from index.store.tables import record_tables
+
+SCHEMA_VERSION = 1
+SCHEMA_LOCK = 0x6E657773  # advisory lock ids: schema creation, the writer, the Milvus sync
+WRITER_LOCK = 0x6E657774
+SYNC_LOCK = 0x6E657775
+
+# The record tables as the embedded store writes them (index.store.tables), in PostgreSQL's
+# dialect; articles get a rowid (insertion order), chunks keep their vector in their row.
+RECORD_TABLES = translate_schema(record_tables(article_key="rowid BIGSERIAL UNIQUE", chunk_vector=True))
+# One row per article write or removal, in commit order (writers hold WRITER_LOCK, so the
+# sequence never commits out of order); Milvus has applied everything up to meta.milvus_seq.
+CHANGE_LOG = """
+CREATE TABLE IF NOT EXISTS change_log (
+    seq BIGSERIAL PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+INSERT_CHUNK = 'INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (?,?,?,?,?)'
+
+DERIVED_TABLES = ("sentences", "chunks")
+
+
+def create_schema(conn: psycopg.Connection, enrichers: Sequence[object] = ()) -> None:
+    """Creates what is missing, once, under an advisory lock (several processes may start
+    at the same moment). ``conn`` must be in autocommit mode."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        for statement in [*RECORD_TABLES, CHANGE_LOG]:
+            conn.execute(statement)
+        compat = SqliteCompat(conn)
+        for enricher in enrichers:
+            compat.executescript(enricher.schema)
+        epoch = uuid.uuid4().hex
+        conn.execute("INSERT INTO meta(key, value) VALUES ('epoch', %s), ('schema_version', %s), "
+                     "('generation', '0'), ('milvus_seq', '0'), ('collection', %s) ON CONFLICT DO NOTHING",
+                     (epoch, str(SCHEMA_VERSION), f"newsbot_{epoch[:16]}"))
