@@ -20,6 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEST_ARTICLES = FIXTURES / "articles"
+# An article written for the tests that no seed holds: what an admin adds in the Discord tests.
+NEW_ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
+Source: Harbor Ledger
+Date: 2024-07-02
+
+Quillfeather Robotics opened a factory for autonomous cargo gliders in Port Ellery on Tuesday.
+The plant will employ 340 people and build 90 gliders a year, the company said.
+"""
 
 
 def settings_for(data_dir: Path, **overrides: object) -> Settings:

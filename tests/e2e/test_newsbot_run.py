@@ -20,19 +20,12 @@ from pathlib import Path
 import pytest
 
 from bot.chat.render import limit_problems
-from tests.conftest import REPO
+from tests.conftest import NEW_ARTICLE, REPO
 from tests.discord_double import BotProcess, DiscordDouble, FakeUser, InteractionHandle, SentMessage
 from tests.fixtures.news_site import NewsSite, story
 
 QUESTION = "Did Hyundai confirm the plant deal?"
 ANSWER_WAIT = 120.0
-NEW_ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
-Source: Harbor Ledger
-Date: 2024-07-02
-
-Quillfeather Robotics opened a factory for autonomous cargo gliders in Port Ellery on Tuesday.
-The plant will employ 340 people and build 90 gliders a year, the company said.
-"""
 
 @pytest.fixture(scope="module")
 def double() -> Iterator[DiscordDouble]:

@@ -19,13 +19,6 @@ import simcord
 from bot.chat.render import limit_problems
 
 QUESTION = "Did Hyundai confirm the plant deal?"
-NEW_ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
-Source: Harbor Ledger
-Date: 2024-07-02
-
-Quillfeather Robotics opened a factory for autonomous cargo gliders in Port Ellery on Tuesday.
-The plant will employ 340 people and build 90 gliders a year, the company said.
-"""
 #: Fetching may reach the loopback news site (tests.fixtures.news_site) and nothing else.
 INTAKE = {"fetch_allow_hosts": ["127.0.0.1"], "fetch_timeout": 2.0, "fetch_max_bytes": 200_000}
 

@@ -12,7 +12,6 @@ from bot.chat.permissions import AdminOnly
 from bot.service import NewsService
 from tests.bot.chat.simcord_server import (
     INTAKE,
-    NEW_ARTICLE,
     QUESTION,
     Server,
     assert_nothing_could_ping,
@@ -20,6 +19,7 @@ from tests.bot.chat.simcord_server import (
     embed_text,
     requests_since,
 )
+from tests.conftest import NEW_ARTICLE
 from tests.fixtures.news_site import NewsSite, story
 
 pytestmark = pytest.mark.simcord(settle_timeout=60)

@@ -82,15 +82,19 @@ def test_the_act_or_role_asked_about_is_read_from_the_question() -> None:
     assert read_question("whats the price of the pellmore pass").answer_type == "money"
 
 
+def add_written_article(service, tmp_path, title: str, body: str) -> None:
+    """Index one article written for a test (its outlet and date are made up too)."""
+    path = tmp_path / "written.txt"
+    path.write_text(f"{title}\nSource: Valley Ledger\nDate: 2024-06-02\n\n{body}\n")
+    assert service.add_paths([path]).ok
+
+
 def test_founders_named_together_are_one_answer_and_investors_are_not_founders(service, tmp_path) -> None:
-    folder = tmp_path / "pellmore"
-    folder.mkdir()
-    (folder / "pellmore.txt").write_text(
-        "Pellmore raises money for its ticket app\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
+    add_written_article(
+        service, tmp_path, "Pellmore raises money for its ticket app",
         "Pellmore, a ticketing startup from Leeds, was founded in 2019 by Rosalind Achebe and Tomas Varga. "
         "Kwame Lund, an investor in Pellmore, said the app had found a loyal following among students. "
-        "The startup sells about 40,000 tickets a month and raised $2 million last year.\n")
-    assert service.add_paths([folder]).ok
+        "The startup sells about 40,000 tickets a month and raised $2 million last year.")
     founders = service.ask("who founded pellmore?")
     assert founders.short_answer == "Rosalind Achebe and Tomas Varga", founders.answer
     assert "founded in 2019" in founders.quotes[0].text
@@ -102,14 +106,11 @@ def test_founders_named_together_are_one_answer_and_investors_are_not_founders(s
 
 
 def test_the_value_compared_against_and_a_sentence_opening_word_are_not_the_answer(service, tmp_path) -> None:
-    folder = tmp_path / "orbel"
-    folder.mkdir()
-    (folder / "orbel.txt").write_text(
-        "Orbel margins shrink\nSource: Valley Ledger\nDate: 2024-07-02\n\n"
+    add_written_article(
+        service, tmp_path, "Orbel margins shrink",
         "Orbel reported a gross margin of 17.9% for the quarter, down from 25.1% a year earlier. "
         "National bike maker Quillon bought the Orbel mill in May. "
-        "Quillon is the largest national maker of bikes.\n")
-    assert service.add_paths([folder]).ok
+        "Quillon is the largest national maker of bikes.")
     margin = service.ask("what gross margin did orbel report")
     assert margin.short_answer == "17.9%", margin.answer
     buyer = service.ask("which bike maker bought the orbel mill")

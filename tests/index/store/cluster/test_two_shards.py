@@ -16,18 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NEW_ARTICLE as ARTICLE
 from tests.conftest import REPO, SEEDS
 from tests.discord_double import BotProcess, DiscordDouble
 from tests.index.store.cluster.conftest import Backend, ClusterServers
 
 WAIT = 180.0
-ARTICLE = b"""Quillfeather Robotics opens a glider factory in Port Ellery
-Source: Harbor Ledger
-Date: 2024-07-02
-
-Quillfeather Robotics opened a factory for autonomous cargo gliders in Port Ellery on Tuesday.
-The plant will employ 340 people and build 90 gliders a year, the company said.
-"""
 
 
 def _start_shard(double: DiscordDouble, backend: Backend, shard: int, work: Path) -> BotProcess:
