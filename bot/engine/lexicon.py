@@ -21,7 +21,7 @@ from index.text import stem
 # Each group: words that name one act or thing. Groups are not transitive across entries.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("confirm", "acknowledge", "verify", "affirm", "admit", "announce", "agree"),
-    ("buy", "bought", "purchase", "acquire", "acquisition", "takeover", "pay", "paid", "deal", "stake"),
+    ("buy", "bought", "purchase", "acquire", "acquisition", "takeover", "pay", "paid", "stake"),
     ("sell", "sold", "sale", "divest", "offload"),
     ("spend", "spent", "spending", "pay", "paid", "outlay"),
     ("make", "made", "build", "built", "produce", "production", "manufacture", "manufacturing",

@@ -211,6 +211,7 @@ _NOT_ACTS = frozenset("is was are were has have had did does do can could will w
                       "the a an else".split())
 _MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|worth|revenue|revenues|sales|valuation|fee|budget|fine|profit|"
                          r"profits|loss|losses|income|earnings|bonus|settlement|compensation)\b")
+_PRICE_WORDS = frozenset("price prices cost costs".split())
 _MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|raising|spend|spent|spending|"
                          r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")
 
@@ -231,7 +232,9 @@ def asked_predicate(text: str, kind: str) -> str | None:
             return roles[-1]  # "head coach": the last word says the role
     if kind == "money":
         found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
-        return found.group(1) if found else None
+        # What a thing costs is said without the word ("the glasses start at $299"); what
+        # someone paid, raised or earned is said with the act.
+        return found.group(1) if found and found.group(1) not in _PRICE_WORDS else None
     if kind == "number":  # "how many *copies* ...": what is counted
         counted = re.search(r"\bhow\s+many\s+(?:more\s+|new\s+|total\s+|of\s+the\s+)?([a-z][\w-]+)", lowered)
         if counted and counted.group(1) not in _NOT_ACTS and counted.group(1) not in ("percent", "times"):
@@ -242,6 +245,7 @@ def asked_predicate(text: str, kind: str) -> str | None:
 def read_question(text: str) -> Question:
     """Clean a member's question and type it; an all-chatter message keeps its text."""
     cleaned = strip_chatter(text) or " ".join(text.split())
+    cleaned = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", cleaned)  # "whos" is not a name to correct
     cleaned = _WHETHER.sub("", cleaned) if _WHETHER.match(cleaned) else cleaned
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):

@@ -46,6 +46,10 @@ _TAKEN_BACK = re.compile(r"[;,—–-]\s*(?:but\s+)?(?:he|she|it|they|that|this|
 _PHRASAL_NO = re.compile(r"\b(?:vot(?:e|ed|es|ing)|turn(?:ed|s|ing)?|shot|shoot(?:s|ing)?|knock(?:ed|s)?)\s+"
                          r"(?:[\w'-]+\s+){0,4}?(?:down|back)\b|\bthr(?:ew|ow|own|ows)\s+(?:[\w'-]+\s+){0,3}?out\b")
 _NP_END = frozenset("the a an any its their his her this that these those to for on in with of about at".split())
+# A verb under a modal or an intention says what may, should or will happen, not what did.
+_HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|needs|needed|have|has|had|want|wants|"
+                           r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
+                           r"weighing)\s+to)\b")
 _ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth seventh eighth ninth tenth last".split())
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -188,6 +192,9 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
         if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
+        if not taken_back and _HYPOTHETICAL.search(lowered[clause_start:match.start()]):
+            continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
         negated = taken_back or bool(_NEGATION.search(window))
         if word_stem in same:
             if negated:

@@ -27,3 +27,8 @@ def test_a_whether_frame_is_a_yes_no_question() -> None:
 
 def test_a_message_that_is_all_chatter_keeps_its_text() -> None:
     assert read_question("hey bot").text == "hey bot"
+
+
+def test_a_question_word_typed_without_its_apostrophe_is_read_as_one() -> None:
+    read = read_question("<@123> whos the boss of korvath")
+    assert read.text == "who's the boss of korvath" and read.answer_type == "person"

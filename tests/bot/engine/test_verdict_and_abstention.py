@@ -63,6 +63,13 @@ def test_the_writer_taking_a_claim_back_says_no_and_a_surname_names_the_person()
     assert verdict.value == "no"
 
 
+def test_what_could_or_need_happen_is_not_what_did() -> None:
+    could = evidence("Korvath could sit down with Orbel and hammer out a licensing deal for the mill.")
+    assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
+    need = evidence("Korvath's chief said the bank did not need to raise its rates any further.")
+    assert decide_verdict("did korvath raise rates", need, names=("Korvath",)).value is None
+
+
 def test_someone_elses_view_is_not_the_subjects_act() -> None:
     view = evidence("Korvath's store is popular — instead, Imogen Tate suggests there shouldn't be a "
                     "Korvath fee at all.")
@@ -165,6 +172,8 @@ def test_a_misspelt_name_is_corrected_and_said(service: NewsService) -> None:
     assert answer.interpreted_as and "Xiaomi" in answer.interpreted_as
     assert "Showing results for “Xiaomi”" in answer.answer
     assert not answer.abstained and answer.quotes
+    informal = service.ask("whos xiaomi partnering with")
+    assert informal.interpreted_as is None and "Showing results" not in informal.answer  # "whos" is no name
 
 
 def test_abstains_on_names_and_outlets_the_articles_never_mention(service: NewsService) -> None:
