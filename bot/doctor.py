@@ -48,9 +48,9 @@ MIN_FREE_BYTES = 256 * 1024 * 1024
 # How long the doctor waits for another process's writer lock before reading without it.
 LOCK_WAIT = 3.0
 # NEWSBOT_* variables that are not settings but are read elsewhere.
-# The test suite's own switches (.ci/run sets the last two) are not settings either.
+# The test suite's own switches (.ci/run sets the last three) are not settings either.
 KNOWN_NON_SETTINGS = {"NEWSBOT_CONFIG", "NEWSBOT_DEBUG", "NEWSBOT_SLOW_TESTS",
-                      "NEWSBOT_PG_BIN", "NEWSBOT_REQUIRE_CLUSTER"}
+                      "NEWSBOT_PG_BIN", "NEWSBOT_REQUIRE_CLUSTER", "NEWSBOT_TEST_POSTGRES_URL"}
 DB_FILES = ("newsbot.db", "newsbot.db-wal", "newsbot.db-shm", "write.lock", "vectors.json")
 
 

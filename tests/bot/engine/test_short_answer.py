@@ -76,7 +76,8 @@ def test_the_act_or_role_asked_about_is_read_from_the_question() -> None:
     cases = {"who founded pellmore?": "founded", "pellmore ceo?": "ceo", "whos the ceo of pellmore": "ceo",
              "who replaced the pellmore head coach": "replaced", "who is headlining the festival": "headlining",
              "how much revenue did pellmore make": "revenue", "how much did pellmore pay for the mill": "pay",
-             "how many copies has the pellmore game sold": "copies", "whats the price of the pellmore pass": None, "who is pellmore's new man": None}
+             "how many copies has the pellmore game sold": "copies", "whats the price of the pellmore pass": None,
+             "who is pellmore's new man": None}
     for text, expected in cases.items():
         assert read_question(text).predicate == expected, text
     assert read_question("whats the price of the pellmore pass").answer_type == "money"

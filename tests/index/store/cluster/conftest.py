@@ -37,7 +37,8 @@ class ClusterServers:
 @pytest.fixture(scope="session")
 def cluster_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterServers]:
     try:
-        postgres = PostgresServer.start()
+        running = os.environ.get("NEWSBOT_TEST_POSTGRES_URL")  # started by .ci/run
+        postgres = PostgresServer.running(running) if running else PostgresServer.start()
     except ServerUnavailable as exc:
         if os.environ.get("NEWSBOT_REQUIRE_CLUSTER") == "1":
             pytest.fail(f"the cluster tests need PostgreSQL: {exc}")

@@ -68,11 +68,19 @@ class PostgresServer:
     port: int
     run_as: str | None = None
     user: str = "newsbot"
+    external: bool = False
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def running(cls, url: str) -> PostgresServer:
+        """The server ``.ci/run`` started (``NEWSBOT_TEST_POSTGRES_URL``): used, never stopped here."""
+        port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+        return cls(Path(), port, external=True)
+
+    @classmethod
+    def start(cls, *, keep: bool = False) -> PostgresServer:
         """initdb + pg_ctl in a fresh temp dir. PostgreSQL refuses to run as root, so under
-        root (a CI container) the server runs as the ``postgres`` user (or ``nobody``)."""
+        root (a CI container) the server runs as the ``postgres`` user (or ``nobody``).
+        ``keep``: it outlives this process (``.ci/run`` stops it)."""
         initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
         base = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
         run_as = _server_user()
@@ -81,7 +89,8 @@ class PostgresServer:
         data_dir = base / "pgdata"
         port = free_port()
         server = cls(data_dir, port, run_as=run_as.pw_name if run_as else None)
-        atexit.register(server.stop)
+        if not keep:
+            atexit.register(server.stop)
         server._run([initdb, "-D", str(data_dir), "-U", "newsbot", "--auth=trust", "-E", "UTF8",
                      "--no-instructions"])
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
@@ -107,6 +116,8 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
+        if self.external:
+            return
         if (self.data_dir / "postmaster.pid").exists():
             subprocess.run([pg_binary("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"],
                            capture_output=True, user=self.run_as, cwd="/")
@@ -154,3 +165,17 @@ class MilvusLiteServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+if __name__ == "__main__":
+    # .ci/run starts the suite's PostgreSQL once and stops it at the end:
+    #   python -m tests.index.store.cluster.servers start   → prints the URL, then the data dir
+    #   python -m tests.index.store.cluster.servers stop DIR
+    if sys.argv[1:2] == ["start"]:
+        started = PostgresServer.start(keep=True)
+        print(started.url(), started.data_dir)
+    elif sys.argv[1:2] == ["stop"] and len(sys.argv) == 3:
+        user = _server_user()
+        PostgresServer(Path(sys.argv[2]), 0, run_as=user.pw_name if user else None).stop()
+    else:
+        sys.exit("usage: python -m tests.index.store.cluster.servers start | stop DATA_DIR")
