@@ -8,7 +8,7 @@ Usage::
 
 No WordNet ships offline, so this is written by hand: general English, the acts news
 reports (buying, confirming, winning, raising prices, making things), never the wording
-of any question set. Matching is by :func:`index.query.stem`.
+of any question set. Matching is by :func:`index.text.stem`.
 """
 
 from __future__ import annotations
