@@ -53,6 +53,65 @@ def process_cpu_s(pid: int) -> float:
         return 0.0
 
 
+def wait_until_ready(double, proc, spawned: float) -> tuple[float, float]:
+    """Seconds from spawn to the gateway connection and to ``engine ready`` in the bot's log."""
+    double.watch(proc)
+    double.wait_until_connected(timeout=240)
+    connected = time.time() - spawned
+    double.wait_for_commands(timeout=60)
+    deadline = time.monotonic() + 300
+    while "engine ready" not in proc.log_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"newsbot never reported `engine ready`:\n{proc.log_text()[-3000:]}")
+        time.sleep(0.1)
+    return connected, time.time() - spawned
+
+
+def start_py_spy(pid: int, profile: Path | None) -> subprocess.Popen | None:
+    """A py-spy recorder on ``pid`` when a profile is asked for and py-spy is installed."""
+    py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    if profile is None or not py_spy:
+        return None
+    spy = subprocess.Popen([py_spy, "record", "--pid", str(pid), "--format", "raw",
+                            "--output", str(profile), "--duration", "300", "--nonblocking"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return spy
+
+
+def stop_py_spy(spy: subprocess.Popen | None) -> None:
+    """Stop the recorder so it writes its file."""
+    if spy is None:
+        return
+    spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT (not on SIGTERM)
+    try:
+        spy.wait(60)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+
+
+def ask_all(double, members: list, questions: list[str]) -> tuple[float, float, list, list, float, LoadMeter]:
+    """Every member asks at once: start, dispatch seconds, handles, replies, last reply time, load."""
+    with LoadMeter() as load:
+        started = time.time()
+        handles = [double.invoke_slash("ask", {"question": questions[i % len(questions)]}, member)
+                   for i, member in enumerate(members)]
+        dispatched = time.time() - started
+        replies = [double.wait_for(lambda r, h=h: r.interaction_id == h.id and r.has_body
+                                   and (bool(r.embeds) or r.ephemeral), 600) for h in handles]
+        finished = max(r.timestamp for r in replies)
+    return started, dispatched, handles, replies, finished, load
+
+
+def heartbeat_gaps(heartbeats: list[float], started: float, finished: float) -> tuple[list[float], float]:
+    """Gaps between heartbeats during the burst, and the gap from the last one to its end."""
+    # Heartbeats from just before the burst to its end; the last gap runs to the end.
+    beats = [b for b in heartbeats if started - 1.5 * HEARTBEAT_MS / 1000.0 <= b <= finished]
+    gaps = [b - a for a, b in itertools.pairwise(beats)]
+    edge_gap = finished - beats[-1] if beats else finished - started
+    return gaps, edge_gap
+
+
 def burst(ctx: Context, concurrent: int, extra_env: dict[str, str], name: str, profile: Path | None) -> dict:
     """One bot process, ``concurrent`` members asking at once; the figures of that burst."""
     from tests.discord_double import BotProcess, DiscordDouble
@@ -70,49 +129,20 @@ def burst(ctx: Context, concurrent: int, extra_env: dict[str, str], name: str, p
         proc.start()
         spy = None
         try:
-            double.watch(proc)
-            double.wait_until_connected(timeout=240)
-            connected = time.time() - spawned
-            double.wait_for_commands(timeout=60)
-            deadline = time.monotonic() + 300
-            while "engine ready" not in proc.log_text():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"newsbot never reported `engine ready`:\n{proc.log_text()[-3000:]}")
-                time.sleep(0.1)
-            ready = time.time() - spawned
+            connected, ready = wait_until_ready(double, proc, spawned)
             members = [double.add_member(f"reader{i}") for i in range(concurrent)]
-            py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-            if profile is not None and py_spy:
-                spy = subprocess.Popen([py_spy, "record", "--pid", str(proc.popen.pid), "--format", "raw",
-                                        "--output", str(profile), "--duration", "300", "--nonblocking"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(1.0)
+            spy = start_py_spy(proc.popen.pid, profile)
             log(f"concurrency ({name}): bot ready in {ready:.1f} s; {concurrent} simultaneous /ask")
             bot_cpu_before = process_cpu_s(proc.popen.pid)
-            with LoadMeter() as load:
-                started = time.time()
-                handles = [double.invoke_slash("ask", {"question": questions[i % len(questions)]}, member)
-                           for i, member in enumerate(members)]
-                dispatched = time.time() - started
-                replies = [double.wait_for(lambda r, h=h: r.interaction_id == h.id and r.has_body
-                                           and (bool(r.embeds) or r.ephemeral), 600) for h in handles]
-                finished = max(r.timestamp for r in replies)
+            started, dispatched, handles, replies, finished, load = ask_all(double, members, questions)
             bot_cpu = process_cpu_s(proc.popen.pid) - bot_cpu_before
             acks = [double.interaction_ack_time(h.id) for h in handles]
             answers = [r.timestamp - h.dispatched_at for r, h in zip(replies, handles, strict=True)]
-            # Heartbeats from just before the burst to its end; the last gap runs to the end.
-            beats = [b for b in double.heartbeats if started - 1.5 * HEARTBEAT_MS / 1000.0 <= b <= finished]
-            gaps = [b - a for a, b in itertools.pairwise(beats)]
-            edge_gap = finished - beats[-1] if beats else finished - started
+            gaps, edge_gap = heartbeat_gaps(double.heartbeats, started, finished)
             answered = sum(1 for r in replies if r.embeds and not r.ephemeral)
             server_ms = [float(x) for x in re.findall(r"answer \w+ in (\d+) ms", proc.log_text())]
         finally:
-            if spy is not None:
-                spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT (not on SIGTERM)
-                try:
-                    spy.wait(60)
-                except subprocess.TimeoutExpired:
-                    spy.kill()
+            stop_py_spy(spy)
             code = proc.stop(timeout=30)
     span = finished - started
     acks_s = [a for a in acks if a is not None]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,42 +72,38 @@ def query_sets(ctx: Context, base: np.ndarray, n_synthetic: int, real: bool) -> 
     return sets
 
 
-def measure_size(ctx: Context, n: int, base: np.ndarray, queries: dict[str, np.ndarray],
-                 result: BenchResult) -> dict:
+def exact_truth(xb: np.ndarray, ids: np.ndarray, all_queries: np.ndarray) -> np.ndarray:
+    """Ground truth: the exact top-200 ids for every query (batched, all threads)."""
     import faiss
 
-    from index.store.embedded import vectors as vmod
-    from index.store.embedded.vectors import VectorIndex, build_ivf, nlist_for
-
-    tmp = ctx.scratch(f"scale-{n}") / "index.faiss"
-    log(f"scale: drawing {n:,} vectors")
-    xb = synthetic_vectors(base, n, seed=n)
-    ids = np.arange(1, n + 1, dtype=np.int64)
-    all_queries = np.vstack(list(queries.values()))
-    labels = [name for name, q in queries.items() for _ in range(len(q))]
-
-    # Ground truth: exact top-200 for every query (batched, all threads).
     exact = faiss.IndexFlatIP(xb.shape[1])
     exact.add(xb)
     _, truth_rows = exact.search(all_queries, K_CANDIDATES)
-    truth = ids[truth_rows]
-    del exact
+    return ids[truth_rows]
 
+
+def recalls_against(truth: np.ndarray, queries: dict[str, np.ndarray],
+                    labels: list[str]) -> Callable[..., dict[str, float]]:
+    """A function giving recall@k against ``truth`` over all queries and per query set."""
     def recalls(found: list[np.ndarray], k: int = K) -> dict[str, float]:
         out = {"all": round(recall(found, truth, k), 4)}
         for name in queries:
             rows = [i for i, label in enumerate(labels) if label == name]
             out[name] = round(recall([found[i] for i in rows], truth[rows], k), 4)
         return out
+    return recalls
 
-    figures: dict = {"n": n, "queries": {k: len(v) for k, v in queries.items()}}
-    latency_queries = all_queries[: 60 if n >= 500_000 else 150]
 
-    # Exact flat, as the store holds it below the threshold.
+def flat_figures(xb: np.ndarray, ids: np.ndarray, latency_queries: np.ndarray, tmp: Path) -> dict:
+    """Exact flat, as the store holds it below the threshold: latency, file size and RSS per chunk."""
+    from index.store.embedded import vectors as vmod
+    from index.store.embedded.vectors import VectorIndex
+
+    n = len(ids)
     with Memory() as mem:
         flat = VectorIndex.create(xb.shape[1], policy="flat")
         flat.add(ids, xb)
-    found, times = time_queries(flat.search, latency_queries, K)
+    _, times = time_queries(flat.search, latency_queries, K)
     _, times200 = time_queries(flat.search, latency_queries[:30], K_CANDIDATES)
     old_threads = vmod.SEARCH_THREADS
     vmod.SEARCH_THREADS = 0  # FAISS's default thread count, for comparison in the same run
@@ -114,45 +111,80 @@ def measure_size(ctx: Context, n: int, base: np.ndarray, queries: dict[str, np.n
         _, times_mt = time_queries(flat.search, latency_queries[:30], K)
     finally:
         vmod.SEARCH_THREADS = old_threads
-    figures["flat"] = {"latency_ms_k10": percentiles(times, (50, 95)),
-                       "latency_ms_k200": percentiles(times200, (50, 95)),
-                       "latency_ms_k10_default_threads": percentiles(times_mt, (50, 95)),
-                       "file_bytes_per_chunk": round(index_file_bytes(flat.index, tmp) / n, 1),
-                       "rss_bytes_per_chunk": round(mem.delta_mib * 2**20 / n, 1)}
-    del flat
+    return {"latency_ms_k10": percentiles(times, (50, 95)),
+            "latency_ms_k200": percentiles(times200, (50, 95)),
+            "latency_ms_k10_default_threads": percentiles(times_mt, (50, 95)),
+            "file_bytes_per_chunk": round(index_file_bytes(flat.index, tmp) / n, 1),
+            "rss_bytes_per_chunk": round(mem.delta_mib * 2**20 / n, 1)}
+
+
+def ivf_nlists(n: int) -> list[int]:
+    """The production nlist for ``n``, and at 1M also the one a conversion at the threshold gives."""
+    from index.store.embedded import vectors as vmod
+    from index.store.embedded.vectors import nlist_for
+
+    nlists = [nlist_for(n)]
+    if n > 4 * vmod.FLAT_MAX and nlist_for(vmod.FLAT_MAX + 1) not in nlists:
+        nlists.append(nlist_for(vmod.FLAT_MAX + 1))
+    return nlists
+
+
+def ivf_entry(xb: np.ndarray, ids: np.ndarray, nlist: int, compressed: bool, all_queries: np.ndarray,
+              latency_queries: np.ndarray, recalls: Callable[..., dict[str, float]], tmp: Path,
+              with_subsets: bool) -> dict:
+    """One IVF index (flat or SQ8 lists): build cost, size, and recall/latency over the nprobe sweep."""
+    from index.store.embedded import vectors as vmod
+    from index.store.embedded.vectors import VectorIndex, build_ivf
+
+    n = len(ids)
+    with Memory() as mem, LoadMeter() as build:
+        index = VectorIndex(build_ivf(xb, ids, nlist=nlist, compressed=compressed))
+    entry: dict = {"nlist": nlist, "build_s": build.to_dict()["wall_s"],
+                   "file_bytes_per_chunk": round(index_file_bytes(index.index, tmp) / n, 1),
+                   "rss_bytes_per_chunk": round(mem.delta_mib * 2**20 / n, 1), "nprobe": {}}
+    sweep = [4, 8, 16, 32, 64, 128]
+    for nprobe in sweep:
+        index.nprobe = nprobe
+        found, _ = time_queries(index.search, all_queries, K)
+        _, times = time_queries(index.search, latency_queries, K)
+        entry["nprobe"][nprobe] = {"recall_at_10": recalls(found), "latency_ms": percentiles(times, (50, 95))}
+    index.nprobe = vmod.NPROBE
+    found200, times200 = time_queries(index.search, all_queries, K_CANDIDATES)
+    entry["default_nprobe"] = vmod.NPROBE
+    entry["recall_at_200_default"] = recalls(found200, K_CANDIDATES)
+    entry["latency_ms_k200_default"] = percentiles(times200, (50, 95))
+    chosen = next((p for p in sweep if min(entry["nprobe"][p]["recall_at_10"].values()) >= GOAL_RECALL), None)
+    entry["smallest_nprobe_for_goal"] = chosen
+    if with_subsets:
+        entry["subsets"] = subset_searches(index, xb, ids, all_queries[:40])
+    return entry
+
+
+def measure_size(ctx: Context, n: int, base: np.ndarray, queries: dict[str, np.ndarray],
+                 result: BenchResult) -> dict:
+    """Flat, IVF (flat and SQ8 lists) and, when small enough, HNSW on ``n`` synthetic vectors."""
+    tmp = ctx.scratch(f"scale-{n}") / "index.faiss"
+    log(f"scale: drawing {n:,} vectors")
+    xb = synthetic_vectors(base, n, seed=n)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    all_queries = np.vstack(list(queries.values()))
+    labels = [name for name, q in queries.items() for _ in range(len(q))]
+    recalls = recalls_against(exact_truth(xb, ids, all_queries), queries, labels)
+
+    figures: dict = {"n": n, "queries": {k: len(v) for k, v in queries.items()}}
+    latency_queries = all_queries[: 60 if n >= 500_000 else 150]
+    figures["flat"] = flat_figures(xb, ids, latency_queries, tmp)
     gc.collect()
 
     # IVF at the production parameters (and, at 1M, with the lists a conversion at the
     # threshold gives), then the compressed variant.
-    nlists = [nlist_for(n)]
-    if n > 4 * vmod.FLAT_MAX and nlist_for(vmod.FLAT_MAX + 1) not in nlists:
-        nlists.append(nlist_for(vmod.FLAT_MAX + 1))
-    sweep = [4, 8, 16, 32, 64, 128]
+    nlists = ivf_nlists(n)
     for compressed in (False, True):
         for nlist in nlists if not compressed else nlists[:1]:
             name = f"ivf{'-sq8' if compressed else ''}-{nlist}"
             log(f"scale: {n:,} {name}: training and adding")
-            with Memory() as mem, LoadMeter() as build:
-                index = VectorIndex(build_ivf(xb, ids, nlist=nlist, compressed=compressed))
-            entry: dict = {"nlist": nlist, "build_s": build.to_dict()["wall_s"],
-                           "file_bytes_per_chunk": round(index_file_bytes(index.index, tmp) / n, 1),
-                           "rss_bytes_per_chunk": round(mem.delta_mib * 2**20 / n, 1), "nprobe": {}}
-            for nprobe in sweep:
-                index.nprobe = nprobe
-                found, _ = time_queries(index.search, all_queries, K)
-                _, times = time_queries(index.search, latency_queries, K)
-                entry["nprobe"][nprobe] = {"recall_at_10": recalls(found), "latency_ms": percentiles(times, (50, 95))}
-            index.nprobe = vmod.NPROBE
-            found200, times200 = time_queries(index.search, all_queries, K_CANDIDATES)
-            entry["default_nprobe"] = vmod.NPROBE
-            entry["recall_at_200_default"] = recalls(found200, K_CANDIDATES)
-            entry["latency_ms_k200_default"] = percentiles(times200, (50, 95))
-            chosen = next((p for p in sweep if min(entry["nprobe"][p]["recall_at_10"].values()) >= GOAL_RECALL), None)
-            entry["smallest_nprobe_for_goal"] = chosen
-            if not compressed and nlist == nlists[0]:
-                entry["subsets"] = subset_searches(index, xb, ids, all_queries[:40])
-            figures[name] = entry
-            del index
+            figures[name] = ivf_entry(xb, ids, nlist, compressed, all_queries, latency_queries, recalls, tmp,
+                                      with_subsets=not compressed and nlist == nlists[0])
             gc.collect()
 
     if n <= ctx.options.get("hnsw_max", 100_000 if not ctx.quick else 50_000):

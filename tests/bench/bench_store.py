@@ -424,19 +424,16 @@ def measure_stage(ctx: Context, data_dir: Path, questions: list[str], adds: int)
     return figures
 
 
-def run(ctx: Context) -> BenchResult:
+def measure_all_stages(ctx: Context, result: BenchResult, stages: list[int], questions: list[str],
+                       adds: int) -> Path | None:
+    """Grow the store to each size in turn and measure it; the last store's data dir."""
     from index.store.embedded import vectors as vmod
 
-    result = BenchResult("store", "3/4. End to end and incremental add on a grown knowledge base")
-    stages = ctx.options.get("store_sizes") or ([1_500, 4_000] if ctx.quick else [10_000, 100_000, 1_000_000])
-    n_questions = ctx.options.get("store_questions") or (4 if ctx.quick else 50)
-    questions = ctx.questions(n_questions)
-    adds = 2 if ctx.quick else 3
     saved_flat_max = vmod.FLAT_MAX
     if ctx.quick:
         vmod.FLAT_MAX = 2_000  # the quick run crosses the threshold too, so the conversion path runs
+    previous = None
     try:
-        previous = None
         with LoadMeter() as load:
             for size in stages:
                 data_dir = store_for(ctx, size, previous)
@@ -454,57 +451,88 @@ def run(ctx: Context) -> BenchResult:
         result.load = load.to_dict()
     finally:
         vmod.FLAT_MAX = saved_flat_max
+    return previous
+
+
+def answer_rows(result: BenchResult, label: str, f: dict) -> None:
+    """Rows for one size's answer path: the vector index and the end-to-end times (tantivy, FTS5, 1 thread)."""
+    total = f["e2e"]["stages_ms"]["total"]
+    vi = f["vector_index"]
+    result.row(f"{label}: vector index", vi["kind"] + (f" nlist {vi['nlist']} nprobe {vi['nprobe']}"
+                                                       if "nlist" in vi else ""))
+    result.row(f"{label}: end-to-end p50 / p95", f"{total['p50']} / {total['p95']}", "ms",
+               f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M", at_most(total["p50"], GOAL_E2E_P50_MS)
+               if f["chunks"] >= 900_000 else None)
+    fts5 = f["e2e_fts5"]["stages_ms"]["total"]
+    result.row(f"{label}: end-to-end p50 / p95, FTS5 / tantivy (same run)",
+               f"{fts5['p50']} / {fts5['p95']} vs {total['p50']} / {total['p95']}", "ms")
+    one_thread = f["e2e_1_thread"]["stages_ms"]["total"]
+    result.row(f"{label}: end-to-end p50 / p95, torch on 1 thread (same run)", f"{one_thread['p50']} / "
+               f"{one_thread['p95']}", "ms", f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M",
+               at_most(one_thread["p50"], GOAL_E2E_P50_MS) if f["chunks"] >= 900_000 else None)
+
+
+def add_time_rows(result: BenchResult, label: str, f: dict) -> float:
+    """Rows and the stage note for one size's single-article add; the median add time."""
+    add = f["add_and_sync_median_s"]
+    result.row(f"{label}: add one article (add + replay), median", add, "s", f"< {GOAL_ADD_S:g}",
+               at_most(add, GOAL_ADD_S))
+    add1 = f["add_and_sync_median_s_torch_1_thread"]
+    result.row(f"{label}: add one article, torch on 1 thread (same run)", add1, "s", f"< {GOAL_ADD_S:g}",
+               at_most(add1, GOAL_ADD_S))
+    split = {k: statistics.median(a["add_stages_s"].get(k, 0.0) for a in f["adds"])
+             for k in f["adds"][0]["add_stages_s"]}
+    result.notes.append(f"{label}: one add, median seconds by stage: {split}")
+    return add
+
+
+def storage_rows(result: BenchResult, label: str, f: dict) -> None:
+    """Rows for one size's reads, BM25 alone (largest size only), disk and RSS."""
+    result.row(f"{label}: first read after open / checkpoint write", f"{f['first_read_s']} / "
+               f"{f['checkpoint_write_s']}", "s")
+    for read, seconds in f["sql_reads_s"].items():
+        result.row(f"{label}: {read}", seconds, "s")
+    if "lexical_alone" in f:
+        v = f["lexical_alone"]
+        result.row(f"{label}: BM25 alone p50 / p95, FTS5 vs tantivy", f"{v['ms_fts5']['p50']} / "
+                   f"{v['ms_fts5']['p95']} vs {v['ms_tantivy']['p50']} / {v['ms_tantivy']['p95']}", "ms")
+        result.row(f"{label}: share of FTS5's BM25 top 200 that tantivy returns", v["overlap_top200_mean"])
+    parts = f["bytes_per_chunk_by_part"]
+    result.row(f"{label}: disk bytes per chunk (SQLite {f['db_bytes_per_chunk']:g} in all)",
+               ", ".join(f"{k} {v:g}" for k, v in list(parts.items())[:8]), "B")
+    result.row(f"{label}: RSS after the first read (FAISS + SQLite cache + tantivy maps)", f["rss_mib"], "MiB")
+
+
+def question_notes(result: BenchResult, label: str, f: dict) -> None:
+    """Notes for one size: interrupted questions, the slowest ones, and the stages' medians."""
+    for key in ("e2e", "e2e_1_thread"):
+        if f[key]["timed_out"]:
+            result.notes.append(f"{label} ({key}): {len(f[key]['timed_out'])} question(s) interrupted after "
+                                f"{QUESTION_TIMEOUT_S:g} s: {f[key]['timed_out']}")
+    result.notes.append(f"{label}: slowest questions (s): {f['e2e']['slowest_s']}")
+    stages_ms = f["e2e"]["stages_ms"]
+    result.notes.append(f"{label}: stages p50 (ms) " + ", ".join(
+        f"{k} {v['p50']}" for k, v in stages_ms.items() if v["p50"] >= 1.0))
+
+
+def run(ctx: Context) -> BenchResult:
+    result = BenchResult("store", "3/4. End to end and incremental add on a grown knowledge base")
+    stages = ctx.options.get("store_sizes") or ([1_500, 4_000] if ctx.quick else [10_000, 100_000, 1_000_000])
+    n_questions = ctx.options.get("store_questions") or (4 if ctx.quick else 50)
+    questions = ctx.questions(n_questions)
+    adds = 2 if ctx.quick else 3
+    previous = measure_all_stages(ctx, result, stages, questions, adds)
     result.figures["how"] = (f"bulk SQL copies of the base articles under new ids; chunk vectors = original + "
                              f"Gaussian noise of norm {NOISE}; stores under {previous.parent if previous else '?'}")
     adds_by_size = []
     for size in stages:
         f = result.figures[str(size)]
-        total = f["e2e"]["stages_ms"]["total"]
         label = f"{f['chunks']:,} chunks"
-        vi = f["vector_index"]
-        result.row(f"{label}: vector index", vi["kind"] + (f" nlist {vi['nlist']} nprobe {vi['nprobe']}"
-                                                           if "nlist" in vi else ""))
-        result.row(f"{label}: end-to-end p50 / p95", f"{total['p50']} / {total['p95']}", "ms",
-                   f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M", at_most(total["p50"], GOAL_E2E_P50_MS)
-                   if f["chunks"] >= 900_000 else None)
-        fts5 = f["e2e_fts5"]["stages_ms"]["total"]
-        result.row(f"{label}: end-to-end p50 / p95, FTS5 / tantivy (same run)",
-                   f"{fts5['p50']} / {fts5['p95']} vs {total['p50']} / {total['p95']}", "ms")
-        one_thread = f["e2e_1_thread"]["stages_ms"]["total"]
-        result.row(f"{label}: end-to-end p50 / p95, torch on 1 thread (same run)", f"{one_thread['p50']} / "
-                   f"{one_thread['p95']}", "ms", f"p50 ≤ {GOAL_E2E_P50_MS:g} at 1M",
-                   at_most(one_thread["p50"], GOAL_E2E_P50_MS) if f["chunks"] >= 900_000 else None)
-        add = f["add_and_sync_median_s"]
-        adds_by_size.append(add)
-        result.row(f"{label}: add one article (add + replay), median", add, "s", f"< {GOAL_ADD_S:g}",
-                   at_most(add, GOAL_ADD_S))
-        add1 = f["add_and_sync_median_s_torch_1_thread"]
-        result.row(f"{label}: add one article, torch on 1 thread (same run)", add1, "s", f"< {GOAL_ADD_S:g}",
-                   at_most(add1, GOAL_ADD_S))
-        split = {k: statistics.median(a["add_stages_s"].get(k, 0.0) for a in f["adds"])
-                 for k in f["adds"][0]["add_stages_s"]}
-        result.notes.append(f"{label}: one add, median seconds by stage: {split}")
-        result.row(f"{label}: first read after open / checkpoint write", f"{f['first_read_s']} / "
-                   f"{f['checkpoint_write_s']}", "s")
-        for read, seconds in f["sql_reads_s"].items():
-            result.row(f"{label}: {read}", seconds, "s")
-        if "lexical_alone" in f:
-            v = f["lexical_alone"]
-            result.row(f"{label}: BM25 alone p50 / p95, FTS5 vs tantivy", f"{v['ms_fts5']['p50']} / "
-                       f"{v['ms_fts5']['p95']} vs {v['ms_tantivy']['p50']} / {v['ms_tantivy']['p95']}", "ms")
-            result.row(f"{label}: share of FTS5's BM25 top 200 that tantivy returns", v["overlap_top200_mean"])
-        parts = f["bytes_per_chunk_by_part"]
-        result.row(f"{label}: disk bytes per chunk (SQLite {f['db_bytes_per_chunk']:g} in all)",
-                   ", ".join(f"{k} {v:g}" for k, v in list(parts.items())[:8]), "B")
-        result.row(f"{label}: RSS after the first read (FAISS + SQLite cache + tantivy maps)", f["rss_mib"], "MiB")
-        for key in ("e2e", "e2e_1_thread"):
-            if f[key]["timed_out"]:
-                result.notes.append(f"{label} ({key}): {len(f[key]['timed_out'])} question(s) interrupted after "
-                                    f"{QUESTION_TIMEOUT_S:g} s: {f[key]['timed_out']}")
-        result.notes.append(f"{label}: slowest questions (s): {f['e2e']['slowest_s']}")
-        stages_ms = f["e2e"]["stages_ms"]
-        result.notes.append(f"{label}: stages p50 (ms) " + ", ".join(
-            f"{k} {v['p50']}" for k, v in stages_ms.items() if v["p50"] >= 1.0))
+        # Row order as before: answer path, add, storage, then the notes on questions.
+        answer_rows(result, label, f)
+        adds_by_size.append(add_time_rows(result, label, f))
+        storage_rows(result, label, f)
+        question_notes(result, label, f)
     if len(adds_by_size) >= 2:
         growth = adds_by_size[-1] / max(adds_by_size[0], 1e-9)
         result.row("add time, largest / smallest KB", growth, "×", "flat (≈ 1×)", at_least(2.0, growth))
