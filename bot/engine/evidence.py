@@ -23,7 +23,7 @@ import numpy as np
 from bot.engine.focus import Focus
 from bot.engine.lexicon import says_predicate
 from bot.engine.question import Question
-from bot.engine.spans import TypedSpan, spans_of, typed_spans
+from bot.engine.spans import ArticleNames, TypedSpan, article_names, spans_of, typed_spans
 from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
 
@@ -74,9 +74,13 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     wanted = (question.answer_type, *question.also) if question.wants_span else ()
     total = max(1, len(result.passages))
     ranked = []
+    names_of: dict[str, ArticleNames] = {}
     for sentence in pool:
         body = result.articles[sentence.article_id].body
-        spans = tuple(typed_spans(body, sentence.start, sentence.end, entities.get(sentence.article_id, ())))
+        stored = entities.get(sentence.article_id, ())
+        if sentence.article_id not in names_of:  # once per article, not once per sentence
+            names_of[sentence.article_id] = article_names(body, stored)
+        spans = tuple(typed_spans(body, sentence.start, sentence.end, stored, names_of[sentence.article_id]))
         similarity = float(np.dot(sentence.vector, result.query_vector))
         # The title says what "the company" of a sentence is; it counts a little less.
         title = result.articles[sentence.article_id].title

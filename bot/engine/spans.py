@@ -70,8 +70,15 @@ class TypedSpan:
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 
 
+ArticleNames = tuple[re.Pattern[str] | None, dict[str, str]]
+
+
+def article_names(body: str, entities: Sequence[EntitySpan]) -> ArticleNames:
+    return _article_names(body, tuple(entities))
+
+
 @lru_cache(maxsize=256)
-def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> ArticleNames:
     """The names spaCy tagged anywhere in an article, each with the label it got most often,
     as one pattern: a name tagged once ("BAIC (Beijing Automotive Group Co)") is the same
     name where the tagger missed or mislabelled it."""
@@ -100,11 +107,13 @@ def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> tuple[re.Patt
     return pattern, labels
 
 
-def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan]) -> list[TypedSpan]:
+def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
+                names: ArticleNames | None = None) -> list[TypedSpan]:
     """Every typed span inside ``body[start:end]``: entity spans (typed as the article mostly
     types that name), then the article's other mentions of names tagged elsewhere in it, then
-    patterns that overlap none of them."""
-    pattern, article_labels = _article_names(body, tuple(entities))
+    patterns that overlap none of them. ``names``: :func:`article_names` of this article,
+    computed once by a caller that reads many of its sentences."""
+    pattern, article_labels = names or article_names(body, entities)
     found: list[TypedSpan] = []
     for entity in entities:
         if start <= entity.start and entity.end <= end and entity.label in LABEL_TYPES:
