@@ -137,8 +137,12 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             s, e = start + match.start(), start + match.end()
             if kind == "date" and body[s:e].split()[0].lower() in ("in", "since", "by", "from", "until"):
                 s = s + len(body[s:e].split()[0]) + 1
-            if any(not (e <= t.start or s >= t.end) and kind in t.kinds for t in found):
-                continue  # the entity already says it
+            same = [t for t in found if not (e <= t.start or s >= t.end) and kind in t.kinds]
+            if same:  # the entity already says it, unless it cut the scale off ("almost £300" of "£300m")
+                longer = [t for t in same if t.start <= s < e and t.end < e and re.fullmatch(_SCALE, body[t.end:e])]
+                for t in longer:
+                    found[found.index(t)] = TypedSpan(t.start, e, t.kinds)
+                continue
             if kind == "number" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, s - 4):s], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count
             found.append(TypedSpan(s, e, (kind,)))

@@ -25,6 +25,12 @@ def test_patterns_find_amounts_percentages_scores_and_counts() -> None:
     assert kinds_found("Zim paid NIS 405 million for the house.")["money"] == ["NIS 405 million"]
 
 
+def test_an_amount_the_tagger_cut_short_keeps_its_scale() -> None:
+    body = "Orbel's losses ballooned to almost £300m in the year."
+    tagged = [EntitySpan(body.index("almost"), body.index("£300") + 4, "MONEY")]
+    assert "almost £300m" in kinds_found(body, tagged)["money"]
+
+
 def test_a_label_number_is_not_a_count() -> None:
     found = kinds_found("The group may buy a stake in the No. 2 plant.")
     assert "number" not in found
