@@ -99,7 +99,7 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     leading = [(at, at + len(parts)) for parts in (n.lower().split() for n in names)
                for at in range(min(4, len(lowered) - len(parts) + 1)) if lowered[at:at + len(parts)] == parts]
     if leading:
-        subject_start, subject_end = min(leading)
+        subject_start, subject_end = min(leading, key=lambda span: (span[0], -span[1]))  # the longest first name
     else:
         subject_start = 0
         subject_end = next((i for i, w in enumerate(rest) if i and not w[:1].isupper()), 1) if rest[:1] and \
