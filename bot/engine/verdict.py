@@ -117,13 +117,21 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
 
 
+def _clause_start(lowered: str, at: int, *, dashes: bool = False) -> int:
+    """Where the clause holding position ``at`` begins; with ``dashes``, a spaced dash
+    opens one too."""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, at)]
+    if dashes:
+        breaks += [m.end() for m in re.finditer(r"\s[—–]\s", lowered[:at])]
+    return max(breaks, default=0)
+
+
 def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     """The subject is named before position ``at`` in the same clause ("A spokesperson for
     Hyundai rejected ..."), so the verb there is the subject's own act."""
     if not subject:
         return True
-    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, at)), default=0)
-    clause = lowered[clause_start:at]
+    clause = lowered[_clause_start(lowered, at):at]
     return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
 
 
@@ -138,9 +146,7 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
         return False
     # A dash opens a new voice too ("... store — instead, Sweeney suggests ..."), though it
     # may sit inside one clause as an aside, so it breaks clauses for this test only.
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, at)] + \
-        [m.end() for m in re.finditer(r"\s[—–]\s", lowered[:at])]
-    clause_start = max(breaks, default=0)
+    clause_start = _clause_start(lowered, at, dashes=True)
     speeches = list(_SPEECH.finditer(lowered, clause_start, at))
     return bool(speeches) and not _names_subject(lowered[clause_start:speeches[-1].start()], subject)
 
@@ -153,8 +159,7 @@ def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, mat
     winning verb and its subject comes after it."""
     if question.predicate not in _CONTEST or word_stem not in _CONTEST or not question.objects:
         return False
-    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
-    before = {stem(w) for w in _WORD.findall(lowered[clause_start:match.start()])}
+    before = {stem(w) for w in _WORD.findall(lowered[_clause_start(lowered, match.start()):match.start()])}
     after = lowered[match.end():match.end() + 60]
     return question.objects[0] in before and _names_subject(after, question.subject)
 
@@ -192,8 +197,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
         if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
-        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
-        if not taken_back and _HYPOTHETICAL.search(lowered[clause_start:match.start()]):
+        if not taken_back and _HYPOTHETICAL.search(lowered[_clause_start(lowered, match.start()):match.start()]):
             continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
         negated = taken_back or bool(_NEGATION.search(window))
         if word_stem in same:
