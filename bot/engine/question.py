@@ -123,6 +123,13 @@ _PERSON_ACTS = re.compile(
     r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born)\b")
 # Typed without the apostrophe: "whats the price", "whos running it".
 _INFORMAL_WH = re.compile(r"\b(what|who|where|when|how)s\b")
+
+
+def with_apostrophes(text: str) -> str:
+    """Reads "whos" as "who's": a question word typed without its apostrophe is still one."""
+    return _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text)
+
+
 _WH_OPENERS = frozenset("who whom whose what what's whats which when where why how".split())
 
 
@@ -161,8 +168,7 @@ def strip_chatter(text: str) -> str:
 
 def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     """The type asked for, and the other types a right answer may have."""
-    lowered = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text.lower().replace("’", "'"))
-    lowered = re.sub(r"^wat\b", "what", lowered)
+    lowered = re.sub(r"^wat\b", "what", with_apostrophes(text.lower().replace("’", "'")))
     first = re.match(r"[a-z']+", lowered)
     opener = first.group(0) if first else ""
     wh_inside = re.search(r"\b(?:who|which|what|when|where|how\s+(?:much|many))\b", lowered)
@@ -220,7 +226,7 @@ def asked_predicate(text: str, kind: str) -> str | None:
     """The word for the act or role a short answer must stand in, so that the sentence it
     comes from says it: "who *founded* discogs", "spotify *ceo*?", "how much *revenue* ...".
     None when the question does not show one plainly."""
-    lowered = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text.lower().replace("’", "'"))
+    lowered = with_apostrophes(text.lower().replace("’", "'"))
     if kind == "person":
         for pattern in (_WHO_ACT, _WHO_PARTICIPLE):
             act = pattern.match(lowered)
@@ -245,7 +251,7 @@ def asked_predicate(text: str, kind: str) -> str | None:
 def read_question(text: str) -> Question:
     """Clean a member's question and type it; an all-chatter message keeps its text."""
     cleaned = strip_chatter(text) or " ".join(text.split())
-    cleaned = _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", cleaned)  # "whos" is not a name to correct
+    cleaned = with_apostrophes(cleaned)  # "whos" is not a name to correct
     cleaned = _WHETHER.sub("", cleaned) if _WHETHER.match(cleaned) else cleaned
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):
