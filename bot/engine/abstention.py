@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from bot.engine.evidence import RankedSentence
 from bot.engine.focus import Focus
-from bot.engine.lexicon import says_predicate
 from bot.engine.question import Question
 from index.query import MONTHS, outlet_aliases
 
@@ -96,7 +95,7 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
     if question.answer_type in PATTERN_TYPES:
         kinds = (question.answer_type, *question.also)
         # "How much did X pay": an amount in a sentence that says no paying does not count.
-        typed = [r for r in top if r.coverage >= s.typed_coverage and says_predicate(r.text, question.predicate)
+        typed = [r for r in top if r.coverage >= s.typed_coverage and r.states_act
                  and any(k in sp.kinds for sp in r.spans for k in kinds)]
         if not typed:
             what = WHAT_IS_MISSING[question.answer_type]

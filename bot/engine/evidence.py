@@ -51,6 +51,7 @@ class RankedSentence:
     spans: tuple[TypedSpan, ...]      # the typed spans it holds (every type)
     passage_rank: int
     vector: np.ndarray
+    states_act: bool = True           # says the act or role asked about (always, when none is asked)
 
     @property
     def is_question(self) -> bool:
@@ -89,12 +90,13 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
         if wanted and any(not focus.asks_about(body[t.start:t.end]) for t in spans_of(spans, wanted)):
             score += w.typed
-        if question.predicate and says_predicate(sentence.text, question.predicate):
+        states_act = says_predicate(sentence.text, question.predicate)
+        if question.predicate and states_act:
             score += w.predicate
         if len(sentence.text.split()) < w.min_words:
             score -= w.fragment_penalty  # headings and captions quote poorly
         if is_question(sentence.text):
             score -= w.question_penalty
         ranked.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
-                                     similarity, coverage, spans, rank, sentence.vector))
+                                     similarity, coverage, spans, rank, sentence.vector, states_act))
     return sorted(ranked, key=lambda s: -s.score)
