@@ -202,7 +202,10 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
             if kind == "organization" and re.search(r"\b(?:team|side|club|country|nation)\b", lowered):
                 return "organization", ("place",)
             if kind == "number":
-                return "number", ("percent", "money")
+                # "how long", "how many years": a length of time answers too.
+                lasting = re.search(r"\bhow\s+(?:long(?!\s+ago)|many\s+(?:more\s+)?(?:hours|days|weeks|months|years|"
+                                    r"decades|seasons))\b", lowered)
+                return "number", ("percent", "money", "duration") if lasting else ("percent", "money")
             return kind, ()
     return "open", ()
 

@@ -113,7 +113,10 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
     asked = _Asked(focus, skip, question.predicate)
-    found = _candidates(asked, ranked, body_of, s, question.answer_type)
+    kinds = (question.answer_type,)
+    if question.answer_type == "number" and not question.predicate:
+        kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
+    found = _candidates(asked, ranked, body_of, s, *kinds)
     if not found[0] and question.also:
         # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
         found = _candidates(asked, ranked, body_of, s, *question.also)
@@ -182,7 +185,8 @@ def _winner(score: dict[str, float], articles: dict[str, set[str]],
         return None
     if len(ranked_keys) > 1:
         runner = ranked_keys[1]
-        if total[best] < s.min_margin * total[runner] and not (runner in best or best in runner):
+        if total[best] < s.min_margin * total[runner] and not (runner in best or best in runner) and \
+                not restated(where[best], where[runner]):
             return None
     # "BAIC" over "BAIC BluePark New Energy Technology Co" when the short form is about as strong.
     shorter = [k for k in ranked_keys[1:] if f" {k} " in f" {best} " and score[k] >= 0.4 * score[best]]
@@ -190,6 +194,21 @@ def _winner(score: dict[str, float], articles: dict[str, set[str]],
         best = max(shorter, key=lambda k: score[k])
     _, sentence, text = where[best]
     return ShortAnswer(text, sentence, total[ranked_keys[0]])
+
+
+def restated(first: tuple[float, RankedSentence, str], second: tuple[float, RankedSentence, str]) -> bool:
+    """The runner-up only restates the winner in brackets ("€105 million ($112 million)",
+    "5 miles (8 km)"): one value, not a rival answer."""
+    (_, sentence, text_a), (_, other, text_b) = first, second
+    if sentence is not other:
+        return False
+    a, b = sentence.text.find(text_a), sentence.text.find(text_b)
+    if a < 0 or b < 0:
+        return False
+    (left, left_text), (right, _) = sorted([(a, text_a), (b, text_b)])
+    between = sentence.text[left + len(left_text):right]
+    return re.fullmatch(r"[^()]{0,12}\(\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*[$€£¥₹]?", between) \
+        is not None
 
 
 def coordinated(first: tuple[float, RankedSentence, str], second: tuple[float, RankedSentence, str]

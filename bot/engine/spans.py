@@ -51,13 +51,39 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?:USD|EUR|GBP|NIS|INR|RMB)\b)"),
     "percent": re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"),
     "score": re.compile(r"(?<![\d.,/-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d.,/%-])"),
-    "number": re.compile(rf"\b{_NUMBER}{_SCALE}(?:\s(?!of\b|in\b|on\b|and\b|the\b|to\b)[a-z]+)?"),
     "date": re.compile(
         r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
         r"(?:,?\s+(?:19|20)\d\d)?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
         r"oct|nov|dec)[a-z]*\.?(?:,?\s+(?:19|20)\d\d)?\b|\b(?:in|since|by|from|until)\s+(?:19|20)\d\d\b",
         re.IGNORECASE),
+    "number": re.compile(rf"\b{_NUMBER}{_SCALE}(?:\s(?!of\b|in\b|on\b|and\b|the\b|to\b)[a-z]+)?"),
 }
+
+
+# What makes a DATE span a point in time rather than a stretch of it: a digit, a month or
+# weekday, or a word that places it ("earlier this year", "last week", "two years ago").
+_TIME_ANCHOR = re.compile(
+    r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"\b(?:today|tonight|yesterday|tomorrow|now|ago|this|last|next|earlier|later|past|coming|recent|recently|"
+    r"spring|summer|autumn|fall|winter|christmas|easter|weekend|morning|afternoon|evening|night|noon|midnight)\b",
+    re.IGNORECASE)
+# "a few months", "25 years": a length of time, which answers "how long", not "when".
+_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century|seasons?)"
+_DURATION = re.compile(
+    rf"^(?:(?:about|around|nearly|almost|over|more\s+than|less\s+than|up\s+to|at\s+least|the\s+)\s*)?"
+    rf"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|few|several|"
+    rf"many|some|a\s+couple\s+of|couple\s+of|dozens\s+of|hundreds\s+of)[\s-]+(?:more\s+|full\s+)?{_TIME_UNITS}"
+    rf"(?:\s+(?:old|long|later|earlier))?$", re.IGNORECASE)
+_PART_OF_AMOUNT = ("date", "money", "percent", "score", "duration")
+
+
+def _date_kinds(text: str) -> tuple[str, ...]:
+    """A DATE span's answer types: a duration when it counts time ("three years"), a date
+    when it says when; none when it only names a unit ("months", "for years")."""
+    if _DURATION.match(text.strip()):
+        return ("duration",)
+    return ("date",) if _TIME_ANCHOR.search(text) else ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +151,9 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             label = entity.label
             if label in _NAME_LABELS:  # the article's majority label for this name
                 label = article_labels.get(body[entity.start:stop].strip(" •(),."), label)
-            found.append(TypedSpan(entity.start, stop, LABEL_TYPES[label]))
+            kinds = _date_kinds(body[entity.start:stop]) if label == "DATE" else LABEL_TYPES[label]
+            if kinds:
+                found.append(TypedSpan(entity.start, stop, kinds))
     if pattern is not None:
         for match in pattern.finditer(body, start, end):
             s, e = match.span()
@@ -145,6 +173,9 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 continue
             if kind == "number" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, s - 4):s], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count
+            if kind == "number" and any(not (e <= t.start or s >= t.end) and set(t.kinds) & set(_PART_OF_AMOUNT)
+                                        for t in found):
+                continue  # the "2023" of "early 2023", the "5" of "$5m": part of a date or amount, not a count
             found.append(TypedSpan(s, e, (kind,)))
     return sorted(found, key=lambda t: (t.start, -t.end))
 

@@ -122,3 +122,33 @@ def test_the_value_compared_against_and_a_sentence_opening_word_are_not_the_answ
     assert margin.short_answer == "17.9%", margin.answer
     buyer = service.ask("which bike maker bought the orbel mill")
     assert buyer.short_answer == "Quillon", buyer.answer
+
+
+def test_a_length_of_time_is_not_a_date_and_a_year_in_a_date_is_not_a_count() -> None:
+    body = "Talks dragged on for months. Orbel spent three years on the mill and opens it in early 2025."
+    tagged = [EntitySpan(body.index("months"), body.index("months") + 6, "DATE"),
+              EntitySpan(body.index("three"), body.index(" on the mill"), "DATE"),
+              EntitySpan(body.index("early"), body.index("2025") + 4, "DATE")]
+    found = kinds_found(body, tagged)
+    assert found["date"] == ["early 2025"]           # "months" says no when
+    assert found["duration"] == ["three years"]      # a length of time, for "how long"
+    assert "number" not in found                     # the 2025 of "early 2025" counts nothing
+    assert "duration" in read_question("how long did orbel spend on the mill").also
+    assert "duration" not in read_question("how big was the orbel deal").also
+
+
+def test_an_amount_restated_in_brackets_is_one_answer(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Quillon closes its first round",
+        "Quillon, the Lyon bike startup, raised a €40 million seed round ($43 million at today's rates) from "
+        "three investors led by Harbour Capital. The company plans to open two shops next year.")
+    size = service.ask("how big was quillon's seed round")
+    assert size.short_answer == "€40 million", size.answer
+    assert "seed round" in size.quotes[0].text
+
+
+def test_when_is_answered_by_a_date_not_by_a_length_of_time(service) -> None:
+    # seeds/: "... comes months after Xiaomi announced ...", and "commence mass production by the first half of 2024"
+    when = service.ask("yo when does xiaomi start production")
+    assert when.short_answer == "the first half of 2024", when.answer
+    assert "commence mass production" in when.quotes[0].text
