@@ -76,7 +76,6 @@ class Answer:
 @dataclass(frozen=True)
 class AnswerSettings:
     quotes: int = 3
-    quotes_per_article: int = 2
     overlap_weight: float = 0.35
     min_quote_words: int = 6
     fragment_penalty: float = 0.1
@@ -143,19 +142,10 @@ class Answerer:
         return score
 
     def select_quotes(self, sentences: list[RankedSentence], articles: dict[str, ArticleRow]) -> list[Quote]:
-        """The best sentences, at most ``quotes_per_article`` from one article while other
-        articles have candidates left; then the remaining slots go to the best left over."""
-        chosen: list[RankedSentence] = []
-        per_article: dict[str, int] = {}
-        for sentence in sentences:
-            if len(chosen) < self.settings.quotes and \
-                    per_article.get(sentence.article_id, 0) < self.settings.quotes_per_article:
-                chosen.append(sentence)
-                per_article[sentence.article_id] = per_article.get(sentence.article_id, 0) + 1
-        for sentence in sentences:
-            if len(chosen) < self.settings.quotes and sentence not in chosen:
-                chosen.append(sentence)
-        return [quote_of(articles[s.article_id], s.start, s.end) for s in chosen]
+        """The best sentences, in order. No share per article: when one article holds the
+        answer, its next sentences beat a weaker article's best (a cap of two per article
+        pushed the answering sentence out of the top three for one natural question in ten)."""
+        return [quote_of(articles[s.article_id], s.start, s.end) for s in sentences[: self.settings.quotes]]
 
     def decide_yes_no(self, question: Question, focus: Focus, result: SearchResult, pool: list[CandidateSentence],
                       ranked: list[RankedSentence]) -> tuple[str | None, list[RankedSentence]]:
