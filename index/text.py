@@ -64,6 +64,8 @@ def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith("ss"):
+            break  # "loss" is not a plural: it stems as "losses" does
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             root = word[: -len(suffix)]
             if suffix in ("ies", "ied"):

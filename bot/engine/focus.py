@@ -59,6 +59,16 @@ class Focus:
     def question_stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in words(self.text))
 
+    @cached_property
+    def _term_prefixes(self) -> frozenset[str]:
+        return frozenset(k[:5] for k in self.weights if len(k) >= 5)
+
+    def is_term(self, word: str) -> bool:
+        """Whether a sentence's word is one of the question's own terms, by stem or by its
+        first five letters ("director" for "directed")."""
+        root = stem(word)
+        return root in self.weights or (len(root) >= 5 and root[:5] in self._term_prefixes)
+
     def asks_about(self, span_text: str) -> bool:
         """Whether a span is one of the question's own names or words ("Xiaomi" for "who is
         Xiaomi partnering with?"): such a span is never the answer."""
@@ -75,12 +85,18 @@ class Focus:
         total = sum(weight for _, weight in chosen)
         if not total:
             return 0.0
-        held = {stem(w) for w in words(text)}
+        held = held_stems(text)
         for name in self.names:  # "Sinner" names Jannik Sinner, after the first mention
             parts = [stem(w) for w in words(name)]
             if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held:
                 held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
+
+
+def held_stems(text: str) -> set[str]:
+    """The stems of a text's words, and of the parts of its compounds ("pre-tax" holds "tax")."""
+    found = words(text)
+    return {stem(w) for w in found} | {stem(part) for w in found if "-" in w for part in w.split("-") if part}
 
 
 def words(text: str) -> list[str]:

@@ -27,7 +27,6 @@ from bot.engine.lexicon import says_predicate
 from bot.engine.question import Question
 from bot.engine.spans import TypedSpan
 from index.text import STOP_WORDS as STOPWORDS
-from index.text import stem
 
 
 @dataclass(frozen=True)
@@ -56,9 +55,9 @@ def _key(text: str) -> str:
 
 
 def _proximity(sentence: RankedSentence, span: TypedSpan, focus: Focus, settings: ShortAnswerSettings) -> float:
-    """1 beside a focus word of the question, falling with the distance in characters."""
+    """1 beside a term of the question, falling with the distance in characters."""
     positions = [m.start() + sentence.start for m in re.finditer(r"[\w'’-]+", sentence.text)
-                 if stem(m.group(0)) in focus.weights]
+                 if focus.is_term(m.group(0))]
     if not positions:
         return 0.3
     gap = min(min(abs(p - span.start), abs(p - span.end)) for p in positions)

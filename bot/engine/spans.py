@@ -170,6 +170,10 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 longer = [t for t in same if t.start <= s < e and t.end < e and re.fullmatch(_SCALE, body[t.end:e])]
                 for t in longer:
                     found[found.index(t)] = TypedSpan(t.start, e, t.kinds)
+                # ... or the currency ("185,000" of "$185,000")
+                for t in same:
+                    if kind == "money" and s < t.start and t.end <= e:
+                        found[found.index(t)] = TypedSpan(s, max(e, t.end), t.kinds)
                 continue
             if kind == "number" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, s - 4):s], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count

@@ -16,7 +16,8 @@ def test_stem_folds_inflections_to_one_root(word: str, expected: str) -> None:
     assert stem(word) == expected
 
 
-@pytest.mark.parametrize(("a", "b"), [("prices", "price"), ("making", "make"), ("confirmed", "confirms")])
+@pytest.mark.parametrize(("a", "b"), [("prices", "price"), ("making", "make"), ("confirmed", "confirms"),
+                                      ("losses", "loss"), ("bosses", "boss")])
 def test_inflections_meet_and_other_words_do_not(a: str, b: str) -> None:
     assert stem(a) == stem(b)
     assert stem(a) != stem("made")

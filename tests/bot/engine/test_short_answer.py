@@ -31,6 +31,12 @@ def test_an_amount_the_tagger_cut_short_keeps_its_scale() -> None:
     assert "almost £300m" in kinds_found(body, tagged)["money"]
 
 
+def test_an_amount_the_tagger_took_without_its_currency_gets_it_back() -> None:
+    body = "Both finalists took home $185,000 each."
+    tagged = [EntitySpan(body.index("185"), body.index(" each"), "MONEY")]
+    assert kinds_found(body, tagged)["money"] == ["$185,000"]
+
+
 def test_a_label_number_is_not_a_count() -> None:
     found = kinds_found("The group may buy a stake in the No. 2 plant.")
     assert "number" not in found
@@ -152,3 +158,12 @@ def test_when_is_answered_by_a_date_not_by_a_length_of_time(service) -> None:
     when = service.ask("yo when does xiaomi start production")
     assert when.short_answer == "the first half of 2024", when.answer
     assert "commence mass production" in when.quotes[0].text
+
+
+def test_losses_and_a_compound_word_meet_the_question_s_words(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Vantor results",
+        "The online retailer Vantor said on Tuesday that its pre-tax losses widened to £12m in the year to June. "
+        "Chief executive Mara Quist said the company would close two warehouses.")
+    lost = service.ask("how much did vantor lose before tax this year")
+    assert lost.short_answer == "£12m", lost.answer
