@@ -65,8 +65,10 @@ class AbstentionSettings:
     # this close to it (on both dev sets, 90% of answerable questions pass either).
     min_coverage: float = 0.35
     strong_similarity: float = 0.55
+    about_sentences: int = 8
     typed_coverage: float = 0.45  # a sentence this much about the question must hold the asked-for type
-    typed_sentences: int = 8
+    # ... among the best three: the sentences the short answer is taken from and quoted.
+    typed_sentences: int = 3
 
 
 def subject_phrase(focus: Focus) -> str:
@@ -86,7 +88,7 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
     if focus.missing:
         listed = " or ".join(focus.missing[:2])
         return f"None of the indexed articles mention {listed}."
-    top = [r for r in ranked[: s.typed_sentences] if not r.is_question]
+    top = [r for r in ranked[: s.about_sentences] if not r.is_question]
     if not top or top[0].score < s.min_score:
         return ABSTAIN_TEXT
     about = [r for r in top if r.coverage >= s.min_coverage or r.similarity >= s.strong_similarity]
@@ -95,7 +97,7 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
     if question.answer_type in PATTERN_TYPES:
         kinds = (question.answer_type, *question.also)
         # "How much did X pay": an amount in a sentence that says no paying does not count.
-        typed = [r for r in top if r.coverage >= s.typed_coverage and r.states_act
+        typed = [r for r in top[: s.typed_sentences] if r.coverage >= s.typed_coverage and r.states_act
                  and any(k in sp.kinds for sp in r.spans for k in kinds)]
         if not typed:
             what = WHAT_IS_MISSING[question.answer_type]

@@ -151,7 +151,7 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             label = entity.label
             if label in _NAME_LABELS:  # the article's majority label for this name
                 label = article_labels.get(body[entity.start:stop].strip(" •(),."), label)
-            kinds = _date_kinds(body[entity.start:stop]) if label == "DATE" else LABEL_TYPES[label]
+            kinds = _date_kinds(body[entity.start:stop]) if label in ("DATE", "TIME") else LABEL_TYPES[label]
             if kinds:
                 found.append(TypedSpan(entity.start, stop, kinds))
     if pattern is not None:

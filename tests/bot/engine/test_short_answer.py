@@ -167,3 +167,4 @@ def test_losses_and_a_compound_word_meet_the_question_s_words(service, tmp_path)
         "Chief executive Mara Quist said the company would close two warehouses.")
     lost = service.ask("how much did vantor lose before tax this year")
     assert lost.short_answer == "£12m", lost.answer
+
