@@ -96,7 +96,8 @@ _RE = {
                          r"often|small|strong|powerful|loud|bright)\b|\bhow\s+many\b|\bnumber\s+of\b|"
                          r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|rank|ranking|age|capacity|count|amount\s+of\s+"
                          r"(?!money))\b|\b(?:size|amount|number|count|total|tally|length|capacity|population)"
-                         r"\s*\??$", re.I),
+                         r"\s*\??$|^what\s+did\s+(?:[\w'’.-]+\s+){1,6}score\b|"
+                         r"\b(?:what|which)\s+(?:\w+\s+)?sentence\b", re.I),
     "money": re.compile(rf"\bhow\s+much\b(?!\s+(?:{_NOT_MONEY_AFTER_HOW_MUCH})\b)|"
                         rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}"
                         rf"(?:price|cost|salary|wage|wages|revenue|valuation|fee|budget|fine|profit|worth|sales)\b",
@@ -204,8 +205,8 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
             if kind == "number":
                 # "how long", "how many years": a length of time answers too.
                 lasting = re.search(r"\bhow\s+(?:long(?!\s+ago)|many\s+(?:more\s+)?(?:hours|days|weeks|months|years|"
-                                    r"decades|seasons))\b", lowered)
-                return "number", ("percent", "money", "duration") if lasting else ("percent", "money")
+                                    r"decades|seasons))\b|\bsentence\b", lowered)
+                return "number", ("duration",) if lasting else ("percent", "money")
             return kind, ()
     return "open", ()
 
@@ -244,6 +245,8 @@ def asked_predicate(text: str, kind: str) -> str | None:
         # What a thing costs is said without the word ("the glasses start at $299"); what
         # someone paid, raised or earned is said with the act.
         return found.group(1) if found and found.group(1) not in _PRICE_WORDS else None
+    if kind == "number" and re.search(r"\bsentence\b", lowered):
+        return "sentence"  # "what sentence did X get": the length of a sentence, said with the word
     if kind == "number":  # "how many *copies* ...": what is counted
         counted = re.search(r"\bhow\s+many\s+(?:more\s+|new\s+|total\s+|of\s+the\s+)?([a-z][\w-]+)", lowered)
         if counted and counted.group(1) not in _NOT_ACTS and counted.group(1) not in ("percent", "times"):

@@ -168,3 +168,19 @@ def test_losses_and_a_compound_word_meet_the_question_s_words(service, tmp_path)
     lost = service.ask("how much did vantor lose before tax this year")
     assert lost.short_answer == "£12m", lost.answer
 
+
+
+def test_a_sentence_length_is_a_length_of_time_said_with_the_sentence(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Vantor founder sentenced",
+        "Dana Kell, the founder of Vantor, was sentenced to seven years in prison on Friday. "
+        "Prosecutors said Kell took $8 million from investors over three years.")
+    given = service.ask("what sentence did dana kell get")
+    assert given.short_answer == "seven years", given.answer
+    (tmp_path / "second").mkdir()
+    add_written_article(
+        service, tmp_path / "second", "Orrin Vale convicted",
+        "Orrin Vale, who ran the Quarrow fund, was convicted of fraud on Friday and will be sentenced in March. "
+        "Prosecutors said Vale took $3 million from investors.")
+    unknown = service.ask("what prison sentence did orrin vale receive")
+    assert unknown.abstained, unknown.answer
