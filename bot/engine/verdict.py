@@ -184,7 +184,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \
             _subject_leads(lowered, question.subject, phrasal.start()):
         return -1
-    objects_here = {stem(w) for w in _WORD.findall(lowered + " " + context.lower())}
+    in_sentence = {stem(w) for w in _WORD.findall(lowered)}
+    objects_here = in_sentence | {stem(w) for w in _WORD.findall(context.lower())}
     for match in _WORD.finditer(lowered):
         word_stem = stem(match.group(0))
         if not _subject_leads(lowered, question.subject, match.start()):
@@ -199,19 +200,27 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
         if not taken_back and _HYPOTHETICAL.search(lowered[_clause_start(lowered, match.start()):match.start()]):
             continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
+        denial = bool(_DENIAL.fullmatch(match.group(0)))  # of a report or claim, which names no object
+        # The act asked about may take its objects from the title; an opposite ("a fall",
+        # "cuts") is common in passing, so its sentence must name them itself.
+        held = objects_here if word_stem in same else in_sentence
+        if not denial and not _holds_objects(question, same | opposite, held):
+            continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))
         if word_stem in same:
-            if negated:
-                return -1
-            # Half the objects at least: "finish *second* in the group" is not "finishing bottom of the group".
-            wanted = [o for o in question.objects if o not in same]
-            held = [o for o in wanted if o in objects_here or related_stems(o)[0] & objects_here]
-            exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS]  # "second", "15": the claim itself
-            if not wanted or (len(held) >= len(wanted) / 2 and all(o in held for o in exact)):
-                return 1
-        elif word_stem in opposite or _DENIAL.fullmatch(match.group(0)):
-            return -1
+            return -1 if negated else 1
+        return -1  # the opposite act, or a denial
     return 0
+
+
+def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str]) -> bool:
+    """Half the question's objects at least, and every number and ordinal among them, are
+    in the sentence: "finish *second* in the group" is not "finishing bottom of the group",
+    and a fall in Apple's shares is not a cut in rates."""
+    wanted = [o for o in question.objects if o not in act_stems]
+    held = [o for o in wanted if o in held_stems or related_stems(o)[0] & held_stems]
+    exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS]  # "second", "15": the claim itself
+    return not wanted or (len(held) >= len(wanted) / 2 and all(o in held for o in exact))
 
 
 _CONTRAST = re.compile(r"\b(?:no|not|never|without|none|nor|differ\w*|different|same|unlike|contrary|rather than)\b|"

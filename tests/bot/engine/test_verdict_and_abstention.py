@@ -22,6 +22,15 @@ def test_denial_by_the_subject_gives_no() -> None:
     assert verdict.value == "no" and verdict.deciding == 1
 
 
+def test_an_opposite_word_in_passing_is_no_answer_unless_its_sentence_names_the_objects() -> None:
+    question = "did the central bank raise rates in march?"
+    passing = [EvidenceSentence("Hopes for an easier central bank offset a fall for Orbel shares.", 0.6,
+                                "Shares rise on interest rate hopes")]
+    assert decide_verdict(question, passing).value is None
+    cut = evidence("The central bank cut rates by a quarter point in March.")
+    assert decide_verdict(question, cut).value == "no"
+
+
 def test_the_predicate_itself_gives_yes_and_negation_flips_it() -> None:
     confirmed = evidence("Nordwind Energy confirmed on Thursday that it will recall 400 blades.")
     assert decide_verdict("Did Nordwind confirm the recall?", confirmed).value == "yes"
