@@ -15,6 +15,7 @@ because the retriever saw the context around the sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from bot.engine.focus import Focus
 from bot.engine.lexicon import says_predicate
-from bot.engine.question import Question
+from bot.engine.question import Question, is_role
 from bot.engine.spans import ArticleNames, TypedSpan, article_names, spans_of, typed_spans
 from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
@@ -33,6 +34,8 @@ class EvidenceWeights:
     coverage: float = 0.6       # the focus terms a sentence holds, against its cosine to the question
     typed: float = 0.15         # holds a span of the asked-for type that the question does not name
     predicate: float = 0.1      # says the act or role asked about ("founded", "ceo")
+    typed_by_act: float = 0.1   # ... with the typed span beside it ("CEO Tony Staffieri", "paid $1.3 billion")
+    act_window: int = 25        # characters either side of the span
     passage: float = 0.1        # from a higher-ranked passage
     question_penalty: float = 0.5
     fragment_penalty: float = 0.1
@@ -63,6 +66,25 @@ def is_question(text: str) -> bool:
     return text.rstrip(" \"'”’)").endswith("?")
 
 
+_TITLE_WORDS = frozenset("and & co-founder cofounder founder chair chairman president".split())
+
+
+def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str, window: int) -> bool:
+    """The span stands in the act or role asked about: an act within ``window`` characters
+    ("paid $1.3 billion"); a role as its title ("CEO Lena Voss", "Chief Executive Officer
+    Lena Voss") or in apposition ("Lena Voss, the CEO"), not merely in the same clause
+    ("Ines Harrow had opposed the CEO change")."""
+    if not is_role(predicate):
+        return says_predicate(body[max(start, span.start - window):min(end, span.end + window)], predicate)
+    title = re.findall(r"[\w'’-]+", body[max(start, span.start - window):span.start])[-3:]
+    # The role's own words, then titles or "and co-founder" up to the name.
+    if any(says_predicate(word, predicate) and all(w[:1].isupper() or w.lower() in _TITLE_WORDS for w in title[i + 1:])
+           for i, word in enumerate(title)):
+        return True
+    apposition = re.match(r",\s+(?:the\s+|its\s+|a\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,2})", body[span.end:end])
+    return apposition is not None and says_predicate(apposition.group(1), predicate)
+
+
 def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
                    entities: Mapping[str, list[EntitySpan]],
                    weights: EvidenceWeights | None = None) -> list[RankedSentence]:
@@ -88,8 +110,12 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
         coverage = max(focus.coverage(sentence.text), 0.85 * focus.coverage(f"{title} {sentence.text}"))
         rank = rank_of.get((sentence.article_id, sentence.start), total)
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
-        if wanted and any(not focus.asks_about(body[t.start:t.end]) for t in spans_of(spans, wanted)):
+        answers = [t for t in spans_of(spans, wanted) if not focus.asks_about(body[t.start:t.end])] if wanted else []
+        if answers:
             score += w.typed
+            if question.predicate and any(beside_act(body, sentence.start, sentence.end, t, question.predicate,
+                                                     w.act_window) for t in answers):
+                score += w.typed_by_act
         states_act = says_predicate(sentence.text, question.predicate)
         if question.predicate and states_act:
             score += w.predicate

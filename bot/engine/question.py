@@ -226,6 +226,11 @@ _MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|ra
                          r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")
 
 
+def is_role(word: str) -> bool:
+    """Whether a predicate names a role ("ceo", "coach") rather than an act ("founded")."""
+    return re.fullmatch(rf"(?:{_ROLE})", word.lower()) is not None  # "chairs", "coaches": verbs
+
+
 def asked_predicate(text: str, kind: str) -> str | None:
     """The word for the act or role a short answer must stand in, so that the sentence it
     comes from says it: "who *founded* discogs", "spotify *ceo*?", "how much *revenue* ...".

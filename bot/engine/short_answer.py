@@ -21,10 +21,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.evidence import RankedSentence
+from bot.engine.evidence import RankedSentence, beside_act
 from bot.engine.focus import Focus, words
-from bot.engine.lexicon import says_predicate
-from bot.engine.question import Question
+from bot.engine.question import Question, is_role
 from bot.engine.spans import TypedSpan
 from index.text import STOP_WORDS as STOPWORDS
 
@@ -73,10 +72,9 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, predicate: 
     """How the span sits in its sentence: beside the act asked about counts more ("winning
     $185,000 each"); a value the sentence compares against counts less."""
     weight = 0.5 if _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) else 1.0
-    if predicate:
-        near = body[max(sentence.start, span.start - 40):min(sentence.end, span.end + 40)]
-        if says_predicate(near, predicate):
-            weight *= 1.25
+    if predicate and beside_act(body, sentence.start, sentence.end, span, predicate, window=40):
+        # A role held as a title ("CEO Lena Voss") names its holder; an act nearby only suggests it.
+        weight *= 2.0 if is_role(predicate) else 1.25
     return weight
 
 

@@ -41,7 +41,7 @@ LABEL_TYPES: dict[str, tuple[str, ...]] = {
     "EVENT": ("product",),
     "LAW": ("product",),
 }
-_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|mn|bn|[kKmMbB](?![a-z])))?"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|mn|bn|crore|lakh|[cC]r(?![a-z])|[kKmMbB](?![a-z])))?"
 _NUMBER = r"\d+(?:[,.]\d+)*"
 PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(

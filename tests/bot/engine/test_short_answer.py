@@ -184,3 +184,14 @@ def test_a_sentence_length_is_a_length_of_time_said_with_the_sentence(service, t
         "Prosecutors said Vale took $3 million from investors.")
     unknown = service.ask("what prison sentence did orrin vale receive")
     assert unknown.abstained, unknown.answer
+
+
+def test_the_sentence_with_the_answer_beside_the_role_leads(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Telecom board fight",
+        "Harrow Telecom directors Ines Harrow and Paul Okafor had opposed the CEO change at Harrow Telecom. "
+        "Harrow Telecom's shares rose after Chief Executive Officer Lena Voss said the network would double its "
+        "fibre reach. Ines Harrow wrote to Harrow Telecom's board about the CEO change in May.")
+    chief = service.ask("who is harrow telecom ceo")
+    assert "Lena Voss" in chief.quotes[0].text  # the name in the role's title, not beside "the CEO change"
+    assert chief.short_answer in (None, "Lena Voss"), chief.answer  # the directors are never shown
