@@ -12,6 +12,7 @@ Usage::
     from index.store.cluster.lexical import analyse, analysed_text
     analyse("Hyundai's plants")        # ['hyundai', 's', 'plant']
     analysed_text("The companies")     # 'the compani'
+    phrase_words("Hyundai rejected it", "Plant deal", "Reuters", "2023-10-07")   # what phrase_count reads
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import functools
 import tantivy
 
 from index.store.embedded.lexical import analyser as embedded_analyser
+from index.store.embedded.lexical import metadata_terms
 
 
 @functools.cache
@@ -39,3 +41,10 @@ def analysed_text(text: str, max_chars: int | None = None) -> str:
     if max_chars is not None and len(joined) > max_chars:
         joined = joined[:max_chars].rsplit(" ", 1)[0]
     return joined
+
+
+def phrase_words(text: str, title: str, source: str, published_at: str | None) -> str:
+    """A chunk's analysed words as the embedded index's phrase queries see them (chunk text,
+    title, outlet and date words), for PostgreSQL's ``chunks.words`` tsvector."""
+    return " ".join(part for part in (analysed_text(text), analysed_text(title),
+                                      analysed_text(metadata_terms(source, published_at))) if part)
