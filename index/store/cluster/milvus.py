@@ -7,7 +7,10 @@ the analysed chunk text twice, the title, and the outlet and date words, so a ch
 length and a term one document frequency, the text counting twice what the title and outlet
 words count, scored with tantivy's k1 = 1.2 and b = 0.75. Three fields summed by a
 WeightedRanker (the first design) were three top-k lists: a chunk outside one field's top k
-got nothing from it (dev evidence recall .584 against the embedded .639).
+got nothing from it (dev evidence recall .584 against the embedded .639). Milvus has no
+phrase query, so each part also holds its adjacent token pairs (lexical.pairs), and a term
+of several tokens is searched as its pairs: the chunks that hold the phrase, as tantivy's
+phrase query finds them, where its tokens one by one matched any chunk with one of them.
 
 The same code talks to a Milvus cluster (``http://host:19530``), to a ``milvus-lite server``
 (``http://127.0.0.1:PORT``, shared by several processes) and to a Milvus Lite file.
@@ -33,7 +36,7 @@ from datetime import date
 
 import numpy as np
 
-from index.store.cluster.lexical import analyse, analysed_text
+from index.store.cluster.lexical import analyse, analysed_text, pairs
 from index.store.embedded.lexical import day_number as embedded_day_number
 from index.store.embedded.lexical import metadata_terms
 from index.store.records import split_outlets
@@ -44,12 +47,13 @@ TEXT_CHARS = 8000      # analysed chunk text (chunks are at most 1,500 character
 # Five minutes is gRPC's default minimum, which every server accepts.
 GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0}
 SHORT_CHARS = 2000     # analysed title, and outlet + date words
-WORDS_CHARS = 2 * TEXT_CHARS + 2 * SHORT_CHARS + 3
+WORDS_BYTES = 65535    # Milvus's largest VARCHAR (UTF-8 bytes); a chunk's words take ~12 kB
 # tantivy's BM25 constants (Milvus Lite's default k1 is 1.5, a Milvus cluster's 1.2).
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}
-# The collection's layout: a collection without this field is from an older newsbot and is
-# refilled from PostgreSQL by the next catch-up (sync.catch_up), once.
 LAYOUT_FIELD = "words_bm25"
+# The collection's layout, in its description: a collection with another is from an older
+# newsbot and is refilled from PostgreSQL by the next catch-up (sync.catch_up), once.
+LAYOUT = "newsbot chunks, layout 2: one BM25 field of words and word pairs"
 NO_DAY = -(1 << 40)    # no date: outside every range a question can name
 _EPOCH = date(1970, 1, 1)
 
@@ -71,13 +75,28 @@ class ChunkDoc:
 
     def row(self) -> dict:
         day = embedded_day_number(self.published_at)
-        text = analysed_text(self.text, TEXT_CHARS)
-        words = " ".join(part for part in (text, text, analysed_text(self.title, SHORT_CHARS),
-                                           analysed_text(metadata_terms(self.source, self.published_at), SHORT_CHARS))
-                         if part)
-        return {"chunk_id": self.chunk_id, "article_id": self.article_id, "words": words,
+        return {"chunk_id": self.chunk_id, "article_id": self.article_id, "words": self.words(),
                 "outlets": split_outlets(self.source)[:64], "day": NO_DAY if day is None else day,
                 "dense": np.asarray(self.vector, dtype=np.float32).tolist()}
+
+    def words(self) -> str:
+        """Text twice, title, outlet and date words, analysed; then the pairs of each part."""
+        text = analysed_text(self.text, TEXT_CHARS).split()
+        parts = [text, text, analysed_text(self.title, SHORT_CHARS).split(),
+                 analysed_text(metadata_terms(self.source, self.published_at), SHORT_CHARS).split()]
+        joined = " ".join(" ".join(part) for part in [*parts, *(pairs(part) for part in parts)] if part)
+        if len(joined.encode()) > WORDS_BYTES:
+            joined = joined.encode()[:WORDS_BYTES].decode(errors="ignore").rsplit(" ", 1)[0]
+        return joined
+
+
+def query_tokens(terms: Sequence[str]) -> list[str]:
+    """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs."""
+    out: list[str] = []
+    for term in dict.fromkeys(terms):
+        tokens = analyse(term)
+        out.extend(tokens if len(tokens) == 1 else pairs(tokens))
+    return out
 
 
 def _literal(text: str) -> str:
@@ -149,7 +168,7 @@ class ChunkCollection:
         schema = c.create_schema(auto_id=False)
         schema.add_field("chunk_id", DataType.INT64, is_primary=True)
         schema.add_field("article_id", DataType.VARCHAR, max_length=512)
-        schema.add_field("words", DataType.VARCHAR, max_length=WORDS_CHARS, enable_analyzer=True)
+        schema.add_field("words", DataType.VARCHAR, max_length=WORDS_BYTES, enable_analyzer=True)
         schema.add_field("outlets", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=512)
         schema.add_field("day", DataType.INT64)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
@@ -161,7 +180,8 @@ class ChunkCollection:
         index.add_index(LAYOUT_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
         index.add_index("article_id", index_type="INVERTED")
         index.add_index("day", index_type="INVERTED")
-        c.create_collection(self.name, schema=schema, index_params=index, consistency_level="Strong")
+        c.create_collection(self.name, schema=schema, index_params=index, consistency_level="Strong",
+                            description=LAYOUT)
         c.load_collection(self.name)
         self._current = True
 
@@ -169,12 +189,11 @@ class ChunkCollection:
         return bool(self.client.has_collection(self.name))
 
     def is_current(self) -> bool:
-        """Whether the collection exists with this version's layout (one BM25 "words" field)."""
+        """Whether the collection exists with this version's layout (LAYOUT)."""
         if self._current is None:
             if not self.exists():
                 return False
-            fields = self.client.describe_collection(self.name).get("fields", [])
-            self._current = any(field.get("name") == LAYOUT_FIELD for field in fields)
+            self._current = self.client.describe_collection(self.name).get("description") == LAYOUT
         return self._current
 
     def drop(self) -> None:
@@ -211,10 +230,9 @@ class ChunkCollection:
         return _hits(result)
 
     def lexical(self, terms: Sequence[str], k: int, expr: str = "") -> list[tuple[int, float]]:
-        """BM25 over the words field (text twice, title, outlet/date words), one request.
-        A term of several tokens counts token by token (Milvus has no phrase query), where
-        the embedded index matches it as a phrase."""
-        query = " ".join(token for term in dict.fromkeys(terms) for token in analyse(term))
+        """BM25 over the words field (text twice, title, outlet/date words), one request;
+        any term may match, a term of several tokens as its pairs (the phrase)."""
+        query = " ".join(query_tokens(terms))
         if not query or k <= 0:
             return []
         result = self.client.search(self.name, data=[query], anns_field=LAYOUT_FIELD, limit=min(k, 16384),
@@ -227,7 +245,7 @@ class ChunkCollection:
         """Dense and BM25 fused by reciprocal rank inside Milvus."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
-        query = " ".join(token for term in terms for token in analyse(term))
+        query = " ".join(query_tokens(terms))
         requests = [AnnSearchRequest(data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
                                      param={"metric_type": "IP"}, limit=k, expr=expr or None)]
         if query:
