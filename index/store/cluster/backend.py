@@ -31,6 +31,7 @@ from index.intake import Article
 from index.store.additions import BatchedIngest, Plan, pooled_sentence_vectors
 from index.store.base import WRITER_BUSY, ArticleEnricher, KnowledgeBaseError, Progress, WriterBusyError, model_mismatch
 from index.store.cluster import sync
+from index.store.cluster.lexical import phrase_words
 from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
 from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, create_schema
 from index.store.cluster.snapshot import ClusterSnapshot
@@ -183,8 +184,12 @@ class ClusterKnowledgeBase(BatchedIngest):
         """Milvus is first caught up (a crash between the two stores is repaired here), then
         one PostgreSQL snapshot serves the whole question."""
         with self._lock:
-            if sync.is_behind(self._sdb, self._collection):
+            state = sync.sync_state(self._sdb, self._collection)
+            if state.behind:
                 self.sync_milvus()
+            # Bounded is safe when Milvus has had no write for longer than its staleness
+            # bound: PostgreSQL is the source of truth, and the catch-up above has run.
+            self._collection.consistency = "Bounded" if state.quiet else "Strong"
             with self._read() as db:
                 state = tuple(r[0] for r in db.execute(
                     "SELECT value FROM meta WHERE key IN ('epoch', 'generation') ORDER BY key"))
@@ -234,7 +239,9 @@ class ClusterKnowledgeBase(BatchedIngest):
     def _insert_article(conn: psycopg.Connection, article: Article, plan: ChunkPlan,
                         vectors: Sequence[WindowVectors], now: str) -> None:
         conn.execute(placeholders(INSERT_ARTICLE), article_values(article, now))
-        chunk_rows = [(article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes())
+        chunk_rows = [(article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes(),
+                       phrase_words(article.body[chunk.start:chunk.end], article.title, article.source,
+                                    article.published_at))
                       for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True))]
         with conn.cursor() as cursor:
             cursor.executemany(placeholders(INSERT_CHUNK), chunk_rows)

@@ -36,7 +36,16 @@ CREATE TABLE IF NOT EXISTS change_log (
     op TEXT NOT NULL,
     at TIMESTAMPTZ NOT NULL DEFAULT now()
 )"""
-INSERT_CHUNK = 'INSERT INTO chunks(article_id, ord, start, "end", vector) VALUES (?,?,?,?,?)'
+# chunks.words: the chunk's analysed words (index.store.cluster.lexical.phrase_words) as a
+# tsvector with a GIN index, for phrase_count; the 'simple' configuration keeps every token
+# as it is (our analyser has already lower-cased, folded and stemmed it).
+CHUNK_WORDS = [
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS words tsvector",
+    "CREATE INDEX IF NOT EXISTS chunks_words ON chunks USING gin (words)",
+    "CREATE INDEX IF NOT EXISTS chunks_words_missing ON chunks (id) WHERE words IS NULL",
+]
+INSERT_CHUNK = ('INSERT INTO chunks(article_id, ord, start, "end", vector, words) '
+                "VALUES (?,?,?,?,?,to_tsvector('simple', ?))")
 
 DERIVED_TABLES = ("sentences", "chunks")
 
@@ -46,8 +55,9 @@ def create_schema(conn: psycopg.Connection, enrichers: Sequence[object] = ()) ->
     at the same moment). ``conn`` must be in autocommit mode."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        for statement in [*RECORD_TABLES, CHANGE_LOG]:
+        for statement in [*RECORD_TABLES, CHANGE_LOG, *CHUNK_WORDS]:
             conn.execute(statement)
+        fill_chunk_words(conn)
         compat = SqliteCompat(conn)
         for enricher in enrichers:
             compat.executescript(enricher.schema)
@@ -55,3 +65,18 @@ def create_schema(conn: psycopg.Connection, enrichers: Sequence[object] = ()) ->
         conn.execute("INSERT INTO meta(key, value) VALUES ('epoch', %s), ('schema_version', %s), "
                      "('generation', '0'), ('milvus_seq', '0'), ('collection', %s) ON CONFLICT DO NOTHING",
                      (epoch, str(SCHEMA_VERSION), f"newsbot_{epoch[:16]}"))
+
+
+def fill_chunk_words(conn: psycopg.Connection) -> int:
+    """Fills ``chunks.words`` where it is missing (chunks written by an older newsbot);
+    returns the chunks filled. Cheap when there are none (a partial index)."""
+    from index.store.cluster.lexical import phrase_words
+
+    rows = conn.execute('SELECT c.id, substr(a.body, c.start + 1, c."end" - c.start), a.title, a.source, '
+                        "a.published_at FROM chunks c JOIN articles a ON a.id = c.article_id "
+                        "WHERE c.words IS NULL").fetchall()
+    with conn.cursor() as cursor:
+        cursor.executemany("UPDATE chunks SET words = to_tsvector('simple', %s) WHERE id = %s",
+                           [(phrase_words(text, title, source, published_at), chunk_id)
+                            for chunk_id, text, title, source, published_at in rows])
+    return len(rows)

@@ -26,6 +26,10 @@ from index.store.cluster.milvus import ChunkCollection, ChunkDoc
 from index.store.cluster.schema import SYNC_LOCK
 
 ARTICLES_PER_STEP = 64
+# Milvus's Bounded consistency may miss writes younger than its staleness bound (the
+# server's gracefulTime, 5 s by default). Searches use it only when the last write to Milvus
+# finished longer ago than this, by PostgreSQL's clock; otherwise Strong.
+QUIET_SECONDS = 10.0
 
 
 @dataclass
@@ -94,14 +98,33 @@ def _pending(conn: psycopg.Connection) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1])
 
 
-def is_behind(conn: psycopg.Connection, collection: ChunkCollection) -> bool:
-    """Whether Milvus lacks changes PostgreSQL has, or this process holds another collection
-    than the one PostgreSQL names (after a rebuild elsewhere)."""
+def _mark_synced(conn: psycopg.Connection) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES ('milvus_synced_at', "
+                 "extract(epoch FROM clock_timestamp())::text) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+
+
+@dataclass(frozen=True)
+class SyncState:
+    behind: bool    # Milvus lacks changes PostgreSQL has, or holds another collection or layout
+    quiet: bool     # nothing was written to Milvus for QUIET_SECONDS: Bounded reads see it all
+
+
+def sync_state(conn: psycopg.Connection, collection: ChunkCollection) -> SyncState:
+    """One round trip: whether Milvus is behind PostgreSQL (or this process holds another
+    collection than the one PostgreSQL names, after a rebuild elsewhere), and whether its
+    last write is old enough for Bounded consistency."""
     row = conn.execute("SELECT (SELECT value FROM meta WHERE key = 'milvus_seq'), "
                        "(SELECT coalesce(max(seq), 0) FROM change_log), "
-                       "(SELECT value FROM meta WHERE key = 'collection')").fetchone()
+                       "(SELECT value FROM meta WHERE key = 'collection'), "
+                       "(SELECT extract(epoch FROM clock_timestamp()) - value::float8 > %s "
+                       " FROM meta WHERE key = 'milvus_synced_at')", (QUIET_SECONDS,)).fetchone()
     applied, latest, name = int(row[0] or 0), int(row[1]), row[2]
-    return applied < latest or applied < 0 or name != collection.name or not collection.exists()
+    behind = applied < latest or applied < 0 or name != collection.name or not collection.is_current()
+    return SyncState(behind, bool(row[3]) and not behind)
+
+
+def is_behind(conn: psycopg.Connection, collection: ChunkCollection) -> bool:
+    return sync_state(conn, collection).behind
 
 
 class _SyncLock:
@@ -123,13 +146,15 @@ def catch_up(conn: psycopg.Connection, collection: ChunkCollection, dim: int) ->
     """Applies the change log past Milvus's mark. ``conn`` is an autocommit connection."""
     with _SyncLock(conn):
         applied, latest = _pending(conn)
-        if applied < 0 or not collection.exists():
+        if applied < 0 or not collection.is_current():  # absent, or an older newsbot's layout
             return restore(conn, collection, dim, locked=True)
         if applied >= latest:
             return 0
         rows = conn.execute("SELECT seq, article_id FROM change_log WHERE seq > %s AND seq <= %s ORDER BY seq",
                             (applied, latest)).fetchall()
         _apply(conn, collection, list(dict.fromkeys(r[1] for r in rows)))
+        collection.flush()
+        _mark_synced(conn)
         set_meta_value(conn, "milvus_seq", latest)
         return len(rows)
 
@@ -149,6 +174,9 @@ def restore(conn: psycopg.Connection, collection: ChunkCollection, dim: int, *, 
         docs = chunk_docs(conn, ids[at:at + ARTICLES_PER_STEP])
         collection.upsert(docs)
         written += len(docs)
+    if dim:
+        collection.flush()
+    _mark_synced(conn)
     set_meta_value(conn, "milvus_seq", latest)
     return written
 

@@ -78,6 +78,25 @@ def test_a_lost_collection_is_restored_from_postgresql(cluster: Backend, embedde
     service.close()
 
 
+def test_a_collection_of_an_older_layout_is_refilled_and_a_released_one_loaded(cluster: Backend,
+                                                                                embedder: Embedder) -> None:
+    service = cluster.service(embedder)
+    service.add_paths([SEEDS, TEST_ARTICLES])
+    chunks = service.kb.counts()["chunks"]
+    collection = service.kb._collection
+    collection.drop()  # what an older newsbot made: the same name, another layout
+    collection.client.create_collection(collection.name, dimension=embedder.dim)
+    service.close()
+    service = cluster.service(embedder)  # a restarted process
+    assert service.ask("Did Hyundai confirm the plant deal?").passages  # its first reader refilled it
+    assert service.kb._collection.is_current() and service.kb.compare().milvus_chunks == chunks
+    service.kb._collection.client.release_collection(service.kb._collection.name)  # a restarted server
+    service.close()
+    service = cluster.service(embedder)
+    assert service.ask("Did Hyundai confirm the plant deal?").passages
+    service.close()
+
+
 def test_an_article_added_by_another_process_is_answerable_here(cluster: Backend, embedder: Embedder,
                                                                 tmp_path: Path) -> None:
     service = cluster.service(embedder)

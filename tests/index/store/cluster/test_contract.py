@@ -32,6 +32,28 @@ def _lexical_ids(service: NewsService, word: str) -> set[str]:
         return {meta[0] for meta in snap.chunk_metadata([c for c, _ in hits]).values()}
 
 
+def test_phrases_and_outlet_restrictions_read_the_same_on_both_backends(kb_service: NewsService,
+                                                                        embedder: Embedder) -> None:
+    kb = kb_service.kb
+    kb.add_articles([
+        make_article(title="Harbour news", body="The ferry operator signed the plant deal on Monday. " * 3,
+                     origin="test", article_id="p-1", source="Contract Wire", published_at="2024-03-05"),
+        make_article(title="Other news", body="A deal was signed for a new plant near the harbour. " * 3,
+                     origin="test", article_id="p-2", source="Other Wire", published_at="2024-03-06")])
+    with kb.reader() as snap:
+        assert snap.phrase_count("plant deal") == 1          # words in order, in one chunk
+        assert snap.phrase_count("deal plant") == 0
+        assert snap.phrase_count("Harbour news") == 1        # the title counts
+        assert snap.phrase_count("signs the plant deals") == 1  # stemmed, as the embedded index stems
+        by_chunk = {c: m[0] for c, m in snap.chunk_metadata(snap.all_chunk_ids()).items()}
+        assert {by_chunk[c] for c, _ in snap.lexical_search(["plant deal"], 10)} == {"p-1"}  # a phrase
+        assert {by_chunk[c] for c, _ in snap.lexical_search(["plant", "deal"], 10)} == {"p-1", "p-2"}
+        vector = embedder.encode_queries(["a deal for a plant"])[0]
+        assert {by_chunk[c] for c, _ in snap.dense_search(vector, 10, outlets={"Other Wire"})} == {"p-2"}
+        assert {by_chunk[c] for c, _ in snap.lexical_search(["deal"], 10, outlets={"Contract Wire"})} == {"p-1"}
+        assert snap.dense_search(vector, 10, outlets={"Nobody"}) == []
+
+
 def test_every_offset_and_every_quote_points_into_the_stored_body(kb_service: NewsService) -> None:
     assert kb_service.add_paths([SEEDS, TEST_ARTICLES]).ok
     articles = parse_paths([SEEDS, TEST_ARTICLES]).articles
