@@ -35,6 +35,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.engine.answer import Answer, Answerer
 from bot.engine.companies import CompanyListing, CompanySummary, list_companies, summarize_company
+from bot.engine.syntax import load_parser
 from index.companies import CompanyIndex
 from index.companies.entity_spans import SentenceEntities
 from index.embedding import Embedder
@@ -201,6 +202,7 @@ class NewsService:
         """Loads the full model and answers one question, so the next answers run warm (as
         in the bot; a one-off CLI question uses the light encoder instead)."""
         self.load_model()
+        load_parser()  # the short answers' parser, so the first member's question does not load it
         self.ask("warm-up question")
 
     # ------------------------------------------------------------------ the model

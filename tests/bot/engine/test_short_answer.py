@@ -195,3 +195,12 @@ def test_the_sentence_with_the_answer_beside_the_role_leads(service, tmp_path) -
     chief = service.ask("who is harrow telecom ceo")
     assert "Lena Voss" in chief.quotes[0].text  # the name in the role's title, not beside "the CEO change"
     assert chief.short_answer in (None, "Lena Voss"), chief.answer  # the directors are never shown
+
+
+def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel Cup final preview",
+        "Pundit Dana Kell described the two-time Orbel Cup winner's move to Harrow as a gamble. "
+        "The Orbel Cup final will be played in Lyon on Sunday, and tickets sold out in an hour.")
+    winner = service.ask("who won the orbel cup")
+    assert winner.short_answer is None, winner.answer  # the pundit described the winner; no winner is named

@@ -1,0 +1,98 @@
+"""Who did what: whether a name in a sentence takes part in the act asked about.
+
+Usage::
+
+    from bot.engine.syntax import takes_part
+    text = "Liverpool legend Jamie Carragher described the Ballon d'Or winner's switch."
+    takes_part(text, text.index("Jamie"), text.index(" described"), "won")   # False: he described it
+    text = "The Ballon d'Or was won by Lionel Messi."
+    takes_part(text, text.index("Lionel"), len(text) - 1, "won")              # True
+
+A name of the right type in a sentence that says the act is not yet its doer: "Carragher
+described the winner's switch" names a winner, and Carragher is not it. spaCy's parser
+(the small English model's tagger and parser, no NER) links the name to the act: the name
+counts when it is at most three dependency arcs from a verb that says the act, or two
+from a noun, with no other verb between ("Messi won", "won by Messi", "Sinner, who beat",
+"Messi is the winner"). Conjuncts, appositions and compounds share their neighbour's
+place ("founder and figurehead of Web Summit, Paddy Cosgrave"). Only the few sentences a
+short answer is taken from are parsed, each once.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache, lru_cache
+
+from bot.engine.lexicon import related_stems
+from index.companies.extractor import SPACY_MODEL
+from index.text import stem
+
+MAX_ARCS = 3       # from a verb: "founded in 2019 by engineer Tomas Varga"
+MAX_NOUN_ARCS = 2  # from a noun: "Messi is the winner", not "the winner's move to Harrow"
+
+
+@cache
+def load_parser():  # type: ignore[no-untyped-def]
+    import spacy  # imported on first use: the CLI's other questions need no parser
+
+    return spacy.load(SPACY_MODEL, exclude=["ner", "lemmatizer", "attribute_ruler", "senter"])
+
+
+_PARSING = threading.Lock()  # the bot answers on worker threads; one spaCy pipeline parses at a time
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str):  # type: ignore[no-untyped-def]
+    parser = load_parser()
+    with _PARSING:
+        return parser(text)
+
+
+# Arcs that join words standing for one party: conjuncts and appositions share a role
+# ("founder and figurehead of Web Summit, Paddy Cosgrave"), compounds make one name, and
+# an auxiliary is part of its verb ("Jubelirer was named").
+_FREE_ARCS = frozenset({"conj", "cc", "appos", "compound", "flat", "punct", "aux", "auxpass"})
+
+
+# Verbs that give a role rather than do another act ("was named chair", "became CEO").
+_ROLE_VERBS = frozenset("be is was are were been being named appointed promoted elected made became become becomes "
+                        "serves served serving remains remained hired chosen installed tapped".split())
+
+
+def _links(name, act) -> bool:  # type: ignore[no-untyped-def]
+    """The name is the act's argument: few arcs between them (conjuncts, appositions,
+    compounds and auxiliaries free), and no other verb on the way ("Carragher *described*
+    the winner's switch")."""
+    up_name, up_act = [name, *name.ancestors], [act, *act.ancestors]
+    common = {t.i for t in up_name} & {t.i for t in up_act}
+    if not common:
+        return False
+    below = [t for t in up_name if t.i not in common] + [t for t in up_act if t.i not in common]
+    meet = next(t for t in up_name if t.i in common)
+    cost = sum(t.dep_ not in _FREE_ARCS for t in below)  # each token's arc to its head
+    between = [t for t in [*below, meet] if t.i not in (name.i, act.i)]
+    other_verb = any(t.tag_.startswith("VB") and t.text.lower() not in _ROLE_VERBS for t in between)
+    return cost <= (MAX_NOUN_ARCS if act.tag_.startswith("NN") else MAX_ARCS) and not other_verb
+
+
+def _says_act(word: str, predicate: str) -> bool:
+    """One word says the act: its stem or a synonym's, or seven letters in common
+    ("headliner", "headlining"); not five ("Foundation" is no "founded")."""
+    same, _ = related_stems(stem(predicate))
+    root = stem(word)
+    return root in same or stem(root) in same or (len(root) >= 7 and any(root[:7] == w[:7] for w in same))
+
+
+def takes_part(text: str, start: int, end: int, predicate: str) -> bool:
+    """Whether ``text[start:end]`` (offsets within ``text``) is linked to a word of ``text``
+    that says ``predicate``; True when the parse cannot tell (no such word, no span)."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    # A proper noun is a name, not the act ("Wikimedia Foundation" says no founding).
+    acts = [t for t in doc if t.tag_ not in ("NNP", "NNPS") and _says_act(t.text, predicate)]
+    if span is None or not acts:
+        return True
+    inside = {t.i for t in span}
+    if any(t.i in inside for t in acts):
+        return True  # "Ballon d'Or winner Messi" tagged as one name
+    return any(_links(span.root, act) for act in acts)

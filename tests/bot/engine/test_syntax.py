@@ -1,0 +1,40 @@
+"""bot.engine.syntax: whether a name takes part in the act asked about, by spaCy's parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.syntax import takes_part
+
+
+def part(text: str, name: str, predicate: str) -> bool:
+    start = text.index(name)
+    return takes_part(text, start, start + len(name), predicate)
+
+
+@pytest.mark.parametrize(("text", "name", "predicate"), [
+    ("Mara Quist won the Orbel Cup on Sunday.", "Mara Quist", "won"),
+    ("The Orbel Cup was won by Mara Quist.", "Mara Quist", "won"),
+    ("Pellmore was founded in 2019 by engineer Tomas Varga, and it grew fast.", "Tomas Varga", "founded"),
+    ("The founder and face of Pellmore, Tomas Varga, spoke first.", "Tomas Varga", "founded"),
+    ("Quist was named chair and coach of the Harrow club.", "Quist", "coach"),
+])
+def test_the_doer_of_the_act_takes_part(text: str, name: str, predicate: str) -> None:
+    assert part(text, name, predicate)
+
+
+@pytest.mark.parametrize(("text", "name", "predicate"), [
+    ("Pundit Dana Kell described the Orbel Cup winner's move to Harrow as bold.", "Dana Kell", "won"),
+    ("Lena Voss criticised the founder of Vantor at the summit.", "Lena Voss", "founded"),
+])
+def test_a_name_beside_the_act_is_not_its_doer(text: str, name: str, predicate: str) -> None:
+    assert not part(text, name, predicate)
+
+
+def test_a_sentence_without_the_act_cannot_tell() -> None:
+    assert part("Mara Quist smiled.", "Mara Quist", "won")
+
+
+def test_a_place_after_the_winners_move_is_not_the_winner() -> None:
+    assert not part("Pundit Dana Kell described the Orbel Cup winner's move to Harrow as bold.", "Harrow", "won")
+    assert part("Mara Quist is the Orbel Cup winner.", "Mara Quist", "won")
