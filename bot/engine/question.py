@@ -25,7 +25,8 @@ _CHATTER = re.compile(
     r"^(?:(?:hey|hi|hii+|hello|helo|yo|hiya|howdy|heya|sup|greetings|good\s+(?:morning|afternoon|evening)|"
     r"ok(?:ay)?|so|um+|uh+|erm|well|hmm+|also|btw|pls|plz|please|oh|ah|and|"
     r"(?:quick|random|dumb|stupid|silly|noob|simple|small|one|another|a)\s+(?:q|qq|question|one)|"
-    r"q|question|real\s+quick|quickly|sorry(?:\s+if\s+(?:this\s+is\s+)?(?:a\s+)?(?:dumb|stupid|silly|noob|basic|"
+    r"q|question|real\s+quick|quickly|sorry\s+to\s+(?:bug|bother|interrupt|ask)(?:\s+(?:you|u|y'?all|again))?(?:\s*,?\s*but)?|"
+    r"sorry(?:\s+if\s+(?:this\s+is\s+)?(?:a\s+)?(?:dumb|stupid|silly|noob|basic|"
     r"obvious)(?:\s+(?:q|question))?)?(?:\s+but)?|"
     r"bot|newsbot|news\s*bot|guys|all|everyone|folks|team|friends|mate|fam|y'?all|people)\b[\s,:;!.\-–—]*)+",
     re.IGNORECASE,

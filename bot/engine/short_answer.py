@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from bot.engine.evidence import RankedSentence, beside_act
 from bot.engine.focus import Focus, words
 from bot.engine.question import Question, is_role
-from bot.engine.spans import TypedSpan
+from bot.engine.spans import TypedSpan, is_relative_date
 from bot.engine.syntax import takes_part
 from index.text import STOP_WORDS as STOPWORDS
 
@@ -75,6 +75,8 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, predicate: 
     """How the span sits in its sentence: beside the act asked about counts more ("winning
     $185,000 each"); a value the sentence compares against counts less."""
     weight = 0.5 if _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) else 1.0
+    if span.kinds == ("date",) and is_relative_date(body[span.start:span.end]):
+        weight *= 0.5
     if predicate and beside_act(body, sentence.start, sentence.end, span, predicate, window=40):
         # A role held as a title ("CEO Lena Voss") names its holder; an act nearby only suggests it.
         weight *= 2.0 if is_role(predicate) else 1.25

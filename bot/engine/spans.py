@@ -78,12 +78,35 @@ _DURATION = re.compile(
 _PART_OF_AMOUNT = ("date", "money", "percent", "score", "duration")
 
 
+_ABSOLUTE = re.compile(r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+                       r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", re.IGNORECASE)
+
+
+def is_relative_date(text: str) -> bool:
+    """"last month", "earlier this year": a date that needs the article's own date to mean
+    anything, so a weaker answer to "when" than "November 30"."""
+    return _ABSOLUTE.search(text) is None
+
+
 def _date_kinds(text: str) -> tuple[str, ...]:
     """A DATE span's answer types: a duration when it counts time ("three years"), a date
     when it says when; none when it only names a unit ("months", "for years")."""
     if _DURATION.match(text.strip()):
         return ("duration",)
     return ("date",) if _TIME_ANCHOR.search(text) else ()
+
+
+_CURRENCY = re.compile(r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|CNY|RMB|INR|CHF|CAD|AUD|NIS|ILS|KRW|Rs)\b|"
+                       r"\b(?:dollars?|euros?|pounds?|yuan|yen|rupees?|crores?|lakhs?|shekels?|won|francs?|"
+                       r"bucks|pence)\b", re.IGNORECASE)
+
+
+def _money_kinds(text: str) -> tuple[str, ...]:
+    """A MONEY span's types: money when it names a currency; "25 per cent", which the small
+    tagger calls money, is a percentage; a bare figure is a number."""
+    if _CURRENCY.search(text):
+        return ("money",)
+    return ("percent",) if PATTERNS["percent"].search(text) else ("number",)
 
 
 @dataclass(frozen=True)
@@ -151,7 +174,8 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             label = entity.label
             if label in _NAME_LABELS:  # the article's majority label for this name
                 label = article_labels.get(body[entity.start:stop].strip(" •(),."), label)
-            kinds = _date_kinds(body[entity.start:stop]) if label in ("DATE", "TIME") else LABEL_TYPES[label]
+            kinds = _date_kinds(body[entity.start:stop]) if label in ("DATE", "TIME") else \
+                _money_kinds(body[entity.start:stop]) if label == "MONEY" else LABEL_TYPES[label]
             if kinds:
                 found.append(TypedSpan(entity.start, stop, kinds))
     if pattern is not None:

@@ -15,6 +15,8 @@ from bot.engine.question import read_question, strip_chatter
     ("sorry if dumb q but where is the plant", "where is the plant"),
     ("hi all!! can you tell me who runs korvath? thanks", "who runs korvath?"),
     ("<@!42> yo newsbot, korvath ceo?", "korvath ceo?"),
+    ("sorry to bug, how much is korvath paying", "how much is korvath paying"),
+    ("sorry to bother you but who runs korvath", "who runs korvath"),
 ])
 def test_greetings_mentions_and_frames_are_not_the_question(typed: str, question: str) -> None:
     assert strip_chatter(typed) == question

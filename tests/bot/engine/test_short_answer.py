@@ -204,3 +204,19 @@ def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
         "The Orbel Cup final will be played in Lyon on Sunday, and tickets sold out in an hour.")
     winner = service.ask("who won the orbel cup")
     assert winner.short_answer is None, winner.answer  # the pundit described the winner; no winner is named
+
+
+def test_a_share_the_tagger_calls_money_is_a_percentage() -> None:
+    body = "Quist agreed to buy a 25 per cent share in Orbel."
+    tagged = [EntitySpan(body.index("25"), body.index(" share"), "MONEY")]
+    found = kinds_found(body, tagged)
+    assert "money" not in found and "25 per cent" in found["percent"]
+
+
+def test_a_relative_date_is_not_shown_over_an_exact_one(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel X2 reaches buyers",
+        "Orbel celebrated the first Orbel X2 deliveries at a party last month. "
+        "The Lyon plant handed over the first X2 cars to their buyers on May 28, a day behind plan.")
+    when = service.ask("orbel x2 first deliveries when?")
+    assert when.short_answer in (None, "May 28"), when.answer  # never "last month"
