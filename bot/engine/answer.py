@@ -215,7 +215,8 @@ class Answerer:
         evidence = [(r.article_id, r.text, 1.0 / (rank + 1)) for rank, r in enumerate(top)]
         evidence += [(p.article_id, p.text, self.settings.passage_name_weight / (rank + 1))
                      for rank, p in enumerate(result.passages)]
-        name = vote_for_name(question.text, evidence, result.analysis.names)
+        name = vote_for_name(question.text, evidence, result.analysis.names,
+                             bodies=[a.body for a in result.articles.values()])
         if not name:
             return None, []
         return name, [r for r in ranked if name in r.text][:1]

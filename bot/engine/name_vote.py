@@ -92,8 +92,9 @@ def candidate_names(text: str) -> list[str]:
 
 
 def vote_for_name(question: str, evidence: Sequence[tuple[str, str, float]], question_names: Sequence[str],
-                 max_words: int = 12) -> str | None:
-    """``evidence`` is (article id, text, weight) from best to worst."""
+                 max_words: int = 12, bodies: Sequence[str] = ()) -> str | None:
+    """``evidence`` is (article id, text, weight) from best to worst; ``bodies``, the
+    retrieved articles' whole texts, say which of two full names a shared surname means."""
     parsed = parse_wh_question(question)
     if parsed is None:
         return None
@@ -119,8 +120,10 @@ def vote_for_name(question: str, evidence: Sequence[tuple[str, str, float]], que
         full_names = [o for o in score if o != name and person_like(o) and o.split()[-1] == name]
         longer = [o for o in score if o != name and f" {name} " in f" {o} " and score[o] >= 0.5 * score[name]]
         pool = full_names or longer
-        # The full name that more articles use takes the surname's mentions (siblings share one).
-        target = max(pool, key=lambda o: (len(articles[o]), score[o])) if pool else name
+        # The full name that more articles use takes the surname's mentions: siblings share
+        # one, and the one the news is about ("Sam Altman", not his brother) is named most.
+        target = max(pool, key=lambda o: (sum(o in body for body in bodies), len(articles[o]), score[o])) \
+            if pool else name
         merged[target] += score[name]
         spread[target] |= articles[name]
 
