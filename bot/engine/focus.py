@@ -38,6 +38,9 @@ QUESTION_WORDS = frozenset(
     "who whom whose what what's whats which when where why how much many is are was were do does did done has "
     "have had can could will would should name called named kind type sort thing things get got happen happened "
     "happening right now currently still ever yet exactly actually really anything something someone".split())
+_KIN = re.compile(r"\b(?:brother|sister|sibling|wife|husband|spouse|son|daughter|father|mother|dad|mom|mum|"
+                  r"parent|family|relative|cousin|uncle|aunt|nephew|niece|grand\w+|partner|girlfriend|boyfriend|"
+                  r"fianc[eé]e?|twin|kids?|children|child|boys|girls)s?\b", re.IGNORECASE)
 _NAME_SHARE = 0.15  # of the chunks holding a word, the share whose articles tag it as a name
 
 
@@ -76,7 +79,13 @@ class Focus:
         if content and all(stem(w) in self.question_stems for w in content):
             return True
         key = " ".join(words(span_text))
-        return any(key == " ".join(words(name)) for name in self.names)
+        if any(key == " ".join(words(name)) for name in self.names):
+            return True
+        # "Cruiserweight Opetaia" for "who did Jai Opetaia beat": the same person by surname,
+        # unless the question asks for a relative, who shares it.
+        last = key.split()[-1] if key else ""
+        return len(last) >= 4 and not _KIN.search(self.text) and \
+            any(words(name)[-1:] == [last] for name in self.names)
 
     def coverage(self, text: str, top: int = 6) -> float:
         """The weighted share of the ``top`` rarest focus terms that ``text`` holds (by stem):
@@ -119,12 +128,14 @@ def correct_word(snap: object, word: str) -> str | None:
     if not counts:
         return None
     allowed = 1 if len(word) <= 5 else 2
-    best: tuple[int, int, str] | None = None
+    best: tuple[tuple[int, bool, int], str] | None = None
     for candidate, _, _ in process.extract(word, counts.keys(), scorer=fuzz.ratio, score_cutoff=55, limit=25):
         distance = DamerauLevenshtein.distance(word, candidate)
-        if distance <= allowed and (best is None or (distance, -counts[candidate]) < best[:2]):
-            best = (distance, -counts[candidate], candidate)
-    return best[2] if best else None
+        # A typo seldom changes the first letter: "opatia" is "Opetaia", not "spatial".
+        key = (distance, candidate[:1] != word[:1], -counts[candidate])
+        if distance <= allowed and (best is None or key < best[0]):
+            best = (key, candidate)
+    return best[1] if best else None
 
 
 def is_name_word(snap: object, word: str) -> bool:

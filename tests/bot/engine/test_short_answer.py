@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.engine.focus import Focus
 from bot.engine.question import read_question
 from bot.engine.spans import typed_spans
 from index.companies.entity_spans import EntitySpan
@@ -220,3 +221,10 @@ def test_a_relative_date_is_not_shown_over_an_exact_one(service, tmp_path) -> No
         "The Lyon plant handed over the first X2 cars to their buyers on May 28, a day behind plan.")
     when = service.ask("orbel x2 first deliveries when?")
     assert when.short_answer in (None, "May 28"), when.answer  # never "last month"
+
+
+
+def test_the_questions_person_by_surname_is_not_the_answer_unless_a_relative_is_asked() -> None:
+    beat = Focus("who did Jai Okonedo knock out", names=("Jai Okonedo",))
+    assert beat.asks_about("Cruiserweight Okonedo") and not beat.asks_about("Ellis Marsh")
+    assert not Focus("who is Jai Okonedo's brother", names=("Jai Okonedo",)).asks_about("Tomas Okonedo")
