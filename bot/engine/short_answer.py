@@ -201,36 +201,39 @@ def _winner(score: dict[str, float], articles: dict[str, set[str]],
     return ShortAnswer(text, sentence, total[ranked_keys[0]])
 
 
-def restated(first: tuple[float, RankedSentence, str], second: tuple[float, RankedSentence, str]) -> bool:
-    """The runner-up only restates the winner in brackets ("€105 million ($112 million)",
-    "5 miles (8 km)"): one value, not a rival answer."""
+Placed = tuple[float, RankedSentence, str]
+
+
+def _between(first: Placed, second: Placed) -> tuple[int, int, str] | None:
+    """Two spans of one sentence: where the first begins and the second ends (in the
+    sentence's text), and the text between them; None when they are not in one sentence."""
     (_, sentence, text_a), (_, other, text_b) = first, second
-    if sentence is not other:
-        return False
-    a, b = sentence.text.find(text_a), sentence.text.find(text_b)
-    if a < 0 or b < 0:
-        return False
-    (left, left_text), (right, _) = sorted([(a, text_a), (b, text_b)])
-    between = sentence.text[left + len(left_text):right]
-    return re.fullmatch(r"[^()]{0,12}\(\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*[$€£¥₹]?", between) \
-        is not None
-
-
-def coordinated(first: tuple[float, RankedSentence, str], second: tuple[float, RankedSentence, str]
-                ) -> ShortAnswer | None:
-    """Two winning spans joined by "and" in one sentence are one answer, quoted as the
-    sentence writes it ("Max and Bob")."""
-    (score_a, sentence, text_a), (score_b, other, text_b) = first, second
     if sentence is not other:
         return None
     a, b = sentence.text.find(text_a), sentence.text.find(text_b)
     if a < 0 or b < 0:
         return None
     (left, left_text), (right, right_text) = sorted([(a, text_a), (b, text_b)])
-    between = sentence.text[left + len(left_text):right]
-    if not re.fullmatch(r"\s*(?:,\s*)?(?:and|&)\s+", between):
+    return left, right + len(right_text), sentence.text[left + len(left_text):right]
+
+
+def restated(first: Placed, second: Placed) -> bool:
+    """The runner-up only restates the winner in brackets ("€105 million ($112 million)",
+    "5 miles (8 km)"): one value, not a rival answer."""
+    found = _between(first, second)
+    return found is not None and re.fullmatch(
+        r"[^()]{0,12}\(\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*[$€£¥₹]?", found[2]) is not None
+
+
+def coordinated(first: Placed, second: Placed) -> ShortAnswer | None:
+    """Two winning spans joined by "and" in one sentence are one answer, quoted as the
+    sentence writes it ("Max and Bob")."""
+    found = _between(first, second)
+    if found is None or not re.fullmatch(r"\s*(?:,\s*)?(?:and|&)\s+", found[2]):
         return None
-    return ShortAnswer(sentence.text[left:right + len(right_text)], sentence, score_a + score_b)
+    start, end, _ = found
+    sentence = first[1]
+    return ShortAnswer(sentence.text[start:end], sentence, first[0] + second[0])
 
 
 def full_name(text: str, sentence: RankedSentence, body: str) -> str:
