@@ -16,12 +16,13 @@ because the retriever saw the context around the sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.focus import Focus
+from bot.engine.focus import Focus, held_stems
 from bot.engine.lexicon import says_predicate
 from bot.engine.question import Question, is_role
 from bot.engine.spans import ArticleNames, TypedSpan, article_names, spans_of, typed_spans
@@ -98,16 +99,26 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     total = max(1, len(result.passages))
     ranked = []
     names_of: dict[str, ArticleNames] = {}
+    title_stems: dict[str, set[str]] = {}
+    by_start: dict[str, list[EntitySpan]] = {}
     for sentence in pool:
         body = result.articles[sentence.article_id].body
         stored = entities.get(sentence.article_id, ())
         if sentence.article_id not in names_of:  # once per article, not once per sentence
             names_of[sentence.article_id] = article_names(body, stored)
-        spans = tuple(typed_spans(body, sentence.start, sentence.end, stored, names_of[sentence.article_id]))
+            by_start[sentence.article_id] = sorted(stored, key=lambda e: e.start)
+        ordered = by_start[sentence.article_id]
+        # Only the entities that start inside the sentence, found by bisection, not by a scan.
+        inside = ordered[bisect_left(ordered, sentence.start, key=lambda e: e.start):
+                         bisect_left(ordered, sentence.end, key=lambda e: e.start)]
+        spans = tuple(typed_spans(body, sentence.start, sentence.end, inside, names_of[sentence.article_id]))
         similarity = float(np.dot(sentence.vector, result.query_vector))
         # The title says what "the company" of a sentence is; it counts a little less.
-        title = result.articles[sentence.article_id].title
-        coverage = max(focus.coverage(sentence.text), 0.85 * focus.coverage(f"{title} {sentence.text}"))
+        if sentence.article_id not in title_stems:
+            title_stems[sentence.article_id] = held_stems(result.articles[sentence.article_id].title)
+        in_sentence = held_stems(sentence.text)
+        coverage = max(focus.coverage_of(in_sentence),
+                       0.85 * focus.coverage_of(in_sentence | title_stems[sentence.article_id]))
         rank = rank_of.get((sentence.article_id, sentence.start), total)
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
         answers = [t for t in spans_of(spans, wanted) if not focus.asks_about(body[t.start:t.end])] if wanted else []

@@ -90,13 +90,21 @@ class Focus:
     def coverage(self, text: str, top: int = 6) -> float:
         """The weighted share of the ``top`` rarest focus terms that ``text`` holds (by stem):
         a long question strings several claims together, and no one sentence holds them all."""
+        return self.coverage_of(held_stems(text), top)
+
+    @cached_property
+    def _name_parts(self) -> list[list[str]]:
+        return [[stem(w) for w in words(name)] for name in self.names]
+
+    def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
+        """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
+        many sentences against one title stems the title once)."""
         chosen = self.rarest[:top]
         total = sum(weight for _, weight in chosen)
         if not total:
             return 0.0
-        held = held_stems(text)
-        for name in self.names:  # "Sinner" names Jannik Sinner, after the first mention
-            parts = [stem(w) for w in words(name)]
+        held = set(held)
+        for parts in self._name_parts:  # "Sinner" names Jannik Sinner, after the first mention
             if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held:
                 held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
