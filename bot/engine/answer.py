@@ -241,7 +241,8 @@ class Answerer:
                 # A question that names its sources is answered by the name they share.
                 short, first = self.vote_across_sources(question, result, ranked)
             else:
-                pick = choose_short_answer(question, focus, ranked, bodies, snap.outlets())
+                years = {a: day.year for a, row in result.articles.items() if (day := published_day(row.published_at))}
+                pick = choose_short_answer(question, focus, ranked, bodies, snap.outlets(), years=years)
                 if pick:
                     short, first = pick.text, [pick.sentence]
         if not first:

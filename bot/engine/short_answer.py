@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bot.engine.evidence import RankedSentence, beside_act
 from bot.engine.focus import Focus, words
+from bot.engine.lexicon import related_stems
 from bot.engine.question import Question, is_role
 from bot.engine.spans import TypedSpan, is_relative_date
 from bot.engine.syntax import takes_part
 from index.text import STOP_WORDS as STOPWORDS
+from index.text import stem
 
 
 @dataclass(frozen=True)
@@ -107,14 +109,15 @@ def _fits(text: str, kinds: Sequence[str], outlets: set[str]) -> bool:
 
 def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
                         body_of: dict[str, str], outlets: Sequence[str] = (),
-                        settings: ShortAnswerSettings | None = None) -> ShortAnswer | None:
+                        settings: ShortAnswerSettings | None = None,
+                        years: Mapping[str, int] | None = None) -> ShortAnswer | None:
     """The span that answers, or None when no candidate clearly wins."""
     s = settings or ShortAnswerSettings()
     if not question.wants_span:
         return None
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
-    asked = _Asked(focus, skip, question.predicate)
+    asked = _Asked(focus, skip, question.predicate, years or {})
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -137,6 +140,24 @@ class _Asked:
     focus: Focus
     outlets: frozenset[str]
     predicate: str | None
+    years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
+
+
+_YEAR_IN = re.compile(r"\b(?:19|20)\d\d\b")
+_CONTEST = related_stems(stem("win"))[0] | related_stems(stem("lose"))[0]
+
+
+def _an_earlier_contest(sentence: RankedSentence, body: str, asked: _Asked) -> bool:
+    """A contest is held again every year, so "who won the final" asks about the latest:
+    a sentence that dates its win to a year before its article's, when the question names
+    no year, is about an earlier edition. (A founding or an appointment happens once, so
+    "founded in 2000" still answers "who founded it".)"""
+    published = asked.years.get(sentence.article_id)
+    if not published or not asked.predicate or _YEAR_IN.search(asked.focus.text) or \
+            not related_stems(stem(asked.predicate))[0] & _CONTEST:
+        return False
+    return any(int(y) < published for t in sentence.spans if "date" in t.kinds
+               for y in _YEAR_IN.findall(body[t.start:t.end]))
 
 
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
@@ -154,6 +175,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]
+        if _an_earlier_contest(sentence, body, asked):
+            continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         for span in sentence.spans:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")

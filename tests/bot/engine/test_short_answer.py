@@ -228,3 +228,13 @@ def test_the_questions_person_by_surname_is_not_the_answer_unless_a_relative_is_
     beat = Focus("who did Jai Okonedo knock out", names=("Jai Okonedo",))
     assert beat.asks_about("Cruiserweight Okonedo") and not beat.asks_about("Ellis Marsh")
     assert not Focus("who is Jai Okonedo's brother", names=("Jai Okonedo",)).asks_about("Tomas Okonedo")
+
+
+def test_an_earlier_years_winner_is_not_this_contests(service, tmp_path) -> None:
+    # Published 2024-06-02; the question names no year, so it asks about this year's cup.
+    add_written_article(
+        service, tmp_path, "Harrow Cup final preview",
+        "Orbel Rovers won the Harrow Cup in 1998, beating Lyon City in the final. "
+        "This year's Harrow Cup final will be played in Lyon on Sunday.")
+    winner = service.ask("who won the harrow cup")
+    assert winner.short_answer is None, winner.answer  # not the 1998 winner
