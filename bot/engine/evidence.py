@@ -100,17 +100,15 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     ranked = []
     names_of: dict[str, ArticleNames] = {}
     title_stems: dict[str, set[str]] = {}
-    by_start: dict[str, list[EntitySpan]] = {}
     for sentence in pool:
         body = result.articles[sentence.article_id].body
         stored = entities.get(sentence.article_id, ())
         if sentence.article_id not in names_of:  # once per article, not once per sentence
             names_of[sentence.article_id] = article_names(body, stored)
-            by_start[sentence.article_id] = sorted(stored, key=lambda e: e.start)
-        ordered = by_start[sentence.article_id]
-        # Only the entities that start inside the sentence, found by bisection, not by a scan.
-        inside = ordered[bisect_left(ordered, sentence.start, key=lambda e: e.start):
-                         bisect_left(ordered, sentence.end, key=lambda e: e.start)]
+        # Only the entities that start inside the sentence, found by bisection (entity_spans
+        # gives them in body order), not by a scan.
+        inside = stored[bisect_left(stored, sentence.start, key=lambda e: e.start):
+                        bisect_left(stored, sentence.end, key=lambda e: e.start)]
         spans = tuple(typed_spans(body, sentence.start, sentence.end, inside, names_of[sentence.article_id]))
         similarity = float(np.dot(sentence.vector, result.query_vector))
         # The title says what "the company" of a sentence is; it counts a little less.

@@ -227,9 +227,12 @@ _MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|ra
                          r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")
 
 
+_ROLE_WORD = re.compile(rf"(?:{_ROLE})")
+
+
 def is_role(word: str) -> bool:
     """Whether a predicate names a role ("ceo", "coach") rather than an act ("founded")."""
-    return re.fullmatch(rf"(?:{_ROLE})", word.lower()) is not None  # "chairs", "coaches": verbs
+    return _ROLE_WORD.fullmatch(word.lower()) is not None  # "chairs", "coaches": verbs
 
 
 def asked_predicate(text: str, kind: str) -> str | None:

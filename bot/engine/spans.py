@@ -60,11 +60,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Month names and their abbreviations; "mar" and "may" alone are also words, so only a
+# DATE span's own anchor takes them.
+_MONTH_NAMES = (r"jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+                r"nov(?:ember)?|dec(?:ember)?")
 # What makes a DATE span a point in time rather than a stretch of it: a digit, a month or
 # weekday, or a word that places it ("earlier this year", "last week", "two years ago").
 _TIME_ANCHOR = re.compile(
-    r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    rf"\d|\b(?:{_MONTH_NAMES}|mar|may)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"\b(?:today|tonight|yesterday|tomorrow|now|ago|this|last|next|earlier|later|past|coming|recent|recently|"
     r"spring|summer|autumn|fall|winter|christmas|easter|weekend|morning|afternoon|evening|night|noon|midnight)\b",
     re.IGNORECASE)
@@ -78,8 +81,7 @@ _DURATION = re.compile(
 _PART_OF_AMOUNT = ("date", "money", "percent", "score", "duration")
 
 
-_ABSOLUTE = re.compile(r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-                       r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", re.IGNORECASE)
+_ABSOLUTE = re.compile(rf"\d|\b(?:{_MONTH_NAMES})\b", re.IGNORECASE)
 
 
 def is_relative_date(text: str) -> bool:
