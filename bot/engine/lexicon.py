@@ -36,7 +36,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("hire", "hired", "appoint", "name", "named", "recruit", "sign", "signed"),
     ("fire", "fired", "dismiss", "sack", "oust", "remove", "terminate"),
     ("resign", "quit", "step", "leave", "depart"),
-    ("sue", "lawsuit", "suit", "litigation"),
+    ("sue", "sued", "sues", "suing", "lawsuit", "suit", "litigation"),
     ("ban", "prohibit", "forbid", "block", "bar"),
     ("allow", "permit", "let", "enable"),
     ("own", "owner", "ownership", "control"),
@@ -55,6 +55,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("attack", "strike", "assault", "raid"),
     ("kill", "killed", "dead", "death", "die", "died"),
     ("arrest", "detain", "charge", "charged", "indict"),
+    ("convict", "convicted", "conviction", "guilty"),
     ("close", "closed", "shut", "shutdown"),
     ("open", "opened", "reopen"),
     ("finish", "finished", "end", "ended", "complete"),
@@ -74,6 +75,7 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("buy", "acquire", "purchase"), ("sell", "divest")),
     (("keep", "retain", "hold"), ("lose", "rescind", "revoke", "strip", "withdraw", "return")),
     (("support", "back"), ("oppose", "against")),
+    (("convict", "convicted", "conviction", "guilty"), ("acquit", "acquitted", "acquittal", "innocent")),
 )
 
 

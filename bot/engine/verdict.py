@@ -85,7 +85,9 @@ class YesNoQuestion:
 def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | None:
     """Subject, predicate and object of "did hyundai confirm the plant deal?": the subject
     is the knowledge base's name the question leads with (or the words before the verb),
-    the predicate the first word after it that is not filler, the objects what follows."""
+    the predicate the first word after it that is not filler, the objects what follows.
+    A passive with its doer ("is amazon being sued by the ftc") is read as the active
+    ("did the ftc sue amazon")."""
     words = _WORD.findall(question)
     if not words or words[0].lower() not in YES_NO_OPENERS:
         return None
@@ -94,18 +96,10 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     while rest and rest[0].lower() in _NOT_A_VERB:
         rest.pop(0)
     lowered = [w.lower().removesuffix("'s").removesuffix("’s") for w in rest]
-    # The subject is the first name the question leads with ("sci-fi author *Charlie Stross*");
-    # a later name ("beat *Ohio State*") is an object.
-    leading = [(at, at + len(parts)) for parts in (n.lower().split() for n in names)
-               for at in range(min(4, len(lowered) - len(parts) + 1)) if lowered[at:at + len(parts)] == parts]
-    if leading:
-        subject_start, subject_end = min(leading, key=lambda span: (span[0], -span[1]))  # the longest first name
-    else:
-        subject_start = 0
-        subject_end = next((i for i, w in enumerate(rest) if i and not w[:1].isupper()), 1) if rest[:1] and \
-            rest[0][:1].isupper() else 1
+    subject_start, subject_end = _leading_name(lowered, names) or (0, _capitalised_run(rest))
     subject = tuple(w for w in lowered[subject_start:subject_end] if w not in STOPWORDS)
-    after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB]
+    # "get" and "being" before a verb only make it passive ("did X get convicted").
+    after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB and w not in _PASSIVE_AUX]
     if not after:
         return YesNoQuestion(subject, None, (), negated)
     # The verb is the first word the lexicon knows as an act, or that an object follows
@@ -113,8 +107,34 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (is_known_act(stem(w)) or
                     (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
-    objects = tuple(stem(w) for w in after[verb_at + 1:] if w not in STOPWORDS)
+    following = after[verb_at + 1:]
+    if following[:1] == ["by"] and len(following) > 1:
+        doer = tuple(w for w in following[1:] if w not in STOPWORDS)
+        return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated)
+    objects = tuple(stem(w) for w in following if w not in STOPWORDS)
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
+
+
+_PASSIVE_AUX = frozenset("get gets got gotten getting being been".split())
+
+
+def _leading_name(lowered: list[str], names: Sequence[str]) -> tuple[int, int] | None:
+    """Where the first name the question leads with sits among its words ("sci-fi author
+    *Charlie Stross*"; a later name, "beat *Ohio State*", is an object), the longest first.
+    Spaces and hyphens do not count: "sam bankman fried" is "Sam Bankman-Fried"."""
+    def key(parts: Sequence[str]) -> str:
+        return re.sub(r"[\s-]+", "", " ".join(parts))
+    wanted = {key([n.lower()]) for n in names}
+    leading = [(at, end) for at in range(min(4, len(lowered))) for end in range(at + 1, min(at + 6, len(lowered)) + 1)
+               if key(lowered[at:end]) in wanted]
+    return min(leading, key=lambda span: (span[0], -span[1])) if leading else None
+
+
+def _capitalised_run(rest: Sequence[str]) -> int:
+    """With no known name, the subject is the opening run of capitalised words, else one word."""
+    if rest[:1] and rest[0][:1].isupper():
+        return next((i for i, w in enumerate(rest) if i and not w[:1].isupper()), 1)
+    return 1
 
 
 def _clause_start(lowered: str, at: int, *, dashes: bool = False) -> int:

@@ -85,6 +85,23 @@ def test_someone_elses_view_is_not_the_subjects_act() -> None:
     assert decide_verdict("Does Korvath charge a fee?", view, names=("Korvath",)).value is None
 
 
+def test_a_passive_question_with_its_doer_is_read_as_the_active() -> None:
+    names = ("Orbel", "Harbor Commission")
+    sued = evidence("The Harbor Commission sued Orbel in May over its dock fees.")
+    assert decide_verdict("is orbel being sued by the harbor commission", sued, names=names).value == "yes"
+    # The other way round is no answer: Orbel suing the commission is not the commission suing Orbel.
+    reversed_suit = evidence("Orbel sued the Harbor Commission in May over its dock fees.")
+    assert decide_verdict("is orbel being sued by the harbor commission", reversed_suit, names=names).value is None
+
+
+def test_got_convicted_asks_for_a_conviction_and_a_hyphenated_name_is_one_name() -> None:
+    names = ("Tomas Varga-Lind",)
+    guilty = evidence("Tomas Varga-Lind, the founder of the exchange, was found guilty on seven counts.")
+    assert decide_verdict("did tomas varga lind get convicted", guilty, names=names).value == "yes"
+    acquitted = evidence("Tomas Varga-Lind was acquitted on every count on Friday.")
+    assert decide_verdict("did tomas varga lind get convicted", acquitted, names=names).value == "no"
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
