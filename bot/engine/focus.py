@@ -79,7 +79,8 @@ class Focus:
         if content and all(stem(w) in self.question_stems for w in content):
             return True
         key = " ".join(words(span_text))
-        if any(key == " ".join(words(name)) for name in self.names):
+        # "Activision Blizzard" for "who bought activision": the question's name, written in full.
+        if any(f" {' '.join(words(name))} " in f" {key} " for name in self.names):
             return True
         # "Cruiserweight Opetaia" for "who did Jai Opetaia beat": the same person by surname,
         # unless the question asks for a relative, who shares it.
@@ -151,7 +152,9 @@ def is_name_word(snap: object, word: str) -> bool:
     entry = name_vocabulary(snap).get(word)
     if entry is None:
         return name_word_counts(snap).get(word, 0) > 0 and document_frequency(snap, word) <= 3
-    return entry[1] >= _NAME_SHARE * max(1, document_frequency(snap, word))
+    # Counted inside longer names too: "Activision" is mostly written "Activision Blizzard".
+    named = max(entry[1], name_word_counts(snap).get(word, 0))
+    return named >= _NAME_SHARE * max(1, document_frequency(snap, word))
 
 
 def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:

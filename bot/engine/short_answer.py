@@ -104,6 +104,8 @@ def _fits(text: str, kinds: Sequence[str], outlets: set[str]) -> bool:
         return False  # a bare year is a date, not a count
     if _key(text) in _GENERIC_TERMS or text.lower() in outlets:
         return False
+    if " " in text and text.isupper():
+        return False  # "T-MOBILE ARENA, LAS VEGAS —": a dateline in capitals, not a name
     return len(text.split()) <= (5 if kinds == ("person",) else 8)
 
 
@@ -147,7 +149,7 @@ _YEAR_IN = re.compile(r"\b(?:19|20)\d\d\b")
 _CONTEST = related_stems(stem("win"))[0] | related_stems(stem("lose"))[0]
 
 
-def _an_earlier_contest(sentence: RankedSentence, body: str, asked: _Asked) -> bool:
+def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
     """A contest is held again every year, so "who won the final" asks about the latest:
     a sentence that dates its win to a year before its article's, when the question names
     no year, is about an earlier edition. (A founding or an appointment happens once, so
@@ -156,8 +158,9 @@ def _an_earlier_contest(sentence: RankedSentence, body: str, asked: _Asked) -> b
     if not published or not asked.predicate or _YEAR_IN.search(asked.focus.text) or \
             not related_stems(stem(asked.predicate))[0] & _CONTEST:
         return False
-    return any(int(y) < published for t in sentence.spans if "date" in t.kinds
-               for y in _YEAR_IN.findall(body[t.start:t.end]))
+    # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not).
+    said = [int(y) for y in _YEAR_IN.findall(sentence.text)]
+    return bool(said) and max(said) < published
 
 
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
@@ -175,7 +178,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]
-        if _an_earlier_contest(sentence, body, asked):
+        if _an_earlier_contest(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         for span in sentence.spans:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine.focus import Focus
 from bot.engine.question import read_question
+from bot.engine.short_answer import _fits
 from bot.engine.spans import typed_spans
 from index.companies.entity_spans import EntitySpan
 
@@ -238,3 +239,18 @@ def test_an_earlier_years_winner_is_not_this_contests(service, tmp_path) -> None
         "This year's Harrow Cup final will be played in Lyon on Sunday.")
     winner = service.ask("who won the harrow cup")
     assert winner.short_answer is None, winner.answer  # not the 1998 winner
+
+
+def test_the_questions_name_written_in_full_is_not_the_answer(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Brightwater buys Kestrel Dynamics",
+        "Brightwater Systems bought Kestrel Dynamics for $40 million on Monday. "
+        "Kestrel Dynamics makes drone sensors in Leeds, and Kestrel Dynamics staff will keep their jobs. "
+        "Anna Berg, who founded Kestrel in 2011, will stay on. The kestrel, a small falcon, gave the firm its name.")
+    buyer = service.ask("who bought kestrel")
+    assert buyer.short_answer == "Brightwater Systems", buyer.answer
+
+
+def test_a_name_in_capitals_is_a_dateline_not_an_answer() -> None:
+    assert not _fits("HARROW ARENA", ("person",), set())
+    assert _fits("Harrow Arena", ("organization",), set()) and _fits("NASA", ("organization",), set())
