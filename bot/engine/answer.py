@@ -144,8 +144,14 @@ class Answerer:
     def select_quotes(self, sentences: list[RankedSentence], articles: dict[str, ArticleRow]) -> list[Quote]:
         """The best sentences, in order. No share per article: when one article holds the
         answer, its next sentences beat a weaker article's best (a cap of two per article
-        pushed the answering sentence out of the top three for one natural question in ten)."""
-        return [quote_of(articles[s.article_id], s.start, s.end) for s in sentences[: self.settings.quotes]]
+        pushed the answering sentence out of the top three for one natural question in ten).
+        A sentence two articles share word for word (a syndicated story) is quoted once."""
+        chosen: dict[str, RankedSentence] = {}
+        for sentence in sentences:
+            if len(chosen) == self.settings.quotes:
+                break
+            chosen.setdefault(" ".join(sentence.text.split()), sentence)
+        return [quote_of(articles[s.article_id], s.start, s.end) for s in chosen.values()]
 
     def decide_yes_no(self, question: Question, focus: Focus, result: SearchResult, pool: list[CandidateSentence],
                       ranked: list[RankedSentence]) -> tuple[str | None, list[RankedSentence]]:

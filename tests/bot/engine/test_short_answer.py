@@ -254,3 +254,14 @@ def test_the_questions_name_written_in_full_is_not_the_answer(service, tmp_path)
 def test_a_name_in_capitals_is_a_dateline_not_an_answer() -> None:
     assert not _fits("HARROW ARENA", ("person",), set())
     assert _fits("Harrow Arena", ("organization",), set()) and _fits("NASA", ("organization",), set())
+
+
+def test_a_sentence_two_articles_share_is_quoted_once(service, tmp_path) -> None:
+    shared = "The Harbor Commission sued Orbel in May over its dock fees."
+    for outlet, extra in (("Valley Ledger", "Orbel said it would fight the suit."),
+                          ("Coastal Times", "Orbel's shares fell 3% on the news.")):
+        path = tmp_path / f"{outlet}.txt"
+        path.write_text(f"Orbel sued over dock fees\nSource: {outlet}\nDate: 2024-06-02\n\n{shared} {extra}\n")
+        assert service.add_paths([path]).ok
+    texts = [q.text for q in service.ask("did the harbor commission sue orbel").quotes]
+    assert texts.count(shared) == 1 and len(texts) == len(set(texts)), texts
