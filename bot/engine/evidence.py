@@ -56,6 +56,7 @@ class RankedSentence:
     passage_rank: int
     vector: np.ndarray
     states_act: bool = True           # says the act or role asked about (always, when none is asked)
+    names_asked: bool = True          # it or its article's title names a name of the question
 
     @property
     def is_question(self) -> bool:
@@ -133,5 +134,6 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
         if is_question(sentence.text):
             score -= w.question_penalty
         ranked.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
-                                     similarity, coverage, spans, rank, sentence.vector, states_act))
+                                     similarity, coverage, spans, rank, sentence.vector, states_act,
+                                     focus.names_any(in_sentence | title_stems[sentence.article_id])))
     return sorted(ranked, key=lambda s: -s.score)

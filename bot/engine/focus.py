@@ -97,6 +97,14 @@ class Focus:
     def _name_parts(self) -> list[list[str]]:
         return [[stem(w) for w in words(name)] for name in self.names]
 
+    def names_any(self, held: set[str] | frozenset[str]) -> bool:
+        """Whether a text reduced to :func:`held_stems` names one of the question's names at
+        least (a person by surname too), when it has any: "the company confirmed laying off
+        129 people", in a list of other companies' layoffs, is not about Google."""
+        return not self._name_parts or any(
+            set(parts) <= held or (len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held)
+            for parts in self._name_parts)
+
     def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
         """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
         many sentences against one title stems the title once)."""

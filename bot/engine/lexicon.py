@@ -35,6 +35,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("launch", "release", "unveil", "introduce", "debut", "roll"),
     ("hire", "hired", "appoint", "name", "named", "recruit", "sign", "signed"),
     ("fire", "fired", "dismiss", "sack", "oust", "remove", "terminate"),
+    ("people", "employees", "staff", "workers", "staffers", "workforce", "jobs", "headcount"),
     ("resign", "quit", "step", "leave", "depart"),
     ("sue", "sued", "sues", "suing", "lawsuit", "suit", "litigation"),
     ("ban", "prohibit", "forbid", "block", "bar"),

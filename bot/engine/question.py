@@ -132,6 +132,20 @@ def with_apostrophes(text: str) -> str:
     return _INFORMAL_WH.sub(lambda m: m.group(1) + "'s", text)
 
 
+# Chat shorthand, typed in lower case ("PPL" in capitals may be a company's name).
+_SHORTHAND = {"ppl": "people", "u": "you", "r": "are", "ur": "your", "abt": "about", "bc": "because",
+              "cuz": "because", "b4": "before", "rn": "right now", "govt": "government", "yr": "year",
+              "yrs": "years", "mil": "million", "bil": "billion", "tmrw": "tomorrow", "w/": "with", "pls": "please",
+              "plz": "please", "wat": "what", "wut": "what", "bout": "about", "thru": "through", "tho": "though"}
+_SHORTHAND_WORD = re.compile(r"(?<![\w'’/])(?:" + "|".join(map(re.escape, sorted(_SHORTHAND, key=len, reverse=True)))
+                             + r")(?![\w'’]|\.\w)")
+
+
+def spelled_out(text: str) -> str:
+    """Reads "how many ppl did u lay off" as "how many people did you lay off"."""
+    return _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m.group(0)], text)
+
+
 _WH_OPENERS = frozenset("who whom whose what what's whats which when where why how".split())
 
 
@@ -266,7 +280,7 @@ def asked_predicate(text: str, kind: str) -> str | None:
 def read_question(text: str) -> Question:
     """Clean a member's question and type it; an all-chatter message keeps its text."""
     cleaned = strip_chatter(text) or " ".join(text.split())
-    cleaned = with_apostrophes(cleaned)  # "whos" is not a name to correct
+    cleaned = spelled_out(with_apostrophes(cleaned))  # "whos" and "ppl" are not names to correct
     cleaned = _WHETHER.sub("", cleaned) if _WHETHER.match(cleaned) else cleaned
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):

@@ -174,7 +174,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
     articles: dict[str, set[str]] = defaultdict(set)
     where: dict[str, tuple[float, RankedSentence, str]] = {}
     for rank, sentence in enumerate(ranked[: s.sentences]):
-        about = sentence.coverage >= s.min_coverage and sentence.states_act
+        about = sentence.coverage >= s.min_coverage and sentence.states_act and sentence.names_asked
         if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.focus import Focus
-from bot.engine.question import read_question
+from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import _fits
 from bot.engine.spans import typed_spans
 from index.companies.entity_spans import EntitySpan
@@ -95,6 +95,11 @@ def test_the_act_or_role_asked_about_is_read_from_the_question() -> None:
     for text, expected in cases.items():
         assert read_question(text).predicate == expected, text
     assert read_question("whats the price of the pellmore pass").answer_type == "money"
+
+
+def test_chat_shorthand_is_spelled_out_but_a_name_in_capitals_is_kept() -> None:
+    assert spelled_out("how many ppl did u lay off rn") == "how many people did you lay off right now"
+    assert spelled_out("did PPL cut jobs in the u.s.") == "did PPL cut jobs in the u.s."
 
 
 def add_written_article(service, tmp_path, title: str, body: str) -> None:
@@ -265,3 +270,12 @@ def test_a_sentence_two_articles_share_is_quoted_once(service, tmp_path) -> None
         assert service.add_paths([path]).ok
     texts = [q.text for q in service.ask("did the harbor commission sue orbel").quotes]
     assert texts.count(shared) == 1 and len(texts) == len(set(texts)), texts
+
+
+def test_a_count_is_taken_from_a_sentence_about_the_company_asked(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Every tech layoff of 2024 so far",
+        "Orbel Systems\n\nOn March 3 the company confirmed laying off 129 people.\n\n"
+        "Kestrel Dynamics\n\nKestrel Dynamics announced laying off 6% of its workforce, equating to 300 employees.")
+    kestrel = service.ask("how many ppl did kestrel dynamics lay off")
+    assert kestrel.short_answer == "300", kestrel.answer  # employees are people; the 129 are another company's
