@@ -23,11 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.focus import Focus, held_stems
-from bot.engine.lexicon import says_predicate
+from bot.engine.lexicon import related_stems, says_predicate
 from bot.engine.question import Question, is_role
 from bot.engine.spans import ArticleNames, TypedSpan, article_names, spans_of, typed_spans
 from index.companies.entity_spans import EntitySpan
 from index.search import SearchResult
+from index.text import stem
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,29 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
     return apposition is not None and says_predicate(apposition.group(1), predicate)
 
 
+_PLAYING = related_stems(stem("play"))[0]
+_PART = r"((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)"
+
+
+def asks_casting(predicate: str | None) -> bool:
+    return bool(predicate) and bool(related_stems(stem(predicate))[0] & _PLAYING)
+
+
+def cast_part(body: str, span: TypedSpan) -> str | None:
+    """The part a person is cast in, as news writes it: "Owen Teale unleashes the darkness
+    as Ser Alliser Thorne", "Prince Charles (Dominic West)", "Diana (played by Elizabeth
+    Debicki)"; None when the sentence casts them in none."""
+    before = re.search(_PART + r"\s+\((?:played\s+by\s+|as\s+)?$", body[max(0, span.start - 60):span.start])
+    if before:
+        return before.group(1).rstrip(".")
+    after = re.match(r"(?:\s+[\w'’-]+){0,4}?\s+as\s+(?:the\s+)?" + _PART, body[span.end:span.end + 80])
+    return after.group(1).rstrip(".") if after else None
+
+
+def plays_asked_part(part: str | None, names: Sequence[str]) -> bool:
+    return part is not None and any(n.lower() in part.lower() or part.lower() in n.lower() for n in names)
+
+
 def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
                    entities: Mapping[str, list[EntitySpan]],
                    weights: EvidenceWeights | None = None) -> list[RankedSentence]:
@@ -126,7 +150,8 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
             if question.predicate and any(beside_act(body, sentence.start, sentence.end, t, question.predicate,
                                                      w.act_window) for t in answers):
                 score += w.typed_by_act
-        states_act = says_predicate(sentence.text, question.predicate)
+        states_act = says_predicate(sentence.text, question.predicate) or (asks_casting(question.predicate) and any(
+            plays_asked_part(cast_part(body, t), focus.names) for t in spans_of(spans, ("person",))))
         if question.predicate and states_act:
             score += w.predicate
         if len(sentence.text.split()) < w.min_words:

@@ -45,6 +45,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("found", "founded", "founder", "cofounder", "co-founder", "start", "started", "create", "created"),
     ("lead", "led", "head", "run", "ran", "chair", "chief", "ceo", "boss", "president", "executive"),
     ("direct", "directed", "director"),
+    ("play", "played", "plays", "portray", "portrayed", "star", "starred", "starring"),
     ("coach", "coached", "manager", "trainer"),
     ("child", "children", "kid", "kids", "son", "sons", "daughter", "daughters", "boy", "boys", "girl", "girls"),
     ("partner", "partnership", "team", "ally", "alliance", "collaborate", "collaboration", "join", "tie"),

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.engine.evidence import RankedSentence, beside_act
+from bot.engine.evidence import RankedSentence, asks_casting, beside_act, cast_part, plays_asked_part
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import related_stems
 from bot.engine.question import Question, is_role
@@ -73,10 +73,14 @@ _EARLIER_VALUE = re.compile(r"(?:\bfrom|\bcompared\s+(?:with|to)|\bversus|\bvs\.
                             re.IGNORECASE)
 
 
-def _placement(sentence: RankedSentence, span: TypedSpan, body: str, predicate: str | None) -> float:
+def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> float:
     """How the span sits in its sentence: beside the act asked about counts more ("winning
-    $185,000 each"); a value the sentence compares against counts less."""
+    $185,000 each"), and so does the one cast in the part asked about; a value the sentence
+    compares against counts less."""
+    predicate = asked.predicate
     weight = 0.5 if _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) else 1.0
+    if asks_casting(predicate) and plays_asked_part(cast_part(body, span), asked.focus.names):
+        weight *= 2.0
     if span.kinds == ("date",) and is_relative_date(body[span.start:span.end]):
         weight *= 0.5
     if predicate and beside_act(body, sentence.start, sentence.end, span, predicate, window=40):
@@ -186,10 +190,13 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body):
                 continue
+            if asks_casting(asked.predicate) and (part := cast_part(body, span)) and \
+                    not plays_asked_part(part, asked.focus.names):
+                continue  # "Diana (played by Elizabeth Debicki)", asked who plays Charles
             if asked.predicate and set(span.kinds) & PARSED_KINDS and not takes_part(
                     sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate):
                 continue  # "Carragher described the winner's switch": a name beside the act, not its doer
-            value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked.predicate) \
+            value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
                 / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)
             in_sentence[key] = max(in_sentence.get(key, 0.0), value)

@@ -158,6 +158,19 @@ def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> ArticleNames:
     return pattern, labels
 
 
+def _bracketed_apart(body: str, entity: EntitySpan) -> list[tuple[int, int]]:
+    """The entity's extent without a possessive ("Xiaomi's" → "Xiaomi"); a name the tagger
+    ran into the bracket after it is two ("Prince Charles (Dominic West": the role, then
+    who plays it)."""
+    stop = entity.start + len(re.split(r"[’']s\b", body[entity.start:entity.end])[0].rstrip())
+    stop = stop if stop > entity.start else entity.end
+    bracket = body.find(" (", entity.start, stop)
+    if entity.label not in _NAME_LABELS or bracket < 0 or ")" in body[bracket:stop]:
+        return [(entity.start, stop)]
+    inner = bracket + 2
+    return [(entity.start, bracket)] + ([(inner, stop)] if body[inner:stop].strip() else [])
+
+
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 names: ArticleNames | None = None) -> list[TypedSpan]:
     """Every typed span inside ``body[start:end]``: entity spans (typed as the article mostly
@@ -171,15 +184,14 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             if entity.label == "CARDINAL" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, entity.start - 4):
                                                                                     entity.start], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count
-            stop = entity.start + len(re.split(r"[’']s\b", body[entity.start:entity.end])[0].rstrip())
-            stop = stop if stop > entity.start else entity.end
-            label = entity.label
-            if label in _NAME_LABELS:  # the article's majority label for this name
-                label = article_labels.get(body[entity.start:stop].strip(" •(),."), label)
-            kinds = _date_kinds(body[entity.start:stop]) if label in ("DATE", "TIME") else \
-                _money_kinds(body[entity.start:stop]) if label == "MONEY" else LABEL_TYPES[label]
-            if kinds:
-                found.append(TypedSpan(entity.start, stop, kinds))
+            for first, stop in _bracketed_apart(body, entity):
+                label = entity.label
+                if label in _NAME_LABELS:  # the article's majority label for this name
+                    label = article_labels.get(body[first:stop].strip(" •(),."), label)
+                kinds = _date_kinds(body[first:stop]) if label in ("DATE", "TIME") else \
+                    _money_kinds(body[first:stop]) if label == "MONEY" else LABEL_TYPES[label]
+                if kinds:
+                    found.append(TypedSpan(first, stop, kinds))
     if pattern is not None:
         for match in pattern.finditer(body, start, end):
             s, e = match.span()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.engine.evidence import cast_part
 from bot.engine.focus import Focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import _fits
-from bot.engine.spans import typed_spans
+from bot.engine.spans import TypedSpan, typed_spans
 from index.companies.entity_spans import EntitySpan
 
 
@@ -279,3 +280,25 @@ def test_a_count_is_taken_from_a_sentence_about_the_company_asked(service, tmp_p
         "Kestrel Dynamics\n\nKestrel Dynamics announced laying off 6% of its workforce, equating to 300 employees.")
     kestrel = service.ask("how many ppl did kestrel dynamics lay off")
     assert kestrel.short_answer == "300", kestrel.answer  # employees are people; the 129 are another company's
+
+
+def test_who_plays_a_part_is_read_from_how_reviews_cast_it(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Tidewater season two review",
+        "The second season of Tidewater opens in the winter of 1986, and sees Captain Elias Quill (Dana Okafor) "
+        "feuding with Mayor Brandt (played by Lewis Ames) over the harbour. Julia Hartley shines as Lady Morrow "
+        "in Tidewater, and the writers give her the best lines. Tidewater returns to Harbor TV on Friday.")
+    assert service.ask("who plays elias quill").short_answer == "Dana Okafor"  # the bracket after the part
+    assert service.ask("who plays mayor brandt in tidewater").short_answer == "Lewis Ames"  # not Dana Okafor
+    assert service.ask("who played lady morrow in tidewater").short_answer == "Julia Hartley"  # "X as the part"
+
+
+def test_the_part_a_person_is_cast_in() -> None:
+    body = ("It sees Mayor Brandt (played by Lewis Ames) and Elias Quill (Dana Okafor); "
+            "Julia Hartley shines as Lady Morrow.")
+
+    def part(name: str) -> str | None:
+        return cast_part(body, TypedSpan(body.index(name), body.index(name) + len(name), ("person",)))
+    assert part("Lewis Ames") == "Mayor Brandt" and part("Dana Okafor") == "Elias Quill"
+    assert part("Julia Hartley") == "Lady Morrow"
+    assert part("Mayor Brandt") is None
