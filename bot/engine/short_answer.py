@@ -193,6 +193,10 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             if asks_casting(asked.predicate) and (part := cast_part(body, span)) and \
                     not plays_asked_part(part, asked.focus.names):
                 continue  # "Diana (played by Elizabeth Debicki)", asked who plays Charles
+            if span.untagged and not (asked.predicate and takes_part(
+                    sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
+                    unsure=False)):
+                continue  # words the tagger passed over are a name only when the parse links them to the act
             if asked.predicate and set(span.kinds) & PARSED_KINDS and not takes_part(
                     sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate):
                 continue  # "Carragher described the winner's switch": a name beside the act, not its doer

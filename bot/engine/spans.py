@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.companies.entity_spans import EntitySpan
+from index.text import STOP_WORDS
 
 # spaCy's OntoNotes labels, as the answer types of bot.engine.question.
 LABEL_TYPES: dict[str, tuple[str, ...]] = {
@@ -116,6 +117,7 @@ class TypedSpan:
     start: int
     end: int
     kinds: tuple[str, ...]
+    untagged: bool = False  # capitalised words the tagger passed over, not a tagged name
 
 
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
@@ -171,6 +173,28 @@ def _bracketed_apart(body: str, entity: EntitySpan) -> list[tuple[int, int]]:
     return [(entity.start, bracket)] + ([(inner, stop)] if body[inner:stop].strip() else [])
 
 
+_CAPITALISED_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_CAPITALISED_RUN = re.compile(rf"(?<![\w’'.-])(?:{_CAPITALISED_WORD}\s+){{1,2}}{_CAPITALISED_WORD}(?![\w’'-])")
+
+
+def _untagged_names(body: str, start: int, end: int, found: Sequence[TypedSpan]) -> list[TypedSpan]:
+    """Two or three capitalised words the tagger passed over ("coached by Australia's
+    Darren Cahill"), inside the sentence, not at its start, overlapping no span, and none of
+    them a word the article writes in lower case: a name of either kind, which only the
+    parse may then make an answer."""
+    spans = []
+    for match in _CAPITALISED_RUN.finditer(body, start, end):
+        s, e = match.span()
+        if s == start or any(w.lower() in STOP_WORDS for w in match.group(0).split()) or \
+                any(not (e <= t.start or s >= t.end) for t in found):
+            continue
+        if any(re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", body)
+               for w in re.split(r"[\s-]+", match.group(0))):
+            continue  # "Executive Orders": words the article also writes in lower case
+        spans.append(TypedSpan(s, e, ("person", "organization"), untagged=True))
+    return spans
+
+
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 names: ArticleNames | None = None) -> list[TypedSpan]:
     """Every typed span inside ``body[start:end]``: entity spans (typed as the article mostly
@@ -197,6 +221,7 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             s, e = match.span()
             if not any(not (e <= t.start or s >= t.end) for t in found):
                 found.append(TypedSpan(s, e, LABEL_TYPES[article_labels[match.group(0)]]))
+    found += _untagged_names(body, start, end, found)
     text = body[start:end]
     for kind, pattern in PATTERNS.items():
         for match in pattern.finditer(text):

@@ -83,16 +83,18 @@ def _says_act(word: str, predicate: str) -> bool:
     return root in same or stem(root) in same or (len(root) >= 7 and any(root[:7] == w[:7] for w in same))
 
 
-def takes_part(text: str, start: int, end: int, predicate: str) -> bool:
+def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool = True) -> bool:
     """Whether ``text[start:end]`` (offsets within ``text``) is linked to a word of ``text``
-    that says ``predicate``; True when the parse cannot tell (no such word, no span)."""
+    that says ``predicate``; ``unsure`` when the parse cannot tell (no such word, no span,
+    or the act said inside the name)."""
     doc = _parse(text)
     span = doc.char_span(start, end, alignment_mode="expand")
-    # A proper noun is a name, not the act ("Wikimedia Foundation" says no founding).
-    acts = [t for t in doc if t.tag_ not in ("NNP", "NNPS") and _says_act(t.text, predicate)]
+    # A proper noun is a name, not the act ("Wikimedia Foundation" says no founding), and an
+    # adjective describes ("presidential Executive Orders" are no president).
+    acts = [t for t in doc if t.tag_ not in ("NNP", "NNPS", "JJ", "JJR", "JJS") and _says_act(t.text, predicate)]
     if span is None or not acts:
-        return True
+        return unsure
     inside = {t.i for t in span}
     if any(t.i in inside for t in acts):
-        return True  # "Ballon d'Or winner Messi" tagged as one name
+        return unsure  # "Ballon d'Or winner Messi" tagged as one name
     return any(_links(span.root, act) for act in acts)

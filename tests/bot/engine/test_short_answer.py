@@ -7,6 +7,7 @@ from bot.engine.focus import Focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import _fits
 from bot.engine.spans import TypedSpan, typed_spans
+from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
 
 
@@ -302,3 +303,13 @@ def test_the_part_a_person_is_cast_in() -> None:
     assert part("Lewis Ames") == "Mayor Brandt" and part("Dana Okafor") == "Elias Quill"
     assert part("Julia Hartley") == "Lady Morrow"
     assert part("Mayor Brandt") is None
+
+
+def test_capitalised_words_the_tagger_passed_over_are_a_name_the_parse_must_link() -> None:
+    body = "World No.4 Sinner, coached by Australia’s Darren Cahill, met the board that writes Old Board Rules."
+    untagged = [body[t.start:t.end] for t in typed_spans(body, 0, len(body), []) if t.untagged]
+    assert untagged == ["Darren Cahill"]  # "Old Board Rules": the article writes "board" in lower case
+    at = body.index("Darren Cahill")
+    assert takes_part(body, at, at + len("Darren Cahill"), "coaches", unsure=False)
+    text = "Few presidential Executive Orders passed."
+    assert not takes_part(text, text.index("Executive"), text.index(" passed"), "runs", unsure=False)
