@@ -249,11 +249,16 @@ def is_role(word: str) -> bool:
     return _ROLE_WORD.fullmatch(word.lower()) is not None  # "chairs", "coaches": verbs
 
 
+SINCE = "since"  # the predicate of "since when ...?": the sentence must say since when
+
+
 def asked_predicate(text: str, kind: str) -> str | None:
     """The word for the act or role a short answer must stand in, so that the sentence it
     comes from says it: "who *founded* discogs", "spotify *ceo*?", "how much *revenue* ...".
     None when the question does not show one plainly."""
     lowered = with_apostrophes(text.lower().replace("’", "'"))
+    if kind == "date" and re.match(r"(?:and\s+)?since\s+when\b", lowered):
+        return SINCE  # a start, as the articles say it: "the default since 2002", not "in 2021"
     if kind == "person":
         for pattern in (_WHO_ACT, _WHO_PARTICIPLE):
             act = pattern.match(lowered)

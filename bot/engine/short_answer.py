@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from bot.engine.evidence import RankedSentence, asks_casting, beside_act, cast_part, plays_asked_part
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import related_stems
-from bot.engine.question import Question, is_role
+from bot.engine.question import SINCE, Question, is_role
 from bot.engine.spans import TypedSpan, is_relative_date
 from bot.engine.syntax import takes_part
 from index.text import STOP_WORDS as STOPWORDS
@@ -83,6 +83,9 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Ask
         weight *= 2.0
     if span.kinds == ("date",) and is_relative_date(body[span.start:span.end]):
         weight *= 0.5
+    if predicate == SINCE:  # "since when": only the date "since" governs ("since 2015, and in 2021 ...")
+        return weight * (2.0 if re.search(r"\bsince\s+(?:the\s+)?$", body[max(0, span.start - 12):span.start],
+                                          re.IGNORECASE) else 1.0)
     if predicate and beside_act(body, sentence.start, sentence.end, span, predicate, window=40):
         # A role held as a title ("CEO Lena Voss") names its holder; an act nearby only suggests it.
         weight *= 2.0 if is_role(predicate) else 1.25

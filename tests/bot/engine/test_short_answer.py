@@ -313,3 +313,17 @@ def test_capitalised_words_the_tagger_passed_over_are_a_name_the_parse_must_link
     assert takes_part(body, at, at + len("Darren Cahill"), "coaches", unsure=False)
     text = "Few presidential Executive Orders passed."
     assert not takes_part(text, text.index("Executive"), text.index(" passed"), "runs", unsure=False)
+
+
+def test_since_when_is_answered_by_a_start_not_by_another_date(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel's deal with Kestrel under scrutiny",
+        "In 2021, Orbel paid $2 billion to make itself the default map app on Kestrel phones, the filing shows. "
+        "Regulators say the payments are too high.")
+    asked = service.ask("since when has orbel been the default map app on kestrel phones")
+    assert asked.short_answer is None, asked.answer  # 2021 dates a payment, not the start of the deal
+    add_written_article(
+        service, tmp_path, "Kestrel phones and Orbel maps",
+        "Kestrel phones have shipped with Orbel Maps since 2015, and in 2021 the two firms renewed the deal.")
+    since = service.ask("since when do kestrel phones ship with orbel maps")
+    assert since.short_answer == "2015", since.answer
