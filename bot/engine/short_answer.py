@@ -126,7 +126,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
-    asked = _Asked(focus, skip, question.predicate, years or {})
+    asked = _Asked(focus, skip, question.predicate, question.answer_type, years or {})
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -149,6 +149,7 @@ class _Asked:
     focus: Focus
     outlets: frozenset[str]
     predicate: str | None
+    kind: str = "open"  # the answer type asked for
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
 
 
@@ -157,13 +158,13 @@ _CONTEST = related_stems(stem("win"))[0] | related_stems(stem("lose"))[0]
 
 
 def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
-    """A contest is held again every year, so "who won the final" asks about the latest:
-    a sentence that dates its win to a year before its article's, when the question names
-    no year, is about an earlier edition. (A founding or an appointment happens once, so
-    "founded in 2000" still answers "who founded it".)"""
+    """A contest is held again every year, so "who won the final" or "what was the score in
+    the final" asks about the latest: a sentence that dates its win or game to a year before
+    its article's, when the question names no year, is about an earlier edition. (A founding
+    or an appointment happens once, so "founded in 2000" still answers "who founded it".)"""
     published = asked.years.get(sentence.article_id)
-    if not published or not asked.predicate or _YEAR_IN.search(asked.focus.text) or \
-            not related_stems(stem(asked.predicate))[0] & _CONTEST:
+    contest = asked.kind == "score" or bool(asked.predicate and related_stems(stem(asked.predicate))[0] & _CONTEST)
+    if not published or not contest or _YEAR_IN.search(asked.focus.text):
         return False
     # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not).
     said = [int(y) for y in _YEAR_IN.findall(sentence.text)]

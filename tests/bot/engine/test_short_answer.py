@@ -327,3 +327,14 @@ def test_since_when_is_answered_by_a_start_not_by_another_date(service, tmp_path
         "Kestrel phones have shipped with Orbel Maps since 2015, and in 2021 the two firms renewed the deal.")
     since = service.ask("since when do kestrel phones ship with orbel maps")
     assert since.short_answer == "2015", since.answer
+
+
+def test_an_earlier_years_score_is_not_this_finals(service, tmp_path) -> None:
+    # Published 2024-06-02: without a year, "the final" is this year's.
+    add_written_article(
+        service, tmp_path, "Harrow Cup final preview",
+        "The 2019 Harrow Cup final between Orbel Rovers and Lyon City finished with a 32-12 score, a record. "
+        "This year's Harrow Cup final will be played in Lyon on Sunday.")
+    score = service.ask("what was the score in the harrow cup final")
+    assert score.short_answer is None, score.answer
+    assert service.ask("what was the score in the 2019 harrow cup final").short_answer == "32-12"
