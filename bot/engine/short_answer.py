@@ -26,7 +26,7 @@ from bot.engine.focus import Focus, words
 from bot.engine.lexicon import related_stems
 from bot.engine.question import SINCE, Question, is_role
 from bot.engine.spans import TypedSpan, is_relative_date
-from bot.engine.syntax import takes_part
+from bot.engine.syntax import act_concerns, contest_side, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -154,6 +154,7 @@ class _Asked:
 
 
 _YEAR_IN = re.compile(r"\b(?:19|20)\d\d\b")
+_LAST_EDITION = re.compile(r"\blast\s+(?:year|season)['’]s\b|\b(?:a|one)\s+year\s+(?:ago|earlier)\b", re.IGNORECASE)
 _CONTEST = related_stems(stem("win"))[0] | related_stems(stem("lose"))[0]
 
 
@@ -166,9 +167,36 @@ def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
     contest = asked.kind == "score" or bool(asked.predicate and related_stems(stem(asked.predicate))[0] & _CONTEST)
     if not published or not contest or _YEAR_IN.search(asked.focus.text):
         return False
+    if _LAST_EDITION.search(sentence.text):
+        return True  # "Australia, who lost last year's final to Canada"
     # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not).
     said = [int(y) for y in _YEAR_IN.findall(sentence.text)]
     return bool(said) and max(said) < published
+
+
+def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:
+    """A win or loss in the sentence is of the contest asked about: the parse links the act
+    to one of the question's other words ("the final"), not only to a rival beaten."""
+    if asked.kind not in PARSED_KINDS or not asked.predicate or not related_stems(stem(asked.predicate))[0] & _CONTEST:
+        return True  # "how much did X lose": a loss of money, not a contest
+    names = {stem(w) for name in asked.focus.names for w in words(name)}
+    terms = [(m.start(), m.end()) for m in re.finditer(r"[\w'’-]+", sentence.text)
+             if asked.focus.is_term(m.group(0)) and stem(m.group(0)) not in names
+             and not related_stems(stem(asked.predicate))[0] & {stem(m.group(0))}]
+    return act_concerns(sentence.text, asked.predicate, terms)
+
+
+_WINNING = related_stems(stem("win"))[0]
+
+
+def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
+    """Asked who won, the one beaten; asked who lost, the one who beat them."""
+    if not asked.predicate or not set(span.kinds) & PARSED_KINDS or \
+            not related_stems(stem(asked.predicate))[0] & _CONTEST:
+        return False
+    side = contest_side(sentence.text, span.start - sentence.start, span.end - sentence.start)
+    wanted = "winner" if stem(asked.predicate) in _WINNING else "loser"
+    return side is not None and side != wanted
 
 
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
@@ -186,7 +214,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]
-        if _an_earlier_contest(sentence, asked):
+        if _an_earlier_contest(sentence, asked) or not _wins_what_is_asked(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         for span in sentence.spans:
@@ -201,6 +229,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                     sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
                     unsure=False)):
                 continue  # words the tagger passed over are a name only when the parse links them to the act
+            if _on_the_other_side(sentence, span, asked):
+                continue  # "defeating the West Indies in the final", asked who won it
             if asked.predicate and set(span.kinds) & PARSED_KINDS and not takes_part(
                     sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate):
                 continue  # "Carragher described the winner's switch": a name beside the act, not its doer

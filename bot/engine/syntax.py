@@ -83,18 +83,66 @@ def _says_act(word: str, predicate: str) -> bool:
     return root in same or stem(root) in same or (len(root) >= 7 and any(root[:7] == w[:7] for w in same))
 
 
+def _acts(doc, predicate: str) -> list:  # type: ignore[no-untyped-def]
+    """The words of a parsed sentence that say the act. A proper noun is a name, not the act
+    ("Wikimedia Foundation" says no founding), and an adjective describes ("presidential
+    Executive Orders" are no president)."""
+    return [t for t in doc if t.tag_ not in ("NNP", "NNPS", "JJ", "JJR", "JJS") and _says_act(t.text, predicate)]
+
+
 def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool = True) -> bool:
     """Whether ``text[start:end]`` (offsets within ``text``) is linked to a word of ``text``
     that says ``predicate``; ``unsure`` when the parse cannot tell (no such word, no span,
     or the act said inside the name)."""
     doc = _parse(text)
     span = doc.char_span(start, end, alignment_mode="expand")
-    # A proper noun is a name, not the act ("Wikimedia Foundation" says no founding), and an
-    # adjective describes ("presidential Executive Orders" are no president).
-    acts = [t for t in doc if t.tag_ not in ("NNP", "NNPS", "JJ", "JJR", "JJS") and _says_act(t.text, predicate)]
+    acts = _acts(doc, predicate)
     if span is None or not acts:
         return unsure
     inside = {t.i for t in span}
     if any(t.i in inside for t in acts):
         return unsure  # "Ballon d'Or winner Messi" tagged as one name
     return any(_links(span.root, act) for act in acts)
+
+
+def act_concerns(text: str, predicate: str, terms: list[tuple[int, int]]) -> bool:
+    """Whether a word of ``text`` saying ``predicate`` is linked, as :func:`takes_part`
+    links a name, to one of the ``terms`` (offsets of the question's other words): "Sinner,
+    who beat Djokovic", in a sentence about the final ahead, wins no final. True when no
+    word says the act or no term is given."""
+    return not terms or not _acts(_parse(text), predicate) or \
+        any(takes_part(text, start, end, predicate, unsure=False) for start, end in terms)
+
+
+_BEATING = frozenset(stem(w) for w in "beat beats beaten beating defeat defeated defeating defeats overcame overcome "
+                     "edged routed thrashed eliminated knocked upset toppled stunned downed".split())
+_LOSING = frozenset(stem(w) for w in "lose loses lost losing loss losses fell".split())
+_WINNING_NOUNS = frozenset(stem(w) for w in "win wins victory victories triumph".split())
+
+
+def contest_side(text: str, start: int, end: int) -> str | None:
+    """Which side of a contest the parse puts ``text[start:end]`` on: "loser" for the one
+    beaten ("defeating the West Indies", "defeats of Scotland", "a win over Fiji", "Fiji were
+    beaten"), "winner" for the one lost to ("lost against Sinner", "a loss to Ireland",
+    "beaten by Ireland"); None when it says neither."""
+    span = _parse(text).char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return None
+    token = span.root
+    while token.dep_ in ("conj", "appos") and token.head is not token:
+        token = token.head  # "Scotland, Romania and Tonga" share the first one's place
+    head = token.head
+    if token.dep_ in ("dobj", "nsubjpass") and stem(head.text.lower()) in _BEATING:
+        return "loser"
+    if token.dep_ == "nsubj" and stem(head.text.lower()) in _LOSING:
+        return "loser"
+    if token.dep_ != "pobj":
+        return None
+    governor, preposition = stem(head.head.text.lower()), head.text.lower()
+    if (preposition == "over" and governor in _WINNING_NOUNS | _BEATING) or \
+            (preposition == "of" and governor in _BEATING):
+        return "loser"
+    if (preposition in ("to", "against") and governor in _LOSING | _BEATING) or \
+            (preposition == "by" and governor in _BEATING):
+        return "winner"
+    return None

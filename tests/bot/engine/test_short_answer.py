@@ -338,3 +338,14 @@ def test_an_earlier_years_score_is_not_this_finals(service, tmp_path) -> None:
     score = service.ask("what was the score in the harrow cup final")
     assert score.short_answer is None, score.answer
     assert service.ask("what was the score in the 2019 harrow cup final").short_answer == "32-12"
+
+
+def test_the_side_beaten_does_not_win_and_last_years_loser_did_not_lose_this_year(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Cup: Orbel's day",
+        "Orbel Rovers went on to win their first Harrow Cup, defeating the Lyon Lions in the final. "
+        "Kestrel City, who lost last year's Harrow Cup final to Vantor, went out in the first round.")
+    winner = service.ask("who won the harrow cup")
+    assert winner.short_answer in (None, "Orbel Rovers"), winner.answer  # never the side beaten
+    loser = service.ask("who lost the harrow cup final")
+    assert loser.short_answer != "Kestrel City", loser.answer  # that was last year's final

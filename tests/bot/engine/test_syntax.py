@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.syntax import takes_part
+from bot.engine.syntax import act_concerns, contest_side, takes_part
 
 
 def part(text: str, name: str, predicate: str) -> bool:
@@ -38,3 +38,30 @@ def test_a_sentence_without_the_act_cannot_tell() -> None:
 def test_a_place_after_the_winners_move_is_not_the_winner() -> None:
     assert not part("Pundit Dana Kell described the Orbel Cup winner's move to Harrow as bold.", "Harrow", "won")
     assert part("Mara Quist is the Orbel Cup winner.", "Mara Quist", "won")
+
+
+DEFEATS = ("Comfortable defeats of Harrow, Kestrel and Vantor could not mask the disappointment of the 13-8 "
+           "loss to Orbel.")
+
+
+@pytest.mark.parametrize(("text", "name", "side"), [
+    ("Orbel went on to win their first cup, defeating the Lyon Lions in the final.", "Lyon Lions", "loser"),
+    (DEFEATS, "Kestrel", "loser"),
+    (DEFEATS, "Orbel", "winner"),
+    ("It was the match he lost against Mara Quist in the Orbel Cup.", "Mara Quist", "winner"),
+    ("Kestrel were beaten by Harrow in Leeds.", "Kestrel", "loser"),
+    ("Kestrel were beaten by Harrow in Leeds.", "Harrow", "winner"),
+    ("Orbel won the cup after a victory over Vantor.", "Vantor", "loser"),
+    ("Orbel won the cup after a victory over Vantor.", "Orbel", None),
+])
+def test_the_side_of_a_contest_a_name_is_on(text: str, name: str, side: str | None) -> None:
+    start = text.index(name)
+    assert contest_side(text, start, start + len(name)) == side
+
+
+def test_a_win_in_the_sentence_must_be_of_what_is_asked() -> None:
+    text = "In the final, Lyon will face an Orbel side led by Quist, who beat Tomas Varga twice this month."
+    final = (text.index("final"), text.index("final") + len("final"))
+    assert not act_concerns(text, "won", [final])  # Quist's win is over Varga, not the final ahead
+    won = "Quist won the final in straight sets."
+    assert act_concerns(won, "won", [(won.index("final"), won.index("final") + 5)])
