@@ -2,6 +2,8 @@
 checkpoint (``vectors-<n>.faiss`` named by ``vectors.json``), then brought to each reader's
 snapshot by replaying the removals and new chunks since; a fresh checkpoint is written when
 the replay grows long, and a missing or damaged one is rebuilt from the vectors in SQLite.
+The pointer records the checkpoint's CRC-32 and its file stamp (``vectors.file_stamp``): a
+file that kept its stamp is loaded without the CRC pass.
 
 Usage::
 
@@ -26,7 +28,7 @@ import numpy as np
 from index.store.base import KnowledgeBaseError
 from index.store.embedded.layout import CHECKPOINT_POINTER, warn
 from index.store.embedded.schema import meta
-from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, write_atomically
+from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, file_stamp, write_atomically
 
 # Replaying more changes than this at load is slower than reading a fresh checkpoint.
 CHECKPOINT_DELTA = 2000
@@ -62,7 +64,8 @@ class VectorSync:
         if not info or info.get("epoch") != epoch or info.get("dim") != dim:
             return None
         try:
-            index = VectorIndex.load(self.data_dir / info["file"], expected_crc=int(info["crc32"]))
+            index = VectorIndex.load(self.data_dir / info["file"], expected_crc=int(info["crc32"]),
+                                     stamp=info.get("stamp"))
             if index.ntotal != int(info["ntotal"]):
                 raise VectorIndexCorruptError("vector count differs from the checkpoint's record")
         except (OSError, KeyError, ValueError, VectorIndexCorruptError) as exc:
@@ -154,8 +157,9 @@ class VectorSync:
         name = f"vectors-{epoch[:8]}-{high}-{removal}.faiss"
         try:
             crc = self.index.save(self.data_dir / name)
-            info = {"file": name, "crc32": crc, "ntotal": self.index.ntotal, "max_chunk_id": high,
-                    "removal_seq": removal, "epoch": epoch, "model": self.model_name, "dim": self.index.dim}
+            info = {"file": name, "crc32": crc, "stamp": file_stamp(self.data_dir / name), "ntotal": self.index.ntotal,
+                    "max_chunk_id": high, "removal_seq": removal, "epoch": epoch, "model": self.model_name,
+                    "dim": self.index.dim}
             write_atomically(self.data_dir / CHECKPOINT_POINTER, json.dumps(info).encode())
         except OSError as exc:
             warn(f"could not save the vector index checkpoint: {exc}")
