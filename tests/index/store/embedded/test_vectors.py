@@ -140,3 +140,32 @@ def test_a_checkpoint_that_kept_its_stamp_skips_the_crc_and_any_write_brings_it_
         VectorIndex.load(path, expected_crc=crc, stamp=stamp)
     with pytest.raises(VectorIndexCorruptError):  # a garbled stamp leaves it to the CRC too
         VectorIndex.load(path, expected_crc=crc, stamp="garbled")  # type: ignore[arg-type]
+
+
+def _mapped(path: Path) -> bool:
+    return str(path) in Path("/proc/self/maps").read_text()
+
+
+@pytest.mark.parametrize("policy", ["ivf", "ivf-sq8"])
+def test_a_large_checkpoint_is_mapped_at_load_then_owned_and_never_written(tmp_path: Path, policy: str) -> None:
+    data = clustered(2000, seed=4)
+    index = VectorIndex.create(DIM, policy=policy, background=False)
+    index.add(np.arange(1, 2001), data)
+    path = tmp_path / "vectors.faiss"
+    index.save(path)
+    saved = path.read_bytes()
+    loaded = VectorIndex.load(path, map_min_bytes=0)  # as a 1M-chunk checkpoint is
+    assert _mapped(path) and loaded.kind == index.kind
+    assert np.array_equal(loaded.search(data[5], 10)[1], index.search(data[5], 10)[1])
+    assert np.array_equal(loaded.search(data[5], 5, within=np.arange(1, 300))[1],
+                          index.search(data[5], 5, within=np.arange(1, 300))[1])
+    loaded.add(np.array([5000]), data[7:8])   # waits for the owned copy: mapped lists cannot grow
+    assert not _mapped(path), "the file is still mapped after the copy was swapped in"
+    assert loaded.remove(np.array([6, 5000])) == 2 and loaded.ntotal == 1999
+    assert 6 not in set(loaded.search(data[5], 10)[1])
+    assert path.read_bytes() == saved
+    again = VectorIndex.load(path, map_min_bytes=0)
+    again.settle()                            # what a benchmark or a test waits on
+    assert not _mapped(path) and again.ntotal == 2000
+    os.truncate(path, 0)                      # harmless once owned
+    assert np.array_equal(again.search(data[5], 10)[1], index.search(data[5], 10)[1])
