@@ -94,6 +94,7 @@ class VectorSync:
         if replayed > CHECKPOINT_DELTA or self._checkpoint_unusable or self.index.wants_checkpoint:
             self._checkpoint_unusable = False
             self.write_checkpoint()
+        self.index.own_in_background()  # a mapped checkpoint: copied in now that this read is done
 
     def _starting_point(self, epoch: str, dim: int) -> tuple[int, int]:
         """Loads the checkpoint (or an empty index) when there is none of this epoch in
