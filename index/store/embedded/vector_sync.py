@@ -33,6 +33,13 @@ from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, f
 # Replaying more changes than this at load is slower than reading a fresh checkpoint.
 CHECKPOINT_DELTA = 2000
 NO_STATE = ("", -1, 0, 0)  # epoch, generation, max chunk id, removal seq
+NEVER_MAP = 1 << 62       # map_min_bytes that reads a checkpoint into memory whatever its size
+
+
+def _nothing_since(db: sqlite3.Connection, high: int, removal: int) -> bool:
+    """Whether SQLite holds no chunk and no removal past a checkpoint's marks (two key lookups)."""
+    return db.execute("SELECT 1 FROM chunk_vectors WHERE chunk_id > ? LIMIT 1", (high,)).fetchone() is None \
+        and db.execute("SELECT 1 FROM removed_chunks WHERE seq > ? LIMIT 1", (removal,)).fetchone() is None
 
 
 class VectorSync:
@@ -59,13 +66,17 @@ class VectorSync:
         except (OSError, ValueError):
             return None
 
-    def _load_checkpoint(self, epoch: str, dim: int) -> tuple[VectorIndex, int, int] | None:
+    def _load_checkpoint(self, db: sqlite3.Connection, epoch: str, dim: int) -> tuple[VectorIndex, int, int] | None:
         info = self._read_checkpoint_info()
         if not info or info.get("epoch") != epoch or info.get("dim") != dim:
             return None
         try:
+            # Mapped (and copied in the background) only when nothing is to be replayed onto
+            # it: a replay changes the lists, so it would wait for the copy (4.0 s at 1M
+            # chunks for one new chunk, against 1.3 s for reading the file into memory).
+            current = _nothing_since(db, int(info["max_chunk_id"]), int(info["removal_seq"]))
             index = VectorIndex.load(self.data_dir / info["file"], expected_crc=int(info["crc32"]),
-                                     stamp=info.get("stamp"))
+                                     stamp=info.get("stamp"), map_min_bytes=None if current else NEVER_MAP)
             if index.ntotal != int(info["ntotal"]):
                 raise VectorIndexCorruptError("vector count differs from the checkpoint's record")
         except (OSError, KeyError, ValueError, VectorIndexCorruptError) as exc:
@@ -84,7 +95,7 @@ class VectorSync:
             if self.index.wants_checkpoint:  # a flat → IVF conversion finished: persist it once
                 self.write_checkpoint()
             return
-        high, removal = self._starting_point(epoch, int(meta(db, "dim") or 0))
+        high, removal = self._starting_point(db, epoch, int(meta(db, "dim") or 0))
         high, removal, replayed = self._replay(db, high, removal)
         self.state = (epoch, generation, high, removal)
         self._on_change()
@@ -96,12 +107,12 @@ class VectorSync:
             self.write_checkpoint()
         self.index.own_in_background()  # a mapped checkpoint: copied in now that this read is done
 
-    def _starting_point(self, epoch: str, dim: int) -> tuple[int, int]:
+    def _starting_point(self, db: sqlite3.Connection, epoch: str, dim: int) -> tuple[int, int]:
         """Loads the checkpoint (or an empty index) when there is none of this epoch in
         memory; returns the highest chunk id and removal sequence the index holds."""
         if self.index is not None and self.state[0] == epoch:
             return self.state[2], self.state[3]
-        loaded = self._load_checkpoint(epoch, dim) if dim else None
+        loaded = self._load_checkpoint(db, epoch, dim) if dim else None
         if loaded is None:
             self.index = VectorIndex.create(dim or 1, policy=self.policy)
             return 0, 0

@@ -269,6 +269,7 @@ class VectorIndex:
     background: bool = True           # convert flat → IVF in a thread (False: inside add())
     wants_checkpoint: bool = False    # set when the layout changed; cleared by save()
     _conversion: _Conversion | None = field(default=None, repr=False)
+    mapped_at_load: bool = False      # read from a mapped checkpoint (for describe and the tests)
     _owning: _Owning | None = field(default=None, repr=False)   # a mapped checkpoint being copied in
 
     @classmethod
@@ -304,7 +305,8 @@ class VectorIndex:
         info: dict = {"kind": self.kind, "policy": self.policy, "ntotal": self.ntotal, "dim": self.dim}
         ivf = self._ivf()
         if ivf is not None:
-            info.update(nlist=int(ivf.nlist), nprobe=min(self.nprobe, int(ivf.nlist)))
+            info.update(nlist=int(ivf.nlist), nprobe=min(self.nprobe, int(ivf.nlist)),
+                        mapped_at_load=self.mapped_at_load)
         return info
 
     def _ivf(self) -> faiss.IndexIVF | None:
@@ -556,5 +558,6 @@ class VectorIndex:
             index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reads the lists, changes none
         loaded = cls(index)
         if mapped:
+            loaded.mapped_at_load = True
             loaded._start_owning(path)
         return loaded
