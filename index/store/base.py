@@ -59,6 +59,10 @@ class ArticleEnricher(Protocol):
     same transaction as the article, so it is whole or absent with it.
 
     ``tables`` must each have an ``article_id`` column: removal and replacement delete by it.
+    An enricher may also keep tables of counts over its rows (``derived_tables``, checked
+    to exist at open like ``tables``), with a ``forget(db, article_id)`` method that takes
+    an article out of them; it is called before the article's rows are deleted
+    (``index.store.enrichment.delete_enricher_rows``).
     ``db`` is a SQLite connection, or on the cluster backend a connection that speaks the
     same dialect (``index.store.cluster.sqlcompat.SqliteCompat``)."""
 

@@ -21,6 +21,17 @@ from index.store.base import ArticleEnricher, Progress
 from index.store.tables import ARTICLE_FIELDS
 
 
+def delete_enricher_rows(db: Queries, article_id: str, enrichers: Sequence[ArticleEnricher]) -> None:
+    """Deletes one article's rows from the enrichers' tables, after taking it out of any
+    counts an enricher keeps over them (its ``forget``). Inside the caller's transaction."""
+    for enricher in enrichers:
+        forget = getattr(enricher, "forget", None)
+        if forget is not None:
+            forget(db, article_id)
+        for table in enricher.tables:
+            db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+
+
 def enrich_pending(db: Queries, enrichers: Sequence[ArticleEnricher], progress: Progress | None, *,
                    transaction: Callable[[], AbstractContextManager[object]], bump_generation: Callable[[], None],
                    article_order: str = "") -> int:
@@ -40,8 +51,7 @@ def enrich_pending(db: Queries, enrichers: Sequence[ArticleEnricher], progress: 
             payloads = enricher.prepare(articles, spans)
             with transaction():
                 for article, payload in zip(articles, payloads, strict=True):
-                    for table in enricher.tables:
-                        db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article.id,))
+                    delete_enricher_rows(db, article.id, [enricher])
                     enricher.write(db, article, payload)
                 bump_generation()
             done += len(articles)

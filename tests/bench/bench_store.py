@@ -120,8 +120,18 @@ class StoreGrower:
             if current >= next_log:
                 log(f"store: {current:,} chunks")
                 next_log = current + (target - current) // 10 + 1
+        self._recount_derived()
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return current
+
+    def _recount_derived(self) -> None:
+        """The name counts kept beside the entity spans have no article_id to copy by:
+        count them again from the grown spans, as a store predating them is migrated."""
+        from index.companies.entity_spans import DERIVED_TABLES, VOCABULARY_SCHEMA
+
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "entity_spans" in tables and set(DERIVED_TABLES) <= tables:
+            self.db.executescript("".join(f"DELETE FROM {t};" for t in DERIVED_TABLES) + VOCABULARY_SCHEMA)
 
     def grow_lexical(self) -> float:
         """Adds the lexical documents of every chunk the index lacks and commits the marker

@@ -36,7 +36,7 @@ from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
 from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, create_schema
 from index.store.cluster.snapshot import ClusterSnapshot
 from index.store.cluster.sqlcompat import SqliteCompat, placeholders
-from index.store.enrichment import enrich_pending
+from index.store.enrichment import delete_enricher_rows, enrich_pending
 from index.store.records import AddReport, ArticleOutcome, ArticleRow
 from index.store.tables import (
     ARTICLE_FIELDS,
@@ -250,8 +250,8 @@ class ClusterKnowledgeBase(BatchedIngest):
                                                pooled_sentence_vectors(plan, vectors)))
 
     def _delete_article_rows(self, db: SqliteCompat, article_id: str) -> None:
-        tables = ["chunks", "sentences", *(t for e in self.enrichers for t in e.tables)]
-        for table in tables:
+        delete_enricher_rows(db, article_id, self.enrichers)
+        for table in ("chunks", "sentences"):
             db.conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article_id,))
         db.conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
 

@@ -25,6 +25,7 @@ from index.intake import Article
 from index.store.additions import Plan, pooled_sentence_vectors
 from index.store.base import ArticleEnricher
 from index.store.embedded.schema import bump_generation, meta, set_meta, write_transaction
+from index.store.enrichment import delete_enricher_rows
 from index.store.tables import INSERT_ARTICLE, INSERT_SENTENCE, article_values, sentence_values
 
 
@@ -72,9 +73,7 @@ def delete_article(db: sqlite3.Connection, article_id: str, enrichers: Sequence[
     db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    for enricher in enrichers:
-        for table in enricher.tables:
-            db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+    delete_enricher_rows(db, article_id, enrichers)
 
 
 def remove_article(db: sqlite3.Connection, article_id: str, enrichers: Sequence[ArticleEnricher]) -> bool:

@@ -11,7 +11,8 @@ Layout of the data dir:
   derived from the vectors in SQLite. Adds never rewrite it; a reader loads it and replays
   the few changes made since (chunk ids above its high-water mark, logged removals).
 - ``lexical/``: the tantivy BM25 index (``lexical.py``, kept in step by ``lexical_sync.py``),
-  derived from the chunks.
+  derived from the chunks; ``lexical.checked.json`` lists the files that passed their CRC
+  check, so the next process does not read them again.
 - ``write.lock``: the cross-process writer lock (``writer_lock.py``).
 
 Usage::
@@ -27,6 +28,7 @@ import sys
 
 DB_NAME = "newsbot.db"
 LEXICAL_DIR = "lexical"
+LEXICAL_CHECKED = "lexical.checked.json"  # stamps of the lexical files that passed their CRC check
 CHECKPOINT_POINTER = "vectors.json"
 LOCK_NAME = "write.lock"
 SCRATCH_NAME = "rebuild.db"

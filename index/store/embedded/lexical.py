@@ -32,13 +32,14 @@ import math
 import shutil
 import struct
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import tantivy
 
+from index.store.embedded.vectors import file_stamp
 from index.store.records import split_outlets
 
 ANALYSER = "newsbot_en"
@@ -376,10 +377,15 @@ class LexicalIndex:
             raise LexicalIndexError(f"the lexical index at {self.path} cannot be read ({exc})") from exc
         return {int(i) for i in ids if i}
 
-    def verify(self) -> None:
+    def verify(self, checked: Mapping[str, object] | None = None) -> dict[str, list[int]]:
         """Checks every file of the committed segments against the CRC-32 in its tantivy
         footer (tantivy reads them without checking, so a flipped bit would go unnoticed).
-        Files of uncommitted segments (a killed writer's) are not part of the index."""
+        Files of uncommitted segments (a killed writer's) are not part of the index.
+        A file whose stamp (``vectors.file_stamp``) is the one in ``checked`` passed before
+        and has not been written since (segment files never are): it is not read again.
+        Returns the stamps of the files that pass, for the next call's ``checked``."""
+        checked = checked or {}
+        passed: dict[str, list[int]] = {}
         try:
             segments = json.loads((self.path / "meta.json").read_text())["segments"]
         except (OSError, ValueError, KeyError) as exc:
@@ -391,9 +397,15 @@ class LexicalIndex:
                 names.append(f"{stem}.{segment['deletes']['opstamp']}.del")
             for name in names:
                 path = self.path / name
-                problem = "missing" if not path.exists() else _footer_problem(path)
-                if problem:
-                    raise LexicalIndexError(f"the lexical index file {name} is damaged ({problem})")
+                if not path.exists():
+                    raise LexicalIndexError(f"the lexical index file {name} is damaged (missing)")
+                stamp = file_stamp(path)
+                if checked.get(name) != stamp:
+                    problem = _footer_problem(path)
+                    if problem:
+                        raise LexicalIndexError(f"the lexical index file {name} is damaged ({problem})")
+                passed[name] = stamp
+        return passed
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

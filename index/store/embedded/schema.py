@@ -70,7 +70,8 @@ def schema_is_current(db: sqlite3.Connection, enrichers: Sequence[ArticleEnriche
     if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         return False
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index')")}
-    wanted = [*COVERING_INDEXES, *(table for enricher in enrichers for table in enricher.tables)]
+    wanted = [*COVERING_INDEXES, *(table for enricher in enrichers
+                                   for table in (*enricher.tables, *getattr(enricher, "derived_tables", ())))]
     return all(name in names for name in wanted)
 
 

@@ -17,7 +17,9 @@ from index.embedding import Embedder
 from index.intake import Article, make_article, parse_paths
 from index.store import ModelMismatchError
 from index.store.embedded import EmbeddedKnowledgeBase
+from index.store.embedded import vectors as vectors_module
 from index.store.embedded.layout import DB_NAME
+from index.store.embedded.vectors import VectorIndex, build_ivf
 from tests.conftest import REPO, SEEDS, TEST_ARTICLES
 
 
@@ -235,3 +237,40 @@ def test_sigkill_in_the_middle_of_an_add_leaves_each_article_whole_or_absent(tmp
                                 cwd=REPO, capture_output=True, timeout=600)
     assert completion.returncode == 0, completion.stderr.decode()[-2000:]
     assert check_whole_or_absent(data_dir, embedder, bodies) == len(bodies)
+
+
+def test_a_current_checkpoint_is_mapped_at_open_and_one_behind_sqlite_is_read(
+        seeded_dir: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors_module, "MAP_MIN_BYTES", 0)  # the seeded checkpoint stands for a 1M-chunk one
+    kb = open_kb(seeded_dir, embedder)
+    with kb.reader():
+        pass
+    with kb._lock:  # an IVF checkpoint, as from 100k chunks on (mapping is for IVF lists only)
+        vectors, ids = kb._vectors._flat_contents()
+        kb._vector_sync.index = VectorIndex(build_ivf(vectors, ids, nlist=1), policy="ivf")
+    kb.checkpoint()
+    kb.close()
+    query = embedder.encode_queries(["Did the ferry operators confirm the new routes?"])[0]
+    kb = open_kb(seeded_dir, embedder)
+    with kb.reader():
+        pass
+    assert kb._vectors.mapped_at_load and kb._vectors._owning is not None, \
+        "a checkpoint with nothing to replay was read into memory"
+    with kb.reader() as snap:
+        before = snap.dense_search(query, 5)  # from the mapped lists, or from the copy swapped in here
+    kb.add_articles([article("ferry-new", "Ferry operators confirmed the new routes on Tuesday. "
+                                          "The routes start in May, the operators said.")])
+    with kb.reader() as snap:  # the replay of the add waits for the owned copy: mapped lists cannot grow
+        after = snap.dense_search(query, 5)
+        new_chunks = {r[0] for r in kb._db.execute("SELECT id FROM chunks WHERE article_id = 'ferry-new'")}
+    assert kb._vectors._owning is None, "the add was replayed with the lists still mapped"
+    assert new_chunks & {chunk_id for chunk_id, _ in after} and len(before) == 5
+    kb.close()
+    kb = open_kb(seeded_dir, embedder)       # the checkpoint is now one article behind SQLite
+    with kb.reader() as snap:
+        assert new_chunks & {chunk_id for chunk_id, _ in snap.dense_search(query, 5)}
+    assert not kb._vectors.mapped_at_load, "a checkpoint with changes to replay was mapped (the replay would wait)"
+    assert kb.remove("ferry-new")
+    with kb.reader() as snap:
+        assert not new_chunks & {chunk_id for chunk_id, _ in snap.dense_search(query, 5)}
+    kb.close()

@@ -3,13 +3,15 @@ without losing the adds and removals made meanwhile), subsets, removals and chec
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.store.embedded import vectors as vectors_module
-from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, nlist_for
+from index.store.embedded.vectors import VectorIndex, VectorIndexCorruptError, file_stamp, nlist_for
 
 DIM = 32
 
@@ -112,3 +114,58 @@ def test_the_policy_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("NEWSBOT_VECTOR_INDEX", "bogus")
     assert VectorIndex.create(DIM).policy == "auto"
     assert "NEWSBOT_VECTOR_INDEX" in capsys.readouterr().err
+
+
+def test_a_checkpoint_that_kept_its_stamp_skips_the_crc_and_any_write_brings_it_back(tmp_path: Path) -> None:
+    data = clustered(2000, seed=3)
+    index = VectorIndex.create(DIM, policy="auto", flat_max=1000, background=False)
+    index.add(np.arange(2000), data)
+    path = tmp_path / "vectors.faiss"
+    crc = index.save(path)
+    stamp = file_stamp(path)
+    # The stamp vouches for the file: a wrong CRC is not even computed (the 1M-chunk open
+    # skips 0.8 s of CRC this way).
+    assert VectorIndex.load(path, expected_crc=crc ^ 1, stamp=stamp).ntotal == 2000
+    # One bit flipped through the file system, even with the times set back: the change time
+    # moves, so the stamp no longer matches and the CRC finds the damage.
+    times = path.stat()
+    time.sleep(0.05)  # file times come from a coarse clock (a few ms): let it move past the save's
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    with open(path, "r+b") as handle:
+        handle.write(bytes(raw))
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert file_stamp(path) != stamp
+    with pytest.raises(VectorIndexCorruptError):
+        VectorIndex.load(path, expected_crc=crc, stamp=stamp)
+    with pytest.raises(VectorIndexCorruptError):  # a garbled stamp leaves it to the CRC too
+        VectorIndex.load(path, expected_crc=crc, stamp="garbled")  # type: ignore[arg-type]
+
+
+def _mapped(path: Path) -> bool:
+    return str(path) in Path("/proc/self/maps").read_text()
+
+
+@pytest.mark.parametrize("policy", ["ivf", "ivf-sq8"])
+def test_a_large_checkpoint_is_mapped_at_load_then_owned_and_never_written(tmp_path: Path, policy: str) -> None:
+    data = clustered(2000, seed=4)
+    index = VectorIndex.create(DIM, policy=policy, background=False)
+    index.add(np.arange(1, 2001), data)
+    path = tmp_path / "vectors.faiss"
+    index.save(path)
+    saved = path.read_bytes()
+    loaded = VectorIndex.load(path, map_min_bytes=0)  # as a 1M-chunk checkpoint is
+    assert _mapped(path) and loaded.kind == index.kind
+    assert np.array_equal(loaded.search(data[5], 10)[1], index.search(data[5], 10)[1])
+    assert np.array_equal(loaded.search(data[5], 5, within=np.arange(1, 300))[1],
+                          index.search(data[5], 5, within=np.arange(1, 300))[1])
+    loaded.add(np.array([5000]), data[7:8])   # waits for the owned copy: mapped lists cannot grow
+    assert not _mapped(path), "the file is still mapped after the copy was swapped in"
+    assert loaded.remove(np.array([6, 5000])) == 2 and loaded.ntotal == 1999
+    assert 6 not in set(loaded.search(data[5], 10)[1])
+    assert path.read_bytes() == saved
+    again = VectorIndex.load(path, map_min_bytes=0)
+    again.settle()                            # what a benchmark or a test waits on
+    assert not _mapped(path) and again.ntotal == 2000
+    os.truncate(path, 0)                      # harmless once owned
+    assert np.array_equal(again.search(data[5], 10)[1], index.search(data[5], 10)[1])
