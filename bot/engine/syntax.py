@@ -125,6 +125,14 @@ def contest_side(text: str, start: int, end: int) -> str | None:
     beaten ("defeating the West Indies", "defeats of Scotland", "a win over Fiji", "Fiji were
     beaten"), "winner" for the one lost to ("lost against Sinner", "a loss to Ireland",
     "beaten by Ireland"); None when it says neither."""
+    role = contest_role(text, start, end)
+    return role[0] if role else None
+
+
+def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """:func:`contest_side` with the act's token index, so two names can be read against
+    one act ("Parker's victory over Wilder"): the doer of a win ("Parker stunned Wilder",
+    "Parker's victory") is the winner too."""
     span = _parse(text).char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
@@ -132,17 +140,19 @@ def contest_side(text: str, start: int, end: int) -> str | None:
     while token.dep_ in ("conj", "appos") and token.head is not token:
         token = token.head  # "Scotland, Romania and Tonga" share the first one's place
     head = token.head
-    if token.dep_ in ("dobj", "nsubjpass") and stem(head.text.lower()) in _BEATING:
-        return "loser"
-    if token.dep_ == "nsubj" and stem(head.text.lower()) in _LOSING:
-        return "loser"
+    act = stem(head.text.lower())
+    if token.dep_ in ("dobj", "nsubjpass") and act in _BEATING:
+        return "loser", head.i
+    if token.dep_ == "nsubj" and act in _LOSING:
+        return "loser", head.i
+    if (token.dep_ == "nsubj" and act in _BEATING) or (token.dep_ == "poss" and act in _WINNING_NOUNS):
+        return "winner", head.i
     if token.dep_ != "pobj":
         return None
-    governor, preposition = stem(head.head.text.lower()), head.text.lower()
-    if (preposition == "over" and governor in _WINNING_NOUNS | _BEATING) or \
-            (preposition == "of" and governor in _BEATING):
-        return "loser"
-    if (preposition in ("to", "against") and governor in _LOSING | _BEATING) or \
-            (preposition == "by" and governor in _BEATING):
-        return "winner"
+    governor, preposition = head.head, head.text.lower()
+    said = stem(governor.text.lower())
+    if (preposition == "over" and said in _WINNING_NOUNS | _BEATING) or (preposition == "of" and said in _BEATING):
+        return "loser", governor.i
+    if (preposition in ("to", "against") and said in _LOSING | _BEATING) or (preposition == "by" and said in _BEATING):
+        return "winner", governor.i
     return None

@@ -25,6 +25,7 @@ from datetime import date
 
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS
+from bot.engine.syntax import contest_role
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -184,6 +185,28 @@ def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, mat
     return question.objects[0] in before and _names_subject(after, question.subject)
 
 
+def _contest_between(sentence: str, question: YesNoQuestion) -> int:
+    """"Did A beat B?" against one act the parse puts both in ("B's victory over A", "A
+    stunned B"): +1 when A is its winner, -1 when A is its loser; 0 when no one act holds both."""
+    if question.predicate not in _CONTEST or not question.subject or not question.objects:
+        return 0
+    def roles(wanted: Sequence[str]) -> set[tuple[str, int]]:
+        found = set()
+        for match in _WORD.finditer(sentence):
+            word = match.group(0).lower().replace("’", "'").removesuffix("'s")
+            if match.group(0)[:1].isupper() and (word in wanted or stem(word) in wanted):
+                role = contest_role(sentence, match.start(), match.end())
+                if role:
+                    found.add(role)
+        return found
+    subject, other = roles(question.subject), roles(question.objects)
+    sign = 1 if stem(question.predicate) in related_stems(stem("win"))[0] else -1  # "did A lose to B"
+    for side, act in subject:
+        if any(o_act == act and o_side != side for o_side, o_act in other):
+            return sign if side == "winner" else -sign
+    return 0
+
+
 def _names_subject(lowered: str, subject: tuple[str, ...]) -> bool:
     """The text names the subject: every word of it, or a two-word name's last word alone
     ("Stross" for "Charlie Stross"), as news names people after the first mention."""
@@ -199,6 +222,9 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     lowered = sentence.lower().replace("’", "'")
     if not _names_subject(f"{context.lower()} {lowered}", question.subject):
         return 0
+    settled = _contest_between(sentence, question)
+    if settled:
+        return settled
     same, opposite = related_stems(question.predicate) if question.predicate else (set(), set())
     phrasal = _PHRASAL_NO.search(lowered)
     if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \

@@ -102,6 +102,16 @@ def test_got_convicted_asks_for_a_conviction_and_a_hyphenated_name_is_one_name()
     assert decide_verdict("did tomas varga lind get convicted", acquitted, names=names).value == "no"
 
 
+def test_a_contest_is_read_from_the_one_act_both_sides_stand_in() -> None:
+    names = ("Tomas Varga", "Ellis Marsh")
+    question = "Did Tomas Varga beat Ellis Marsh in Leeds?"
+    lost = evidence("Marsh’s victory over Varga came before the main event in Leeds.")
+    assert decide_verdict(question, lost, names=names).value == "no"
+    # Another loss of the subject's, in a clause of its own, is not this contest.
+    won = evidence("Varga, who lost to Kell in 2021, beat Marsh on Saturday in Leeds.")
+    assert decide_verdict(question, won, names=names).value == "yes"
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
