@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="tantivy documents, one index grown through them (default 1M 3M 10M)")
     parser.add_argument("--engine-vector-sizes", type=int, nargs="+", default=None,
                         help="IVF-SQ8 / IVF-PQ vectors, grown through them (default 1M 3M 10M)")
-    parser.add_argument("--engine-parts", nargs="+", choices=["lexical", "vectors"], default=None,
+    parser.add_argument("--engine-parts", nargs="+", choices=["shape", "vectors", "lexical"], default=None,
                         help="only these halves of the engines benchmark")
     args = parser.parse_args(argv)
     names = [n for n in (args.only or NAMES) if n not in args.skip]

@@ -127,3 +127,6 @@ def test_engines_measure_bm25_and_compressed_vectors_as_they_grow(report: dict) 
             recalls = [point["by_queries"]["synthetic"]["recall_at_10"] for point in points]
             assert recalls == sorted(recalls) and recalls[-1] > 0  # more lists probed never finds less
         assert entry["ivf-pq"]["payload_bytes_per_chunk"] < entry["ivf-sq8"]["payload_bytes_per_chunk"]
+    shape = f["shape"]  # the largest size in the store's shape, lists at random
+    assert shape["n"] == vectors[-1]["n"] and positive(shape["ms_k10"]["p50"])
+    assert 384 < shape["file_bytes_per_chunk"] < 1536  # 8 bits a dimension: far below float32's 1,536 bytes
