@@ -34,6 +34,7 @@ def _registry() -> dict[str, Callable[[Context], BenchResult]]:
         bench_coldstart,
         bench_concurrency,
         bench_doctor,
+        bench_engines,
         bench_indexing,
         bench_latency,
         bench_scale,
@@ -48,10 +49,11 @@ def _registry() -> dict[str, Callable[[Context], BenchResult]]:
         "coldstart": bench_coldstart.run,
         "concurrency": bench_concurrency.run,
         "doctor": bench_doctor.run,
+        "engines": bench_engines.run,
     }
 
 
-NAMES = ["indexing", "latency", "scale", "store", "coldstart", "concurrency", "doctor"]
+NAMES = ["indexing", "latency", "scale", "store", "coldstart", "concurrency", "doctor", "engines"]
 
 
 def markdown(report: dict) -> str:
@@ -143,12 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-questions", type=int, default=None, help="questions per store size (default 50)")
     parser.add_argument("--hnsw-max", type=int, default=None, help="build HNSW up to this many vectors (100k)")
     parser.add_argument("--concurrent", type=int, default=None, help="simultaneous /ask (default 50)")
+    parser.add_argument("--engine-lexical-sizes", type=int, nargs="+", default=None,
+                        help="tantivy documents, one index grown through them (default 1M 3M 10M)")
+    parser.add_argument("--engine-vector-sizes", type=int, nargs="+", default=None,
+                        help="IVF-SQ8 / IVF-PQ vectors, grown through them (default 1M 3M 10M)")
+    parser.add_argument("--engine-parts", nargs="+", choices=["shape", "vectors", "lexical"], default=None,
+                        help="only these halves of the engines benchmark")
     args = parser.parse_args(argv)
     names = [n for n in (args.only or NAMES) if n not in args.skip]
     out = args.out or Path("bench-results") / ("quick.json" if args.quick else "full.json")
     options = {k: v for k, v in {"index_articles": args.index_articles, "scale_sizes": args.scale_sizes,
                                  "store_sizes": args.store_sizes, "store_questions": args.store_questions,
-                                 "hnsw_max": args.hnsw_max, "concurrent": args.concurrent}.items() if v is not None}
+                                 "hnsw_max": args.hnsw_max, "concurrent": args.concurrent,
+                                 "engine_lexical_sizes": args.engine_lexical_sizes,
+                                 "engine_vector_sizes": args.engine_vector_sizes,
+                                 "engine_parts": args.engine_parts}.items() if v is not None}
     report = run(names, quick=args.quick, out=out, workdir=args.workdir, cache_dir=args.cache_dir, keep=args.keep,
                  options=options)
     print(report["markdown"])

@@ -107,3 +107,26 @@ def test_doctor_times_every_check_healthy_and_next_to_a_busy_writer(report: dict
     assert {"model", "integrity", "consistency", "vectors", "lexical"} <= set(f["per_check_s"])
     assert f["checks"] == 13 and set(f["failing_healthy"]) <= {"discord token"}
     assert f["finished_while_writer_held_lock"] and "another newsbot process is writing" in f["busy_detail"]
+
+
+def test_engines_measure_bm25_and_compressed_vectors_as_they_grow(report: dict) -> None:
+    f = figures(report, "engines")
+    lexical = [f["lexical"][k] for k in f["lexical"] if k.isdigit()]
+    assert len(lexical) >= 2 and lexical[-1]["docs"] > lexical[0]["docs"] > f["lexical"]["base_chunks"]
+    for entry in lexical:
+        assert positive(entry["ms_k200"]["p50"]) and positive(entry["disk_bytes_per_chunk"])
+    vectors = [f["vectors"][k] for k in f["vectors"] if k.isdigit()]
+    assert len(vectors) >= 2 and vectors[-1]["n"] > vectors[0]["n"]
+    for entry in vectors:
+        for name in ("ivf-sq8", "ivf-pq"):
+            points = [entry[name]["nprobe"][p] for p in sorted(entry[name]["nprobe"], key=int)]
+            for point in points:
+                for got in point["by_queries"].values():
+                    # the exact top 10 is at least as often in the top 200 as in the top 10
+                    assert 0.0 <= got["recall_at_10"] <= got["top10_in_top200"] <= 1.0
+            recalls = [point["by_queries"]["synthetic"]["recall_at_10"] for point in points]
+            assert recalls == sorted(recalls) and recalls[-1] > 0  # more lists probed never finds less
+        assert entry["ivf-pq"]["payload_bytes_per_chunk"] < entry["ivf-sq8"]["payload_bytes_per_chunk"]
+    shape = f["shape"]  # the largest size in the store's shape, lists at random
+    assert shape["n"] == vectors[-1]["n"] and positive(shape["ms_k10"]["p50"])
+    assert 384 < shape["file_bytes_per_chunk"] < 1536  # 8 bits a dimension: far below float32's 1,536 bytes
