@@ -177,6 +177,11 @@ _CAPITALISED_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _CAPITALISED_RUN = re.compile(rf"(?<![\w’'.-])(?:{_CAPITALISED_WORD}\s+){{1,2}}{_CAPITALISED_WORD}(?![\w’'-])")
 
 
+@lru_cache(maxsize=256)
+def _lower_case_words(body: str) -> frozenset[str]:
+    return frozenset(re.findall(r"(?<![\w-])[a-z]+(?![\w-])", body))
+
+
 def _untagged_names(body: str, start: int, end: int, found: Sequence[TypedSpan]) -> list[TypedSpan]:
     """Two or three capitalised words the tagger passed over ("coached by Australia's
     Darren Cahill"), inside the sentence, not at its start, overlapping no span, and none of
@@ -188,8 +193,7 @@ def _untagged_names(body: str, start: int, end: int, found: Sequence[TypedSpan])
         if s == start or any(w.lower() in STOP_WORDS for w in match.group(0).split()) or \
                 any(not (e <= t.start or s >= t.end) for t in found):
             continue
-        if any(re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", body)
-               for w in re.split(r"[\s-]+", match.group(0))):
+        if any(w.lower() in _lower_case_words(body) for w in re.split(r"[\s-]+", match.group(0))):
             continue  # "Executive Orders": words the article also writes in lower case
         spans.append(TypedSpan(s, e, ("person", "organization"), untagged=True))
     return spans
