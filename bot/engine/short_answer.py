@@ -122,7 +122,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
                         years: Mapping[str, int] | None = None) -> ShortAnswer | None:
     """The span that answers, or None when no candidate clearly wins."""
     s = settings or ShortAnswerSettings()
-    if not question.wants_span:
+    if not question.wants_span or _asks_what_it_is(question, focus):
         return None
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
@@ -139,6 +139,14 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None
     return ShortAnswer(full_name(pick.text, pick.sentence, body_of[pick.sentence.article_id]), pick.sentence,
                        pick.score)
+
+
+def _asks_what_it_is(question: Question, focus: Focus) -> bool:
+    """"whos baic", "who is Lena Voss?": a name alone after "who is", no act or role asked,
+    asks who or what it is; another name in the quotes is no answer."""
+    rest = re.sub(r"^\s*who(?:'s|s|\s+(?:is|are|was|were))\b", "", focus.text.lower().replace("’", "'"))
+    left = [w for w in words(rest) if w not in STOPWORDS]
+    return rest != focus.text.lower() and not question.predicate and 0 < len(left) <= 3
 
 
 @dataclass(frozen=True)

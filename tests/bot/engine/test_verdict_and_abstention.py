@@ -247,3 +247,8 @@ def test_verdicts_and_typed_answers_on_written_articles(service: NewsService, tm
     assert not amount.quotes[0].text.endswith("?")  # a question in an article never leads
     for answer in (raised, vote, amount):
         assert_verbatim(service, answer)
+
+
+def test_who_is_a_name_alone_gets_no_other_name_as_its_answer(service: NewsService) -> None:
+    asked = service.ask("yo whos baic")
+    assert asked.short_answer is None and asked.quotes, asked.answer  # not "Xiaomi": the quotes say what BAIC is
