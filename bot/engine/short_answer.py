@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.engine.evidence import RankedSentence, asks_casting, beside_act, cast_part, plays_asked_part
 from bot.engine.focus import Focus, words
-from bot.engine.lexicon import related_stems
+from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import SINCE, Question, is_role
 from bot.engine.spans import TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, takes_part
@@ -144,9 +144,13 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
 def _asks_what_it_is(question: Question, focus: Focus) -> bool:
     """"whos baic", "who is Lena Voss?": a name alone after "who is", no act or role asked,
     asks who or what it is; another name in the quotes is no answer."""
-    rest = re.sub(r"^\s*who(?:'s|s|\s+(?:is|are|was|were))\b", "", focus.text.lower().replace("’", "'"))
+    lowered = focus.text.lower().replace("’", "'")
+    rest = re.sub(r"^\s*who(?:'s|s|\s+(?:is|are|was|were))\b", "", lowered)
     left = [w for w in words(rest) if w not in STOPWORDS]
-    return rest != focus.text.lower() and not question.predicate and 0 < len(left) <= 3
+    # "who is xiaomi partnering with" asks for a partner: an act word or a closing preposition.
+    relation = any(is_known_act(stem(w)) or w.endswith(("ing", "ed")) for w in left) or \
+        re.search(r"\b(?:with|to|for|by|of|against|behind)\W*$", rest) is not None
+    return rest != lowered and not question.predicate and 0 < len(left) <= 3 and not relation
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,23 @@ def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked)
     return side is not None and side != wanted
 
 
+def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
+    """Whether a span of the right type plays the part the question asks about, as the
+    sentence and its parse tell."""
+    if asks_casting(asked.predicate) and (part := cast_part(body, span)) and \
+            not plays_asked_part(part, asked.focus.names):
+        return False  # "Diana (played by Elizabeth Debicki)", asked who plays Charles
+    start, end = span.start - sentence.start, span.end - sentence.start
+    if span.untagged and not (asked.predicate and takes_part(sentence.text, start, end, asked.predicate,
+                                                             unsure=False)):
+        return False  # words the tagger passed over are a name only when the parse links them to the act
+    if _on_the_other_side(sentence, span, asked):
+        return False  # "defeating the West Indies in the final", asked who won it
+    # "Carragher described the winner's switch": a name beside the act, not its doer.
+    return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
+                not takes_part(sentence.text, start, end, asked.predicate))
+
+
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
 
 
@@ -228,20 +249,9 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         for span in sentence.spans:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
             if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
-                    asked.focus.asks_about(text) or _common_word(text, sentence, body):
+                    asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
+                    not _stands_in_act(sentence, span, body, asked):
                 continue
-            if asks_casting(asked.predicate) and (part := cast_part(body, span)) and \
-                    not plays_asked_part(part, asked.focus.names):
-                continue  # "Diana (played by Elizabeth Debicki)", asked who plays Charles
-            if span.untagged and not (asked.predicate and takes_part(
-                    sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
-                    unsure=False)):
-                continue  # words the tagger passed over are a name only when the parse links them to the act
-            if _on_the_other_side(sentence, span, asked):
-                continue  # "defeating the West Indies in the final", asked who won it
-            if asked.predicate and set(span.kinds) & PARSED_KINDS and not takes_part(
-                    sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate):
-                continue  # "Carragher described the winner's switch": a name beside the act, not its doer
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
                 / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
             key = _key(text)

@@ -252,3 +252,6 @@ def test_verdicts_and_typed_answers_on_written_articles(service: NewsService, tm
 def test_who_is_a_name_alone_gets_no_other_name_as_its_answer(service: NewsService) -> None:
     asked = service.ask("yo whos baic")
     assert asked.short_answer is None and asked.quotes, asked.answer  # not "Xiaomi": the quotes say what BAIC is
+    # A relation asked after "who's", or a curly apostrophe, is not "who is <name>".
+    assert service.ask("who’s xiaomi partnering with").short_answer == "BAIC"
+    assert service.ask("when’s xiaomi starting production").short_answer == "the first half of 2024"
