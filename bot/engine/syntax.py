@@ -114,6 +114,9 @@ def act_concerns(text: str, predicate: str, terms: list[tuple[int, int]]) -> boo
         any(takes_part(text, start, end, predicate, unsure=False) for start, end in terms)
 
 
+# Verbs whose object is the side beaten (unlike "win", whose object is the prize), verbs and
+# nouns of losing, and nouns of winning: the lexicon's win and lose groups, split by the role
+# their arguments play.
 _BEATING = frozenset(stem(w) for w in "beat beats beaten beating defeat defeated defeating defeats overcame overcome "
                      "edged routed thrashed eliminated knocked upset toppled stunned downed".split())
 _LOSING = frozenset(stem(w) for w in "lose loses lost losing loss losses fell".split())

@@ -173,6 +173,7 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
 
 
 _CONTEST = related_stems(stem("beat"))[0]
+_LOSING = related_stems(stem("lose"))[0]
 
 
 def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, match: re.Match[str]) -> bool:
@@ -188,7 +189,7 @@ def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, mat
 def _contest_between(sentence: str, question: YesNoQuestion) -> int:
     """"Did A beat B?" against one act the parse puts both in ("B's victory over A", "A
     stunned B"): +1 when A is its winner, -1 when A is its loser; 0 when no one act holds both."""
-    if question.predicate not in _CONTEST or not question.subject or not question.objects:
+    if question.predicate not in _CONTEST | _LOSING or not question.subject or not question.objects:
         return 0
     def roles(wanted: Sequence[str]) -> set[tuple[str, int]]:
         found = set()

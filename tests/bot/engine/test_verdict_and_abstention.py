@@ -107,6 +107,7 @@ def test_a_contest_is_read_from_the_one_act_both_sides_stand_in() -> None:
     question = "Did Tomas Varga beat Ellis Marsh in Leeds?"
     lost = evidence("Marsh’s victory over Varga came before the main event in Leeds.")
     assert decide_verdict(question, lost, names=names).value == "no"
+    assert decide_verdict("Did Tomas Varga lose to Ellis Marsh?", lost, names=names).value == "yes"
     # Another loss of the subject's, in a clause of its own, is not this contest.
     won = evidence("Varga, who lost to Kell in 2021, beat Marsh on Saturday in Leeds.")
     assert decide_verdict(question, won, names=names).value == "yes"
