@@ -17,9 +17,11 @@ the best candidate does not clearly win, there is no short answer: the quote ans
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.evidence import RankedSentence, asks_casting, beside_act, cast_part, plays_asked_part
 from bot.engine.focus import Focus, words
@@ -137,8 +139,10 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     pick = _winner(*found, s)
     if pick is None:
         return None
-    return ShortAnswer(full_name(pick.text, pick.sentence, body_of[pick.sentence.article_id]), pick.sentence,
-                       pick.score)
+    text = full_name(pick.text, pick.sentence, body_of[pick.sentence.article_id])
+    if question.answer_type == "person":
+        text = usual_spelling(text, body_of.values())
+    return ShortAnswer(text, pick.sentence, pick.score)
 
 
 def _asks_what_it_is(question: Question, focus: Focus) -> bool:
@@ -336,3 +340,20 @@ def full_name(text: str, sentence: RankedSentence, body: str) -> str:
         if first[:1].isupper() and first.lower() not in STOPWORDS:
             return match.group(0)
     return text
+
+
+def usual_spelling(name: str, bodies: Iterable[str]) -> str:
+    """A person's name as the retrieved articles mostly spell it: "Tony Pettiti", in two of
+    ten mentions, is "Tony Petitti" (same first name, a surname one or two letters apart,
+    written at least twice as often)."""
+    parts = name.split()
+    if len(parts) < 2 or not parts[-1][:1].isupper():
+        return name
+    surname = parts[-1]
+    pattern = re.compile(rf"\b{re.escape(' '.join(parts[:-1]))}\s+({re.escape(surname[0])}[\w'’-]+)")
+    counts = Counter(m.group(1) for body in bodies for m in pattern.finditer(body))
+    best, seen = max(counts.items(), key=lambda item: item[1], default=(surname, 0))
+    if best != surname and seen >= 2 * max(counts.get(surname, 0), 1) and abs(len(best) - len(surname)) <= 1 and \
+            DamerauLevenshtein.distance(best.lower(), surname.lower()) <= 2:
+        return " ".join([*parts[:-1], best])
+    return name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.engine.evidence import cast_part
 from bot.engine.focus import Focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _fits
+from bot.engine.short_answer import _fits, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -349,3 +349,12 @@ def test_the_side_beaten_does_not_win_and_last_years_loser_did_not_lose_this_yea
     assert winner.short_answer in (None, "Orbel Rovers"), winner.answer  # never the side beaten
     loser = service.ask("who lost the harrow cup final")
     assert loser.short_answer != "Kestrel City", loser.answer  # that was last year's final
+
+
+def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
+    bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
+              "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",
+              "Tony Pettiti, the commissioner, declined to comment."]
+    assert usual_spelling("Tony Pettiti", bodies) == "Tony Petitti"
+    assert usual_spelling("Tony Petitti", bodies) == "Tony Petitti"
+    assert usual_spelling("Tony Marsh", [*bodies, "Tony Marshall spoke. Tony Marshall left."]) == "Tony Marsh"
