@@ -136,9 +136,10 @@ def with_apostrophes(text: str) -> str:
 _SHORTHAND = {"ppl": "people", "u": "you", "r": "are", "ur": "your", "abt": "about", "bc": "because",
               "cuz": "because", "b4": "before", "rn": "right now", "govt": "government", "yr": "year",
               "yrs": "years", "mil": "million", "bil": "billion", "tmrw": "tomorrow", "w/": "with", "pls": "please",
-              "plz": "please", "wat": "what", "wut": "what", "bout": "about", "thru": "through", "tho": "though"}
-_SHORTHAND_WORD = re.compile(r"(?<![\w'’/])(?:" + "|".join(map(re.escape, sorted(_SHORTHAND, key=len, reverse=True)))
-                             + r")(?![\w'’]|\.\w)")
+              "plz": "please", "wat": "what", "wut": "what", "thru": "through", "tho": "though"}
+# Not inside a word, a compound or an abbreviation: "r&d", "u-turn", "u.s." stay as typed.
+_SHORTHAND_WORD = re.compile(r"(?<![\w'’/&-])(?:" + "|".join(map(re.escape, sorted(_SHORTHAND, key=len, reverse=True)))
+                             + r")(?![\w'’&-]|\.\w)")
 
 
 def spelled_out(text: str) -> str:

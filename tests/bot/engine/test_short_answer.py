@@ -102,6 +102,8 @@ def test_the_act_or_role_asked_about_is_read_from_the_question() -> None:
 def test_chat_shorthand_is_spelled_out_but_a_name_in_capitals_is_kept() -> None:
     assert spelled_out("how many ppl did u lay off rn") == "how many people did you lay off right now"
     assert spelled_out("did PPL cut jobs in the u.s.") == "did PPL cut jobs in the u.s."
+    assert spelled_out("r&d spend after the u-turn, and who won the bout") == \
+        "r&d spend after the u-turn, and who won the bout"
 
 
 def add_written_article(service, tmp_path, title: str, body: str) -> None:
