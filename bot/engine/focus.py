@@ -101,9 +101,7 @@ class Focus:
         """Whether a text reduced to :func:`held_stems` names one of the question's names at
         least (a person by surname too), when it has any: "the company confirmed laying off
         129 people", in a list of other companies' layoffs, is not about Google."""
-        return not self._name_parts or any(
-            set(parts) <= held or (len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held)
-            for parts in self._name_parts)
+        return not self._name_parts or any(set(parts) <= held or _by_surname(parts, held) for parts in self._name_parts)
 
     def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
         """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
@@ -113,10 +111,16 @@ class Focus:
         if not total:
             return 0.0
         held = set(held)
-        for parts in self._name_parts:  # "Sinner" names Jannik Sinner, after the first mention
-            if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held:
+        for parts in self._name_parts:
+            if _by_surname(parts, held):
                 held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
+
+
+def _by_surname(parts: list[str], held: set[str] | frozenset[str]) -> bool:
+    """"Sinner" names Jannik Sinner, after the first mention: a two-word name's last word
+    (of four letters or more) is among the stems a text holds."""
+    return len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held
 
 
 def held_stems(text: str) -> set[str]:

@@ -168,6 +168,11 @@ class _Asked:
     kind: str = "open"  # the answer type asked for
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
 
+    @property
+    def contest(self) -> bool:
+        """The act asked about is winning or losing ("who won", "who beat", "who lost")."""
+        return bool(self.predicate and related_stems(stem(self.predicate))[0] & _CONTEST)
+
 
 _YEAR_IN = re.compile(r"\b(?:19|20)\d\d\b")
 _LAST_EDITION = re.compile(r"\blast\s+(?:year|season)['’]s\b|\b(?:a|one)\s+year\s+(?:ago|earlier)\b", re.IGNORECASE)
@@ -180,8 +185,7 @@ def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
     its article's, when the question names no year, is about an earlier edition. (A founding
     or an appointment happens once, so "founded in 2000" still answers "who founded it".)"""
     published = asked.years.get(sentence.article_id)
-    contest = asked.kind == "score" or bool(asked.predicate and related_stems(stem(asked.predicate))[0] & _CONTEST)
-    if not published or not contest or _YEAR_IN.search(asked.focus.text):
+    if not published or not (asked.kind == "score" or asked.contest) or _YEAR_IN.search(asked.focus.text):
         return False
     if _LAST_EDITION.search(sentence.text):
         return True  # "Australia, who lost last year's final to Canada"
@@ -193,12 +197,13 @@ def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
 def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:
     """A win or loss in the sentence is of the contest asked about: the parse links the act
     to one of the question's other words ("the final"), not only to a rival beaten."""
-    if asked.kind not in PARSED_KINDS or not asked.predicate or not related_stems(stem(asked.predicate))[0] & _CONTEST:
+    if asked.kind not in PARSED_KINDS or not asked.contest:
         return True  # "how much did X lose": a loss of money, not a contest
     names = {stem(w) for name in asked.focus.names for w in words(name)}
+    act_words = related_stems(stem(asked.predicate))[0]
     terms = [(m.start(), m.end()) for m in re.finditer(r"[\w'’-]+", sentence.text)
              if asked.focus.is_term(m.group(0)) and stem(m.group(0)) not in names
-             and not related_stems(stem(asked.predicate))[0] & {stem(m.group(0))}]
+             and stem(m.group(0)) not in act_words]
     return act_concerns(sentence.text, asked.predicate, terms)
 
 
@@ -207,8 +212,7 @@ _WINNING = related_stems(stem("win"))[0]
 
 def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
     """Asked who won, the one beaten; asked who lost, the one who beat them."""
-    if not asked.predicate or not set(span.kinds) & PARSED_KINDS or \
-            not related_stems(stem(asked.predicate))[0] & _CONTEST:
+    if not asked.contest or not set(span.kinds) & PARSED_KINDS:
         return False
     side = contest_side(sentence.text, span.start - sentence.start, span.end - sentence.start)
     wanted = "winner" if stem(asked.predicate) in _WINNING else "loser"

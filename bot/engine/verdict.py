@@ -174,6 +174,7 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
 
 _CONTEST = related_stems(stem("beat"))[0]
 _LOSING = related_stems(stem("lose"))[0]
+_WINNING = related_stems(stem("win"))[0]
 
 
 def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, match: re.Match[str]) -> bool:
@@ -201,7 +202,7 @@ def _contest_between(sentence: str, question: YesNoQuestion) -> int:
                     found.add(role)
         return found
     subject, other = roles(question.subject), roles(question.objects)
-    sign = 1 if stem(question.predicate) in related_stems(stem("win"))[0] else -1  # "did A lose to B"
+    sign = 1 if stem(question.predicate) in _WINNING else -1  # "did A lose to B"
     for side, act in subject:
         if any(o_act == act and o_side != side for o_side, o_act in other):
             return sign if side == "winner" else -sign
