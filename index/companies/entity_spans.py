@@ -163,6 +163,10 @@ def entity_spans(snap: TableSnapshot, article_ids: Sequence[str]) -> dict[str, l
     return found
 
 
+# A name's first written form in sort order (a capitalised form sorts before a lower-case one).
+_FIRST_FORM = "(SELECT name FROM entity_forms f WHERE f.name_key = n.name_key ORDER BY name LIMIT 1)"
+
+
 class NameVocabulary(Mapping[str, tuple[str, int]]):
     """Every name the articles use, by :func:`name_key`, looked up one key at a time in the
     stored counts: (its first written form in sort order, where a capitalised form sorts
@@ -176,9 +180,8 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
         if len(key) < 2:
             raise KeyError(key)
         try:
-            rows = self._snap.query(
-                "SELECT (SELECT name FROM entity_forms f WHERE f.name_key = n.name_key ORDER BY name LIMIT 1), "
-                "n.articles FROM entity_names n WHERE n.name_key = ?", (key,))
+            rows = self._snap.query(f"SELECT {_FIRST_FORM}, n.articles FROM entity_names n WHERE n.name_key = ?",
+                                    (key,))
         except sqlite3.OperationalError:  # a store opened without this enricher
             rows = []
         if not rows or rows[0][0] is None:
@@ -187,9 +190,7 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
 
     def _all(self) -> dict[str, tuple[str, int]]:
         try:
-            rows = self._snap.query(
-                "SELECT n.name_key, (SELECT name FROM entity_forms f WHERE f.name_key = n.name_key "
-                "ORDER BY name LIMIT 1), n.articles FROM entity_names n")
+            rows = self._snap.query(f"SELECT n.name_key, {_FIRST_FORM}, n.articles FROM entity_names n")
         except sqlite3.OperationalError:
             return {}
         return {key: (name, int(count)) for key, name, count in rows if len(key) >= 2 and name is not None}
