@@ -88,6 +88,42 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
     return apposition is not None and says_predicate(apposition.group(1), predicate)
 
 
+# Words that may stand before a title without owning it ("the CEO", "former CEO").
+_NOT_AN_OWNER = frozenset("the a an its their his her our former then new interim acting current ex and".split())
+
+
+def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, names: Sequence[str]) -> bool:
+    """The role asked about is the span's title at another organisation: "Quora CEO Adam
+    D'Angelo", asked who runs OpenAI. The capitalised words just before the title own it
+    ("and" joins owners: "Tesla and SpaceX CEO Elon Musk")."""
+    if not names or not is_role(predicate):
+        return False
+    asked = {w.lower() for name in names for w in re.findall(r"[\w&-]+", name.replace("’", "'"))}
+    segment = body[max(start, span.start - 60):span.start]
+    words = list(re.finditer(r"[\w'’&-]+", segment))
+    at = next((i for i in range(len(words) - 1, max(-1, len(words) - 4), -1)
+               if says_predicate(words[i].group(0), predicate)), None)
+    if at is None or any(not (w.group(0)[:1].isupper() or w.group(0).lower() in _TITLE_WORDS)
+                         for w in words[at + 1:]):
+        return False  # no title of the asked role right before the name
+    while at > 0 and says_predicate(words[at - 1].group(0), predicate):
+        at -= 1  # "Chief Executive Officer": the title's first word
+    owners: list[list[str]] = [[]]  # capitalised runs, "and" between them
+    for i in range(at - 1, -1, -1):
+        if segment[words[i].end():words[i + 1].start()].strip():
+            break  # punctuation between: "...; Quora CEO" is owned by Quora, "...1990s. CEO X" by no one
+        word = words[i].group(0).replace("’", "'").removesuffix("'s")
+        if word.lower() in ("and", "&") and owners[-1]:
+            owners.append([])
+            continue
+        if not word[:1].isupper() or word.lower() in _NOT_AN_OWNER:
+            break
+        owners[-1].append(word.lower())
+    owners = [run for run in owners if run]
+    # "Warner Music Group CEO", asked about Capitol Music Group: the whole run must be asked.
+    return bool(owners) and not any(all(w in asked for w in run) for run in owners)
+
+
 _PLAYING = related_stems(stem("play"))[0]
 _PART = r"((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)"
 

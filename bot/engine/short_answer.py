@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.engine.evidence import RankedSentence, asks_casting, beside_act, cast_part, plays_asked_part
+from bot.engine.evidence import (
+    RankedSentence,
+    asks_casting,
+    beside_act,
+    cast_part,
+    plays_asked_part,
+    titled_elsewhere,
+)
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import SINCE, Question, is_role
@@ -231,6 +238,13 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         return False  # words the tagger passed over are a name only when the parse links them to the act
     if _on_the_other_side(sentence, span, asked):
         return False  # "defeating the West Indies in the final", asked who won it
+    if asked.predicate and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names):
+        return False  # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
+    if asked.predicate and is_role(asked.predicate) and "person" in span.kinds:
+        # "OpenAI's chief scientist Ilya Sutskever; Quora CEO Adam D'Angelo": a person in a
+        # sentence that says the role holds it only by title, apposition or the parse.
+        return beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40) or \
+            takes_part(sentence.text, start, end, asked.predicate, unsure=False)
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))

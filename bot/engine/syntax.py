@@ -24,6 +24,7 @@ import threading
 from functools import cache, lru_cache
 
 from bot.engine.lexicon import related_stems
+from bot.engine.question import is_role
 from index.companies.extractor import SPACY_MODEL
 from index.text import stem
 
@@ -72,7 +73,9 @@ def _links(name, act) -> bool:  # type: ignore[no-untyped-def]
     cost = sum(t.dep_ not in _FREE_ARCS for t in below)  # each token's arc to its head
     between = [t for t in [*below, meet] if t.i not in (name.i, act.i)]
     other_verb = any(t.tag_.startswith("VB") and t.text.lower() not in _ROLE_VERBS for t in between)
-    return cost <= (MAX_NOUN_ARCS if act.tag_.startswith("NN") else MAX_ARCS) and not other_verb
+    # A verb that gives a role hands its noun to the subject ("Roe was promoted to CEO").
+    noun_act = act.tag_.startswith("NN") and meet.text.lower() not in _ROLE_VERBS
+    return cost <= (MAX_NOUN_ARCS if noun_act else MAX_ARCS) and not other_verb
 
 
 def _says_act(word: str, predicate: str) -> bool:
@@ -85,9 +88,12 @@ def _says_act(word: str, predicate: str) -> bool:
 
 def _acts(doc, predicate: str) -> list:  # type: ignore[no-untyped-def]
     """The words of a parsed sentence that say the act. A proper noun is a name, not the act
-    ("Wikimedia Foundation" says no founding), and an adjective describes ("presidential
-    Executive Orders" are no president)."""
-    return [t for t in doc if t.tag_ not in ("NNP", "NNPS", "JJ", "JJR", "JJS") and _says_act(t.text, predicate)]
+    ("Wikimedia Foundation" says no founding), unless it is a role heading its own phrase
+    ("named Chair & CEO"; "Quora CEO Adam" is a compound of the name); an adjective describes
+    ("presidential Executive Orders" are no president)."""
+    role = is_role(predicate)
+    return [t for t in doc if _says_act(t.text, predicate) and t.tag_ not in ("JJ", "JJR", "JJS") and
+            (t.tag_ not in ("NNP", "NNPS") or (role and t.dep_ != "compound"))]
 
 
 def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool = True) -> bool:

@@ -172,6 +172,8 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     return bool(speeches) and not _names_subject(lowered[clause_start:speeches[-1].start()], subject)
 
 
+# "keep" before a verb in -ing says an act goes on, not that something is kept.
+_KEEPS_DOING = re.compile(r"(?:keep|keeps|kept|keeping)\s+(?:\w+ly\s+)?(?:on\s+)?\w{2,}ing\b")
 _CONTEST = related_stems(stem("beat"))[0]
 _LOSING = related_stems(stem("lose"))[0]
 _WINNING = related_stems(stem("win"))[0]
@@ -242,6 +244,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue
         if word_stem not in same and word_stem not in opposite and not _DENIAL.fullmatch(match.group(0)):
             continue
+        if _KEEPS_DOING.match(lowered, match.start()):
+            continue  # "the revelations keep getting juicier": goes on, keeps nothing
         window = lowered[max(0, match.start() - 30):match.start()]
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
         if not taken_back and _reported_by_other(lowered, question.subject, match.start()):

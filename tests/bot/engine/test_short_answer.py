@@ -208,6 +208,18 @@ def test_the_sentence_with_the_answer_beside_the_role_leads(service, tmp_path) -
     assert chief.short_answer in (None, "Lena Voss"), chief.answer  # the directors are never shown
 
 
+def test_a_role_held_at_another_company_or_another_role_is_not_the_answer(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Pellmore names a new board",
+        "Pellmore's board now consists of Pellmore's chief scientist Ada Brandt; Orbel CEO Kwame Lund; and "
+        "investor Rosa Imrie. Tomas Varga had just been promoted to Chair and CEO of Pellmore in March. "
+        "Pellmore sells about 40,000 tickets a month.")
+    chief = service.ask("who is the ceo of pellmore")
+    assert chief.short_answer == "Tomas Varga", chief.answer
+    # Orbel's chief executive is Kwame Lund, titled so; asked about Orbel, he is the answer.
+    assert service.ask("orbel ceo?").short_answer == "Kwame Lund"
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",

@@ -48,6 +48,15 @@ def test_opposite_predicates_and_other_subjects() -> None:
                           evidence("An executive at BAIC denied any knowledge of the matter.")).value is None
 
 
+def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
+    question = "did orbel lose the patent case"
+    going_on = evidence("Two months into the patent case against Orbel — one of the longest in the valley — "
+                        "and the filings keep getting stranger.")
+    assert decide_verdict(question, going_on).value is None
+    kept = evidence("Orbel keeps the patent after the appeal.")
+    assert decide_verdict("did orbel lose the patent", kept).value == "no"
+
+
 def test_a_second_name_in_the_question_is_an_object_not_the_subject() -> None:
     question = "Did Korvath beat Orbel for the third year in a row?"
     names = ("Korvath", "Orbel")
