@@ -258,7 +258,8 @@ class Answerer:
         quotes = self.select_quotes(ordered, result.articles)
         lead = lead_text(quotes[0], verdict, short)
         if focus.corrections:
-            lead = "Showing results for " + ", ".join(f"“{form}”" for _, form in focus.corrections) + ". " + lead
+            taken = dict.fromkeys(form for _, form in focus.corrections)  # two typos in one name: said once
+            lead = "Showing results for " + ", ".join(f"“{form}”" for form in taken) + ". " + lead
         return Answer(question.text, lead, short_answer=short, verdict=verdict, quotes=quotes, **base)
 
 

@@ -124,6 +124,19 @@ def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, nam
     return bool(owners) and not any(all(w in asked for w in run) for run in owners)
 
 
+_FORMER = re.compile(r"\b(?:former|ex|then|previous|past|outgoing|ousted|late)\b[\s-]+(?:[\w'’&-]+\s+){0,3}$",
+                     re.IGNORECASE)
+
+
+def formerly_titled(body: str, start: int, span: TypedSpan, predicate: str) -> bool:
+    """The span held the role asked about once: "former CEO Joe Natale", "then-CEO Natale"."""
+    segment = body[max(start, span.start - 60):span.start]
+    words = list(re.finditer(r"[\w'’&-]+", segment))
+    at = next((i for i in range(len(words) - 1, max(-1, len(words) - 4), -1)
+               if says_predicate(words[i].group(0), predicate)), None)
+    return at is not None and _FORMER.search(segment[:words[at].start()]) is not None
+
+
 _PLAYING = related_stems(stem("play"))[0]
 _PART = r"((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)"
 
@@ -161,6 +174,7 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     ranked = []
     names_of: dict[str, ArticleNames] = {}
     title_stems: dict[str, set[str]] = {}
+    lowered_bodies: dict[str, str] = {}
     for sentence in pool:
         body = result.articles[sentence.article_id].body
         stored = entities.get(sentence.article_id, ())
@@ -175,6 +189,7 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
         # The title says what "the company" of a sentence is; it counts a little less.
         if sentence.article_id not in title_stems:
             title_stems[sentence.article_id] = held_stems(result.articles[sentence.article_id].title)
+            lowered_bodies[sentence.article_id] = body.lower()
         in_sentence = held_stems(sentence.text)
         coverage = max(focus.coverage_of(in_sentence),
                        0.85 * focus.coverage_of(in_sentence | title_stems[sentence.article_id]))
@@ -196,5 +211,6 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
             score -= w.question_penalty
         ranked.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
                                      similarity, coverage, spans, rank, sentence.vector, states_act,
-                                     focus.names_any(in_sentence | title_stems[sentence.article_id])))
+                                     focus.names_any(in_sentence | title_stems[sentence.article_id],
+                                                     lowered_bodies[sentence.article_id])))
     return sorted(ranked, key=lambda s: -s.score)

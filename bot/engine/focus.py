@@ -97,11 +97,15 @@ class Focus:
     def _name_parts(self) -> list[list[str]]:
         return [[stem(w) for w in words(name)] for name in self.names]
 
-    def names_any(self, held: set[str] | frozenset[str]) -> bool:
+    def names_any(self, held: set[str] | frozenset[str], article: str = "") -> bool:
         """Whether a text reduced to :func:`held_stems` names one of the question's names at
         least (a person by surname too), when it has any: "the company confirmed laying off
-        129 people", in a list of other companies' layoffs, is not about Google."""
-        return not self._name_parts or any(set(parts) <= held or _by_surname(parts, held) for parts in self._name_parts)
+        129 people", in a list of other companies' layoffs, is not about Google. A name of
+        several words is named by its first word too in an ``article`` (lower-cased) that
+        writes it in full: news shortens "Rogers Communications" to "Rogers"."""
+        return not self._name_parts or any(
+            set(parts) <= held or _by_surname(parts, held) or _by_first_word(parts, held, name, article)
+            for parts, name in zip(self._name_parts, self.names, strict=True))
 
     def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
         """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
@@ -123,6 +127,11 @@ def _by_surname(parts: list[str], held: set[str] | frozenset[str]) -> bool:
     return len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held
 
 
+def _by_first_word(parts: list[str], held: set[str] | frozenset[str], name: str, article: str) -> bool:
+    return len(parts) > 1 and len(parts[0]) >= 4 and parts[0] in held and bool(article) and \
+        f"{name.lower()}" in article
+
+
 def held_stems(text: str) -> set[str]:
     """The stems of a text's words, and of the parts of its compounds ("pre-tax" holds "tax")."""
     found = words(text)
@@ -141,20 +150,28 @@ def chunk_total(snap: object) -> int:
     return snap.memo("chunk_total", lambda: max(1, snap.chunk_count))  # type: ignore[attr-defined]
 
 
-def correct_word(snap: object, word: str) -> str | None:
-    """The name the articles use that ``word`` misspells, if one is close enough."""
+# A word the articles hold this rarely may still be a typo that one article shares
+# ("comunications"), when the name it misspells is far more common.
+_TYPO_SEEN = 2
+_TYPO_RATIO = 25
+
+
+def correct_word(snap: object, word: str, *, other: bool = False) -> str | None:
+    """The name the articles use that ``word`` misspells, if one is close enough; with
+    ``other`` (a word some article holds), a name one edit away, never ``word`` itself (a
+    typo that an article shares is a name word too)."""
     if len(word) < 4 or not word.isalpha():
         return None
     counts = name_word_counts(snap)
     if not counts:
         return None
-    allowed = 1 if len(word) <= 5 else 2
+    allowed = 1 if len(word) <= 5 or other else 2
     best: tuple[tuple[int, bool, int], str] | None = None
     for candidate, _, _ in process.extract(word, counts.keys(), scorer=fuzz.ratio, score_cutoff=55, limit=25):
         distance = DamerauLevenshtein.distance(word, candidate)
         # A typo seldom changes the first letter: "opatia" is "Opetaia", not "spatial".
         key = (distance, candidate[:1] != word[:1], -counts[candidate])
-        if distance <= allowed and (best is None or key < best[0]):
+        if (distance or not other) and distance <= allowed and (best is None or key < best[0]):
             best = (key, candidate)
     return best[1] if best else None
 
@@ -216,13 +233,18 @@ def read_focus(snap: object, text: str) -> Focus:
     missing: list[str] = []
     fixed = list(tokens)
     for index, (match, token) in enumerate(zip(matches, tokens, strict=True)):
-        if token in STOPWORDS or token in QUESTION_WORDS or document_frequency(snap, token) > 0:
+        if token in STOPWORDS or token in QUESTION_WORDS:
             continue
-        better = correct_word(snap, token)
+        seen = document_frequency(snap, token)
+        if seen > _TYPO_SEEN:
+            continue
+        better = correct_word(snap, token, other=seen > 0)
+        if seen and better and document_frequency(snap, better) < _TYPO_RATIO * seen:
+            continue  # a rare word the articles use, not an article's own typo of a common name
         if better:
-            corrections.append((match.group(0), name_vocabulary(snap).get(better, (better, 0))[0]))
+            corrections.append((index, match.group(0), name_vocabulary(snap).get(better, (better, 0))[0]))
             fixed[index] = better
-        elif match.group(0)[:1].isupper() and index > 0 and token.replace("-", "").isalpha():
+        elif not seen and match.group(0)[:1].isupper() and index > 0 and token.replace("-", "").isalpha():
             # A capitalised word no article contains; its neighbour joins it ("Zephyrine Okonkwo").
             if missing and text[matches[index - 1].end():match.start()].strip() == "" and \
                     missing[-1].endswith(matches[index - 1].group(0)):
@@ -234,6 +256,10 @@ def read_focus(snap: object, text: str) -> Focus:
     in_names = {i for first, end, _ in spans for i in range(first, end)}
     weights = term_weights(snap, fixed, in_names)
     corrected = text
-    for typed, form in corrections:
+    said: list[tuple[str, str]] = []
+    for index, typed, form in corrections:
         corrected = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", form, corrected, count=1)
-    return Focus(corrected, tuple(corrections), tuple(dict.fromkeys(names)), tuple(missing), weights)
+        # "rogers comunications": the name the corrected word is part of, as the articles write it.
+        whole = next((name for first, end, name in spans if first <= index < end), form)
+        said.append((typed, whole))
+    return Focus(corrected, tuple(said), tuple(dict.fromkeys(names)), tuple(missing), weights)

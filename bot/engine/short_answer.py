@@ -28,6 +28,7 @@ from bot.engine.evidence import (
     asks_casting,
     beside_act,
     cast_part,
+    formerly_titled,
     plays_asked_part,
     titled_elsewhere,
 )
@@ -240,6 +241,9 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         return False  # "defeating the West Indies in the final", asked who won it
     if asked.predicate and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names):
         return False  # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
+    if asked.predicate and is_role(asked.predicate) and "person" in span.kinds and \
+            not _ASKS_FORMER.search(asked.focus.text) and formerly_titled(body, sentence.start, span, asked.predicate):
+        return False  # "former CEO Joe Natale", asked who is the CEO
     if asked.predicate and is_role(asked.predicate) and "person" in span.kinds:
         # "OpenAI's chief scientist Ilya Sutskever; Quora CEO Adam D'Angelo": a person in a
         # sentence that says the role holds it only by title, apposition or the parse.
@@ -248,6 +252,9 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+_ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|first|original)\b", re.IGNORECASE)
 
 
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]

@@ -220,6 +220,34 @@ def test_a_role_held_at_another_company_or_another_role_is_not_the_answer(servic
     assert service.ask("orbel ceo?").short_answer == "Kwame Lund"
 
 
+def test_a_typo_one_article_shares_is_corrected_and_a_former_holder_is_not_the_ceo(service, tmp_path) -> None:
+    cities = "Leeds York Bath Derby Hull Ely Wells Truro Exeter Durham Carlisle Bangor Newry Perth Stirling".split()
+    paths = []
+    for number, city in enumerate(cities + [c + " East" for c in cities[:11]]):
+        paths.append(tmp_path / f"store-{number}.txt")
+        paths[-1].write_text(f"Korvath Communications opens shop {number} in {city}\nSource: Valley Ledger\n"
+                             f"Date: 2024-05-{number % 28 + 1:02d}\n\nKorvath Communications opened shop number "
+                             f"{number} in {city} on Monday, with {number + 3} staff hired from nearby towns.\n")
+    paths.append(tmp_path / "typo.txt")
+    paths[-1].write_text("Korvath shares slip\nSource: Valley Ledger\nDate: 2024-06-01\n\n"
+                         "Shares of Korvath Comunications fell 3% on Monday after the feud became public, "
+                         "analyst Hans Korbach said.\n")
+    paths.append(tmp_path / "feud.txt")
+    paths[-1].write_text(
+        "Sister accuses brother of a vendetta in family feud\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
+        "Five Korvath Communications directors were fired in May. The Korvath siblings were close to a deal, "
+        "according to a letter sent to Chief Executive Officer Lena Voss. The committee wants every letter "
+        "between Ines Korvath and former CEO Piet Hahn.\n")
+    assert service.add_paths(paths).ok
+    chief = service.ask("who is korvath comunications ceo")
+    assert chief.answer.startswith("Showing results for “Korvath Communications”"), chief.answer
+    # Named "Korvath" in the sentence, in full elsewhere in its article; the former CEO is no answer.
+    assert chief.short_answer == "Lena Voss", chief.answer
+    assert service.ask("who was the ceo of korvath communications before lena voss").short_answer != "Lena Voss"
+    # A rare word two letters from a common name is a name of its own, not a typo.
+    assert "Showing results" not in service.ask("what did korbach say about the shares").answer
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
