@@ -83,12 +83,21 @@ _EARLIER_VALUE = re.compile(r"(?:\bfrom|\bcompared\s+(?:with|to)|\bversus|\bvs\.
                             re.IGNORECASE)
 
 
+# "$3,801 — a 2,321% increase from her 2018 tour, where the average was $157": what follows
+# the comparison, in the same clause, describes the earlier value.
+# The value after "to" is the new one ("down 5% from a year earlier, to $300m").
+_AFTER_COMPARISON = re.compile(r"\b(?:increase|decrease|rise|jump|drop|fall|decline|climb|up|down)\s+from\s+"
+                               r"(?:(?!\bto\b)[^;.!?])*[A-Za-z](?:(?!\bto\b)[^;.!?])*$", re.IGNORECASE)
+
+
 def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> float:
     """How the span sits in its sentence: beside the act asked about counts more ("winning
     $185,000 each"), and so does the one cast in the part asked about; a value the sentence
     compares against counts less."""
     predicate = asked.predicate
-    weight = 0.5 if _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) else 1.0
+    earlier = _EARLIER_VALUE.search(body[max(sentence.start, span.start - 25):span.start]) or \
+        _AFTER_COMPARISON.search(body[sentence.start:span.start])
+    weight = 0.5 if earlier else 1.0
     if asks_casting(predicate) and plays_asked_part(cast_part(body, span), asked.focus.names):
         weight *= 2.0
     if span.kinds == ("date",) and is_relative_date(body[span.start:span.end]):

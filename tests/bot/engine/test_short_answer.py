@@ -248,6 +248,16 @@ def test_a_typo_one_article_shares_is_corrected_and_a_former_holder_is_not_the_c
     assert "Showing results" not in service.ask("what did korbach say about the shares").answer
 
 
+def test_a_value_in_the_clause_after_an_increase_from_is_the_earlier_one(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Mara Quell's Lanterns Tour tickets",
+        "In May, the Ledger found that the average cost of a ticket for the Lanterns Tour was $412 — a 96% "
+        "increase from her 2019 Harbour Tour, where the average price for a ticket was $210. "
+        "Fans queued for hours at every stop.")
+    price = service.ask("average price of a lanterns tour ticket?")
+    assert price.short_answer == "$412", price.answer
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
