@@ -236,6 +236,22 @@ def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked)
     return side is not None and side != wanted
 
 
+_PAID_FOR = re.compile(r"\s+(?:(?:in\s+)?(?:cash\s+)?(?:to|in\s+order\s+to)\s+(?:buy|acquire|purchase|take\s+over)|"
+                       r"for)\s+(?:the\s+)?([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)")
+_WHEN_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april may "
+                        "june july august september october november december christmas q1 q2 q3 q4".split())
+
+
+def _paid_for_another(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
+    """The amount is said to be for a named thing the question does not ask about:
+    "£4bn to buy Chelsea", "$26bn for LinkedIn", asked about another deal."""
+    bought = _PAID_FOR.match(body, span.end, end)
+    if not bought:
+        return False
+    named = [w for w in words(bought.group(1)) if w not in STOPWORDS and w not in _WHEN_WORDS]
+    return bool(named) and not any(stem(w) in focus.question_stems for w in named)
+
+
 def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """Whether a span of the right type plays the part the question asks about, as the
     sentence and its parse tell."""
@@ -246,6 +262,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if span.untagged and not (asked.predicate and takes_part(sentence.text, start, end, asked.predicate,
                                                              unsure=False)):
         return False  # words the tagger passed over are a name only when the parse links them to the act
+    if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
+        return False  # "offered £4bn to buy Chelsea", asked what he pays for United
     if _on_the_other_side(sentence, span, asked):
         return False  # "defeating the West Indies in the final", asked who won it
     if asked.predicate and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names):

@@ -258,6 +258,16 @@ def test_a_value_in_the_clause_after_an_increase_from_is_the_earlier_one(service
     assert price.short_answer == "$412", price.answer
 
 
+def test_an_amount_paid_for_another_named_thing_is_not_the_answer(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Dana Kell agrees Lyon Athletic deal",
+        "The race for Lyon Athletic was a shootout between Dana Kell, who had previously offered £2bn to buy "
+        "Harrow Rovers, and a Gulf fund. For paying £600m for her 30% stake, Kell gains control of the "
+        "academy on Monday.")
+    paid = service.ask("how much is dana kell paying for her lyon athletic stake?")
+    assert paid.short_answer == "£600m", paid.answer
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
