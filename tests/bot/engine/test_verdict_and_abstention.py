@@ -57,6 +57,12 @@ def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
     assert decide_verdict("did orbel lose the patent", kept).value == "no"
 
 
+def test_a_name_that_spells_an_act_does_not_do_it() -> None:
+    named = evidence("She started selling tickets online because she was tired of Orbel, and believed "
+                     "that Kick would sell tickets better in time.")
+    assert decide_verdict("has orbel started selling tickets online?", named).value is None
+
+
 def test_a_second_name_in_the_question_is_an_object_not_the_subject() -> None:
     question = "Did Korvath beat Orbel for the third year in a row?"
     names = ("Korvath", "Orbel")
