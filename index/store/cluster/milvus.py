@@ -51,7 +51,8 @@ WORDS_BYTES = 65535    # Milvus's largest VARCHAR (UTF-8 bytes); a chunk's words
 # tantivy's BM25 constants (Milvus Lite's default k1 is 1.5, a Milvus cluster's 1.2).
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}
 LAYOUT_FIELD = "words_bm25"
-# The collection's layout, in its description: a collection with another is from an older
+# The collection's layout, recorded in PostgreSQL (meta milvus_layout) by the restore that
+# filled it, and in its description for people: a collection with another is from an older
 # newsbot and is refilled from PostgreSQL by the next catch-up (sync.catch_up), once.
 LAYOUT = "newsbot chunks, layout 2: one BM25 field of words and word pairs"
 NO_DAY = -(1 << 40)    # no date: outside every range a question can name
@@ -188,12 +189,19 @@ class ChunkCollection:
     def exists(self) -> bool:
         return bool(self.client.has_collection(self.name))
 
-    def is_current(self) -> bool:
-        """Whether the collection exists with this version's layout (LAYOUT)."""
+    def is_current(self, layout: str | None) -> bool:
+        """Whether the collection exists with this version's layout. ``layout`` is what
+        PostgreSQL's meta says the last restore wrote (sync.restore): a ``milvus-lite
+        server`` keeps no collection description, so reading LAYOUT back from Milvus found
+        every collection old and refilled it at every process start. The collection's own
+        fields are asked once, for one that someone else made under this name."""
+        if layout != LAYOUT:
+            return False
         if self._current is None:
             if not self.exists():
                 return False
-            self._current = self.client.describe_collection(self.name).get("description") == LAYOUT
+            fields = self.client.describe_collection(self.name).get("fields", [])
+            self._current = LAYOUT_FIELD in {field.get("name") for field in fields}
         return self._current
 
     def drop(self) -> None:
