@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,7 @@ LAYOUT_FIELD = "words_bm25"
 # filled it, and in its description for people: a collection with another is from an older
 # newsbot and is refilled from PostgreSQL by the next catch-up (sync.catch_up), once.
 LAYOUT = "newsbot chunks, layout 2: one BM25 field of words and word pairs"
+WEIGHT_STEPS = 10      # a term's weight is sent in tenths (query_tokens)
 NO_DAY = -(1 << 40)    # no date: outside every range a question can name
 _EPOCH = date(1970, 1, 1)
 
@@ -91,12 +92,17 @@ class ChunkDoc:
         return joined
 
 
-def query_tokens(terms: Sequence[str]) -> list[str]:
-    """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs."""
+def query_tokens(terms: Sequence[str], factors: Mapping[str, float] | None = None) -> list[str]:
+    """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs.
+    With ``factors`` (a term's analysed tokens joined by spaces: its weight), each token of a
+    term is repeated round(WEIGHT_STEPS * weight) times: Milvus weighs a query token by how
+    often the query holds it, and that is the one per-term weight a BM25 request can carry
+    (a term weighed to nothing is left out)."""
     out: list[str] = []
     for term in dict.fromkeys(terms):
         tokens = analyse(term)
-        out.extend(tokens if len(tokens) == 1 else pairs(tokens))
+        parts = tokens if len(tokens) == 1 else pairs(tokens)
+        out.extend(parts if factors is None else parts * round(WEIGHT_STEPS * factors.get(" ".join(tokens), 1.0)))
     return out
 
 
@@ -237,10 +243,12 @@ class ChunkCollection:
                                     search_params={"metric_type": "IP"}, consistency_level=self.consistency)
         return _hits(result)
 
-    def lexical(self, terms: Sequence[str], k: int, expr: str = "") -> list[tuple[int, float]]:
+    def lexical(self, terms: Sequence[str], k: int, expr: str = "",
+                factors: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
         """BM25 over the words field (text twice, title, outlet/date words), one request;
-        any term may match, a term of several tokens as its pairs (the phrase)."""
-        query = " ".join(query_tokens(terms))
+        any term may match, a term of several tokens as its pairs (the phrase); ``factors``
+        weigh one-token terms (query_tokens)."""
+        query = " ".join(query_tokens(terms, factors))
         if not query or k <= 0:
             return []
         result = self.client.search(self.name, data=[query], anns_field=LAYOUT_FIELD, limit=min(k, 16384),
