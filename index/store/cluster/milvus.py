@@ -95,14 +95,19 @@ class ChunkDoc:
 def query_tokens(terms: Sequence[str], factors: Mapping[str, float] | None = None) -> list[str]:
     """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs.
     With ``factors`` (a term's analysed tokens joined by spaces: its weight), each token of a
-    term is repeated round(WEIGHT_STEPS * weight) times: Milvus weighs a query token by how
-    often the query holds it, and that is the one per-term weight a BM25 request can carry
-    (a term weighed to nothing is left out)."""
+    term is repeated round(WEIGHT_STEPS * weight / the largest weight) times: Milvus weighs a
+    query token by how often the query holds it, and that is the one per-term weight a BM25
+    request can carry. Only the ratios matter to the ranking; the largest weight is always
+    sent, and a term weighed to nothing beside it is left out."""
+    analysed = {term: analyse(term) for term in dict.fromkeys(terms)}
+    weights = {term: 1.0 if factors is None else factors.get(" ".join(tokens), 1.0)
+               for term, tokens in analysed.items() if tokens}
+    top = max(weights.values(), default=1.0)
     out: list[str] = []
-    for term in dict.fromkeys(terms):
-        tokens = analyse(term)
+    for term, weight in weights.items():
+        tokens = analysed[term]
         parts = tokens if len(tokens) == 1 else pairs(tokens)
-        out.extend(parts if factors is None else parts * round(WEIGHT_STEPS * factors.get(" ".join(tokens), 1.0)))
+        out.extend(parts if factors is None else parts * round(WEIGHT_STEPS * weight / top))
     return out
 
 

@@ -40,6 +40,7 @@ LISTED_CHUNKS = 20_000  # most chunk ids an outlet restriction sends to Milvus a
 # Most chunks of an outlet whose vectors are kept here (6 MB at 384 dimensions), so that a
 # search restricted to it is scored exactly without a Milvus request (see dense_search).
 SCORED_CHUNKS = 4096
+DF_CAP = 10_000  # most chunks a term's document frequency is counted to (_document_frequency)
 
 
 class ClusterSnapshot(SnapshotMemo):
@@ -47,6 +48,8 @@ class ClusterSnapshot(SnapshotMemo):
         super().__init__(kb._snapshot_cache)
         self._kb = kb
         self._db = kb._rdb
+        self._listed: list[ChunkRow] = []  # the rows chunks() last returned (see sentences)
+        self._chunk_sentences: dict[tuple[str, int, int], list[SentenceRow]] = {}
         self._chunks = kb._collection
 
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
@@ -147,9 +150,12 @@ class ClusterSnapshot(SnapshotMemo):
         return factors
 
     def _document_frequency(self, words: str) -> int:
-        """Chunks holding these analysed words in order (one word, or a pair), uncapped."""
+        """Chunks holding these analysed words in order (one word, or a pair), counted up to
+        DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
+        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks."""
         return self.memo(("document_frequency", words), lambda: int(self._rows(
-            "SELECT count(*) FROM chunks WHERE words @@ phraseto_tsquery('simple', %s)", (words,))[0][0]))
+            "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery('simple', %s) LIMIT %s) "
+            "AS found", (words, DF_CAP))[0][0]))
 
     def hybrid_search(self, query: np.ndarray, terms: Sequence[str], k: int, *,
                       outlets: Collection[str] | None = None,
@@ -246,15 +252,37 @@ class ClusterSnapshot(SnapshotMemo):
             return {}
         rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
                           (list(chunk_ids),))
-        return {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        self._listed = list(found.values())
+        return found
 
     def articles(self, article_ids: Sequence[str], with_body: bool = True) -> dict[str, ArticleRow]:
         return self._kb._articles(self._db, list(dict.fromkeys(article_ids)), with_body)
 
     def sentences(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
+        """A chunk's sentences are read with those of every chunk the last ``chunks`` call
+        returned, in one statement: the search asks for each passage's in turn, which was a
+        round trip per passage."""
+        key = (article_id, start, end)
+        if key not in self._chunk_sentences and any((c.article_id, c.start, c.end) == key for c in self._listed):
+            self._read_chunk_sentences(self._listed)
+            self._listed = []
+        if key in self._chunk_sentences:
+            return list(self._chunk_sentences[key])
         rows = self._rows('SELECT id, start, "end", vector FROM sentences WHERE article_id = %s '
                           'AND start >= %s AND "end" <= %s ORDER BY start', (article_id, start, min(end, 2**31 - 1)))
         return [SentenceRow(int(i), article_id, int(s), int(e), dequantize_int8(v)) for i, s, e, v in rows]
+
+    def _read_chunk_sentences(self, chunks: Sequence[ChunkRow]) -> None:
+        rows = self._rows('SELECT c.id, s.id, s.start, s."end", s.vector FROM chunks c JOIN sentences s '
+                          'ON s.article_id = c.article_id AND s.start >= c.start AND s."end" <= c."end" '
+                          "WHERE c.id = ANY(%s) ORDER BY c.id, s.start", ([c.id for c in chunks],))
+        by_chunk: dict[int, list[SentenceRow]] = {c.id: [] for c in chunks}
+        for chunk_id, i, start, end, vector in rows:
+            by_chunk[int(chunk_id)].append(SentenceRow(int(i), "", int(start), int(end), dequantize_int8(vector)))
+        for c in chunks:
+            self._chunk_sentences[(c.article_id, c.start, c.end)] = [
+                SentenceRow(r.id, c.article_id, r.start, r.end, r.vector) for r in by_chunk[c.id]]
 
     def article_sentences(self, article_id: str) -> list[SentenceRow]:
         return self.sentences(article_id, 0, 2**31 - 1)
