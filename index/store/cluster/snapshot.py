@@ -44,6 +44,11 @@ DF_CAP = 10_000  # most chunks a term's document frequency is counted to (_docum
 
 
 class ClusterSnapshot(SnapshotMemo):
+    # Searches are Milvus requests: HybridSearcher runs a question's at once in threads. The
+    # methods they call are safe for that (psycopg serialises a connection's statements; the
+    # memo may compute a value twice).
+    remote_searches = True
+
     def __init__(self, kb: ClusterKnowledgeBase) -> None:
         super().__init__(kb._snapshot_cache)
         self._kb = kb
