@@ -14,8 +14,10 @@ Every passage carries its article id and character offsets; ``text`` is always
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -63,6 +65,12 @@ class SearchWeights:
     per_article: int = 5            # most chunks of one article (5, not 3: dev evidence recall .626 → .647)
 
 
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads for a remote snapshot's searches (HybridSearcher._candidates), shared by the process."""
+    return ThreadPoolExecutor(max_workers=6, thread_name_prefix="newsbot-search")
+
+
 def rrf(ranked: Sequence[tuple[int, float]], weight: float, k: float, into: dict[int, float]) -> None:
     for rank, (chunk_id, _) in enumerate(ranked):
         into[chunk_id] = into.get(chunk_id, 0.0) + weight / (k + rank + 1)
@@ -99,10 +107,7 @@ class HybridSearcher:
         timings["encode"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        dense = snap.dense_search(query_vector, w.candidates)
-        lexical = snap.lexical_search(analysis.terms, w.candidates)
-        reserved = [self._best_in_segment(snap, segment, vector)
-                    for segment, vector in zip(analysis.segments, vectors[1:], strict=True)]
+        dense, lexical, reserved = self._candidates(snap, analysis, vectors)
         timings["search"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -133,6 +138,22 @@ class HybridSearcher:
                                     sentences[chunk_id]))
         timings["fusion"] = time.perf_counter() - started
         return SearchResult(passages, query_vector, analysis, vectors[1:], articles, timings)
+
+    def _candidates(self, snap: Snapshot, analysis: QueryAnalysis, vectors: np.ndarray
+                    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], list[list[int]]]:
+        """The dense and BM25 candidates and each named outlet's best chunks. A snapshot whose
+        searches are requests to a server (``remote_searches``, the cluster's) has them run at
+        once in threads, so their round trips overlap; the embedded store's run in turn."""
+        w = self.weights
+        jobs = [(snap.dense_search, (vectors[0], w.candidates)), (snap.lexical_search, (analysis.terms, w.candidates))]
+        jobs += [(self._best_in_segment, (snap, segment, vector))
+                 for segment, vector in zip(analysis.segments, vectors[1:], strict=True)]
+        if getattr(snap, "remote_searches", False):
+            futures = [_pool().submit(job, *args) for job, args in jobs]
+            results = [future.result() for future in futures]
+        else:
+            results = [job(*args) for job, args in jobs]
+        return results[0], results[1], results[2:]
 
     @staticmethod
     def _best_sentence_overlap(terms: list[str], sentences: list[SentenceRow], article: ArticleRow) -> float:

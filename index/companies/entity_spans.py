@@ -179,13 +179,23 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
     def __getitem__(self, key: str) -> tuple[str, int]:
         if len(key) < 2:
             raise KeyError(key)
+        # Kept until the knowledge base changes, misses too: a question looks up every run of
+        # up to five of its words, most of them twice ("in", then the form), and again for
+        # each reading of it (about 400 reads a MultiHop question, 190 distinct keys), which
+        # on PostgreSQL are as many round trips.
+        entry = self._snap.memo(("name_vocabulary", key), lambda: self._lookup(key))
+        if entry is None:
+            raise KeyError(key)
+        return entry
+
+    def _lookup(self, key: str) -> tuple[str, int] | None:
         try:
             rows = self._snap.query(f"SELECT {_FIRST_FORM}, n.articles FROM entity_names n WHERE n.name_key = ?",
                                     (key,))
         except sqlite3.OperationalError:  # a store opened without this enricher
             rows = []
         if not rows or rows[0][0] is None:
-            raise KeyError(key)
+            return None
         return str(rows[0][0]), int(rows[0][1])
 
     def _all(self) -> dict[str, tuple[str, int]]:

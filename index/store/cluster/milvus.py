@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,9 +51,11 @@ WORDS_BYTES = 65535    # Milvus's largest VARCHAR (UTF-8 bytes); a chunk's words
 # tantivy's BM25 constants (Milvus Lite's default k1 is 1.5, a Milvus cluster's 1.2).
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}
 LAYOUT_FIELD = "words_bm25"
-# The collection's layout, in its description: a collection with another is from an older
+# The collection's layout, recorded in PostgreSQL (meta milvus_layout) by the restore that
+# filled it, and in its description for people: a collection with another is from an older
 # newsbot and is refilled from PostgreSQL by the next catch-up (sync.catch_up), once.
 LAYOUT = "newsbot chunks, layout 2: one BM25 field of words and word pairs"
+WEIGHT_STEPS = 10      # a term's weight is sent in tenths (query_tokens)
 NO_DAY = -(1 << 40)    # no date: outside every range a question can name
 _EPOCH = date(1970, 1, 1)
 
@@ -90,12 +92,22 @@ class ChunkDoc:
         return joined
 
 
-def query_tokens(terms: Sequence[str]) -> list[str]:
-    """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs."""
+def query_tokens(terms: Sequence[str], factors: Mapping[str, float] | None = None) -> list[str]:
+    """What a BM25 request asks for: a one-token term as its token, a longer one as its pairs.
+    With ``factors`` (a term's analysed tokens joined by spaces: its weight), each token of a
+    term is repeated round(WEIGHT_STEPS * weight / the largest weight) times: Milvus weighs a
+    query token by how often the query holds it, and that is the one per-term weight a BM25
+    request can carry. Only the ratios matter to the ranking; the largest weight is always
+    sent, and a term weighed to nothing beside it is left out."""
+    analysed = {term: analyse(term) for term in dict.fromkeys(terms)}
+    weights = {term: 1.0 if factors is None else factors.get(" ".join(tokens), 1.0)
+               for term, tokens in analysed.items() if tokens}
+    top = max(weights.values(), default=1.0)
     out: list[str] = []
-    for term in dict.fromkeys(terms):
-        tokens = analyse(term)
-        out.extend(tokens if len(tokens) == 1 else pairs(tokens))
+    for term, weight in weights.items():
+        tokens = analysed[term]
+        parts = tokens if len(tokens) == 1 else pairs(tokens)
+        out.extend(parts if factors is None else parts * round(WEIGHT_STEPS * weight / top))
     return out
 
 
@@ -188,12 +200,19 @@ class ChunkCollection:
     def exists(self) -> bool:
         return bool(self.client.has_collection(self.name))
 
-    def is_current(self) -> bool:
-        """Whether the collection exists with this version's layout (LAYOUT)."""
+    def is_current(self, layout: str | None) -> bool:
+        """Whether the collection exists with this version's layout. ``layout`` is what
+        PostgreSQL's meta says the last restore wrote (sync.restore): a ``milvus-lite
+        server`` keeps no collection description, so reading LAYOUT back from Milvus found
+        every collection old and refilled it at every process start. The collection's own
+        fields are asked once, for one that someone else made under this name."""
+        if layout != LAYOUT:
+            return False
         if self._current is None:
             if not self.exists():
                 return False
-            self._current = self.client.describe_collection(self.name).get("description") == LAYOUT
+            fields = self.client.describe_collection(self.name).get("fields", [])
+            self._current = LAYOUT_FIELD in {field.get("name") for field in fields}
         return self._current
 
     def drop(self) -> None:
@@ -229,10 +248,12 @@ class ChunkCollection:
                                     search_params={"metric_type": "IP"}, consistency_level=self.consistency)
         return _hits(result)
 
-    def lexical(self, terms: Sequence[str], k: int, expr: str = "") -> list[tuple[int, float]]:
+    def lexical(self, terms: Sequence[str], k: int, expr: str = "",
+                factors: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
         """BM25 over the words field (text twice, title, outlet/date words), one request;
-        any term may match, a term of several tokens as its pairs (the phrase)."""
-        query = " ".join(query_tokens(terms))
+        any term may match, a term of several tokens as its pairs (the phrase); ``factors``
+        weigh one-token terms (query_tokens)."""
+        query = " ".join(query_tokens(terms, factors))
         if not query or k <= 0:
             return []
         result = self.client.search(self.name, data=[query], anns_field=LAYOUT_FIELD, limit=min(k, 16384),

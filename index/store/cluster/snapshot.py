@@ -13,8 +13,10 @@ Usage::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,20 +25,36 @@ from index.store.base import SnapshotMemo
 from index.store.cluster.lexical import analyse
 from index.store.cluster.milvus import restriction
 from index.store.cluster.sqlcompat import SqliteCompat
-from index.store.embedded.lexical import PHRASE_COUNT_CAP
+from index.store.embedded.lexical import PHRASE_COUNT_CAP, fts5_idf_factor
 from index.store.records import ArticleRow, ChunkRow, SentenceRow, dequantize_int8, outlet_names
 
 if TYPE_CHECKING:
     from index.store.cluster.backend import ClusterKnowledgeBase
 
+def _idf(n: int, total: int) -> float:
+    """BM25's IDF as tantivy and Milvus compute it."""
+    return math.log1p((total - n + 0.5) / (n + 0.5))
+
+
 LISTED_CHUNKS = 20_000  # most chunk ids an outlet restriction sends to Milvus as a list
+# Most chunks of an outlet whose vectors are kept here (6 MB at 384 dimensions), so that a
+# search restricted to it is scored exactly without a Milvus request (see dense_search).
+SCORED_CHUNKS = 4096
+DF_CAP = 10_000  # most chunks a term's document frequency is counted to (_document_frequency)
 
 
 class ClusterSnapshot(SnapshotMemo):
+    # Searches are Milvus requests: HybridSearcher runs a question's at once in threads. The
+    # methods they call are safe for that (psycopg serialises a connection's statements; the
+    # memo may compute a value twice).
+    remote_searches = True
+
     def __init__(self, kb: ClusterKnowledgeBase) -> None:
         super().__init__(kb._snapshot_cache)
         self._kb = kb
         self._db = kb._rdb
+        self._listed: list[ChunkRow] = []  # the rows chunks() last returned (see sentences)
+        self._chunk_sentences: dict[tuple[str, int, int], list[SentenceRow]] = {}
         self._chunks = kb._collection
 
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
@@ -73,8 +91,41 @@ class ClusterSnapshot(SnapshotMemo):
                      published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
         if (within is not None and not within) or (outlets is not None and not outlets):
             return []
+        if outlets is not None and within is None:
+            scored = self._outlet_vectors(sorted(outlets))
+            if scored is not None:
+                return self._scored(scored, query, k, self.restricted_chunks(outlets, published_between))
         expr = self._expr(outlets, published_between, within)
         return [] if expr is None else self._chunks.dense(query, k, expr)
+
+    def _outlet_vectors(self, outlets: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chunk ids (sorted) and vectors of a small outlet, kept until the knowledge base
+        changes; None for an outlet of more than SCORED_CHUNKS chunks. A question runs one to
+        three searches restricted to each outlet it names; each was a Milvus request of 15-20 ms
+        on Milvus Lite (a fixed cost per request), and scoring a few thousand vectors here takes
+        under a millisecond. The embedded store scores such a subset exactly too."""
+        def compute() -> tuple[np.ndarray, np.ndarray] | None:
+            ids = self.chunks_of_outlets(outlets)
+            if len(ids) > SCORED_CHUNKS:
+                return None
+            rows = self._rows("SELECT id, vector FROM chunks WHERE id = ANY(%s) ORDER BY id", (ids,))
+            dim = len(rows[0][1]) // 4 if rows else 0
+            vectors = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), dim)
+            return np.array([r[0] for r in rows], dtype=np.int64), vectors
+
+        return self.memo(("outlet_vectors", tuple(outlets)), compute)
+
+    @staticmethod
+    def _scored(scored: tuple[np.ndarray, np.ndarray], query: np.ndarray, k: int,
+                chunk_ids: Sequence[int]) -> list[tuple[int, float]]:
+        """The ``k`` best of ``chunk_ids`` (a subset of the outlet's) by inner product."""
+        ids, vectors = scored
+        at = np.searchsorted(ids, np.asarray(chunk_ids, dtype=np.int64))
+        if not len(at) or k <= 0:
+            return []
+        scores = vectors[at] @ np.asarray(query, dtype=np.float32)
+        order = np.lexsort((ids[at], -scores))[:k]  # best first; ties by chunk id
+        return [(int(ids[at][i]), float(scores[i])) for i in order]
 
     def lexical_search(self, terms: Sequence[str] | str, k: int, *, outlets: Collection[str] | None = None,
                        published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
@@ -82,7 +133,34 @@ class ClusterSnapshot(SnapshotMemo):
             return []
         words = terms.split() if isinstance(terms, str) else list(terms)
         expr = self._expr(outlets, published_between)
-        return [] if expr is None else self._chunks.lexical(words, k, expr)
+        return [] if expr is None else self._chunks.lexical(words, k, expr, self._idf_factors(words))
+
+    def _idf_factors(self, terms: Sequence[str]) -> dict[str, float]:
+        """Weights that make Milvus's BM25 score a term as the embedded tantivy index does.
+        A word: lexical.fts5_idf_factor (a word in most chunks counts as little as it did with
+        FTS5; without it, dev all-evidence@10 was .432 against the embedded .455). A phrase:
+        tantivy scores it with the sum of its words' IDFs, Milvus its pairs (lexical.pairs)
+        each with the pair's own IDF, so the pairs are weighed by the ratio of the two.
+        Document frequencies come from PostgreSQL's ``chunks.words``, kept per state."""
+        total = self.memo("chunk_total", lambda: max(1, self.chunk_count))
+        factors = {}
+        for term in dict.fromkeys(terms):
+            tokens = analyse(term)
+            if len(tokens) == 1:
+                factors[tokens[0]] = fts5_idf_factor(self._document_frequency(tokens[0]), total)
+            elif tokens:
+                words = sum(_idf(self._document_frequency(t), total) for t in tokens)
+                phrase = sum(_idf(self._document_frequency(f"{a} {b}"), total) for a, b in pairwise(tokens))
+                factors[" ".join(tokens)] = words / phrase if phrase > 0 else 1.0
+        return factors
+
+    def _document_frequency(self, words: str) -> int:
+        """Chunks holding these analysed words in order (one word, or a pair), counted up to
+        DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
+        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks."""
+        return self.memo(("document_frequency", words), lambda: int(self._rows(
+            "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery('simple', %s) LIMIT %s) "
+            "AS found", (words, DF_CAP))[0][0]))
 
     def hybrid_search(self, query: np.ndarray, terms: Sequence[str], k: int, *,
                       outlets: Collection[str] | None = None,
@@ -179,15 +257,37 @@ class ClusterSnapshot(SnapshotMemo):
             return {}
         rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
                           (list(chunk_ids),))
-        return {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        self._listed = list(found.values())
+        return found
 
     def articles(self, article_ids: Sequence[str], with_body: bool = True) -> dict[str, ArticleRow]:
         return self._kb._articles(self._db, list(dict.fromkeys(article_ids)), with_body)
 
     def sentences(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
+        """A chunk's sentences are read with those of every chunk the last ``chunks`` call
+        returned, in one statement: the search asks for each passage's in turn, which was a
+        round trip per passage."""
+        key = (article_id, start, end)
+        if key not in self._chunk_sentences and any((c.article_id, c.start, c.end) == key for c in self._listed):
+            self._read_chunk_sentences(self._listed)
+            self._listed = []
+        if key in self._chunk_sentences:
+            return list(self._chunk_sentences[key])
         rows = self._rows('SELECT id, start, "end", vector FROM sentences WHERE article_id = %s '
                           'AND start >= %s AND "end" <= %s ORDER BY start', (article_id, start, min(end, 2**31 - 1)))
         return [SentenceRow(int(i), article_id, int(s), int(e), dequantize_int8(v)) for i, s, e, v in rows]
+
+    def _read_chunk_sentences(self, chunks: Sequence[ChunkRow]) -> None:
+        rows = self._rows('SELECT c.id, s.id, s.start, s."end", s.vector FROM chunks c JOIN sentences s '
+                          'ON s.article_id = c.article_id AND s.start >= c.start AND s."end" <= c."end" '
+                          "WHERE c.id = ANY(%s) ORDER BY c.id, s.start", ([c.id for c in chunks],))
+        by_chunk: dict[int, list[SentenceRow]] = {c.id: [] for c in chunks}
+        for chunk_id, i, start, end, vector in rows:
+            by_chunk[int(chunk_id)].append(SentenceRow(int(i), "", int(start), int(end), dequantize_int8(vector)))
+        for c in chunks:
+            self._chunk_sentences[(c.article_id, c.start, c.end)] = [
+                SentenceRow(r.id, c.article_id, r.start, r.end, r.vector) for r in by_chunk[c.id]]
 
     def article_sentences(self, article_id: str) -> list[SentenceRow]:
         return self.sentences(article_id, 0, 2**31 - 1)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import psycopg
 
-from index.store.cluster.milvus import ChunkCollection, ChunkDoc
+from index.store.cluster.milvus import LAYOUT, ChunkCollection, ChunkDoc
 from index.store.cluster.schema import SYNC_LOCK
 
 ARTICLES_PER_STEP = 64
@@ -117,9 +117,10 @@ def sync_state(conn: psycopg.Connection, collection: ChunkCollection) -> SyncSta
                        "(SELECT coalesce(max(seq), 0) FROM change_log), "
                        "(SELECT value FROM meta WHERE key = 'collection'), "
                        "(SELECT extract(epoch FROM clock_timestamp()) - value::float8 > %s "
-                       " FROM meta WHERE key = 'milvus_synced_at')", (QUIET_SECONDS,)).fetchone()
+                       " FROM meta WHERE key = 'milvus_synced_at'), "
+                       "(SELECT value FROM meta WHERE key = 'milvus_layout')", (QUIET_SECONDS,)).fetchone()
     applied, latest, name = int(row[0] or 0), int(row[1]), row[2]
-    behind = applied < latest or applied < 0 or name != collection.name or not collection.is_current()
+    behind = applied < latest or applied < 0 or name != collection.name or not collection.is_current(row[4])
     return SyncState(behind, bool(row[3]) and not behind)
 
 
@@ -146,7 +147,7 @@ def catch_up(conn: psycopg.Connection, collection: ChunkCollection, dim: int) ->
     """Applies the change log past Milvus's mark. ``conn`` is an autocommit connection."""
     with _SyncLock(conn):
         applied, latest = _pending(conn)
-        if applied < 0 or not collection.is_current():  # absent, or an older newsbot's layout
+        if applied < 0 or not collection.is_current(meta_value(conn, "milvus_layout")):  # absent, or older
             return restore(conn, collection, dim, locked=True)
         if applied >= latest:
             return 0
@@ -177,6 +178,7 @@ def restore(conn: psycopg.Connection, collection: ChunkCollection, dim: int, *, 
     if dim:
         collection.flush()
     _mark_synced(conn)
+    set_meta_value(conn, "milvus_layout", LAYOUT)
     set_meta_value(conn, "milvus_seq", latest)
     return written
 

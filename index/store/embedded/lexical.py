@@ -93,6 +93,17 @@ def metadata_terms(source: str, published_at: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
+def fts5_idf_factor(n: int, total: int) -> float:
+    """What turns BM25's log(1 + (N - n + .5) / (n + .5)) (tantivy's, Milvus's) into FTS5's
+    log((N - n + .5) / (n + .5)) for a word in ``n`` of ``total`` chunks: words found in most
+    chunks count as little as they did with FTS5. The cluster backend applies it too."""
+    n = min(n, total)
+    if n <= 0:
+        return 1.0
+    ratio = (total - n + 0.5) / (n + 0.5)  # > 0 since n <= total
+    return max(math.log(ratio), 1e-6) / math.log1p(ratio)
+
+
 def analyser() -> tantivy.TextAnalyzer:
     """The analyser of chunk text and of questions' terms (the cluster backend uses it too)."""
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -338,11 +349,7 @@ class LexicalIndex:
         if len(tokens) != 1:
             return 1.0
         # doc_freq still counts deleted documents until their segment merges: clamp it.
-        n = min(int(self._searcher.doc_freq("words", tokens[0])), total)
-        if n == 0:
-            return 1.0
-        ratio = (total - n + 0.5) / (n + 0.5)  # > 0 since n <= total
-        return max(math.log(ratio), 1e-6) / math.log1p(ratio)
+        return fts5_idf_factor(int(self._searcher.doc_freq("words", tokens[0])), total)
 
     def _top(self, query: tantivy.Query, k: int) -> list[tuple[int, float]]:
         try:

@@ -89,11 +89,26 @@ def test_a_collection_of_an_older_layout_is_refilled_and_a_released_one_loaded(c
     service.close()
     service = cluster.service(embedder)  # a restarted process
     assert service.ask("Did Hyundai confirm the plant deal?").passages  # its first reader refilled it
-    assert service.kb._collection.is_current() and service.kb.compare().milvus_chunks == chunks
+    layout = service.kb._sdb.execute("SELECT value FROM meta WHERE key = 'milvus_layout'").fetchone()[0]
+    assert service.kb._collection.is_current(layout) and service.kb.compare().milvus_chunks == chunks
     service.kb._collection.client.release_collection(service.kb._collection.name)  # a restarted server
     service.close()
     service = cluster.service(embedder)
     assert service.ask("Did Hyundai confirm the plant deal?").passages
+    service.close()
+
+
+def test_a_restarted_process_keeps_a_current_collection(cluster: Backend, embedder: Embedder) -> None:
+    # A milvus-lite server keeps no collection description: reading the layout from it
+    # refilled the whole collection from PostgreSQL at every process start.
+    service = cluster.service(embedder)
+    service.add_paths([SEEDS])
+    synced = "SELECT value FROM meta WHERE key = 'milvus_synced_at'"
+    before = service.kb._sdb.execute(synced).fetchone()[0]
+    service.close()
+    service = cluster.service(embedder)
+    assert service.ask("Did Hyundai confirm the plant deal?").passages
+    assert service.kb._sdb.execute(synced).fetchone()[0] == before  # no restore, no catch-up
     service.close()
 
 

@@ -54,6 +54,27 @@ def test_phrases_and_outlet_restrictions_read_the_same_on_both_backends(kb_servi
         assert snap.dense_search(vector, 10, outlets={"Nobody"}) == []
 
 
+def test_a_word_in_most_chunks_weighs_as_little_on_both_backends(kb_service: NewsService) -> None:
+    # "harbour" is in five of the eight chunks: FTS5's IDF (the embedded index's weight, and
+    # the cluster's since it sends it) gives it next to nothing, so the short chunk that
+    # holds "lighthouse" ranks first. Plain BM25 ranked the harbour chunk first.
+    stories = {"x": ("Harbour notes", "The harbour was busy. Harbour boats left the harbour at dawn, "
+                                      "and the harbour pilot watched the lighthouse."),
+               "y": ("Coast notes", "A new lighthouse opened on the coast on Friday, the council said."),
+               "z1": ("Harbour fees", "Harbour fees rise in spring, the harbour office said."),
+               "z2": ("Harbour works", "Works at the harbour wall begin in May."),
+               "z3": ("Harbour lights", "New lamps line the harbour road."),
+               "z4": ("Harbour trade", "Trade through the harbour grew in April."),
+               "w1": ("Rail notes", "The night train to Estby runs again from June."),
+               "w2": ("Rail fares", "Fares on the coastal railway stay the same this year.")}
+    kb_service.kb.add_articles([make_article(title=title, body=body, origin="test", article_id=key,
+                                             source="Contract Wire", published_at="2024-03-05")
+                                for key, (title, body) in stories.items()])
+    with kb_service.kb.reader() as snap:
+        by_chunk = {c: m[0] for c, m in snap.chunk_metadata(snap.all_chunk_ids()).items()}
+        assert [by_chunk[c] for c, _ in snap.lexical_search(["harbour", "lighthouse"], 10)][:2] == ["y", "x"]
+
+
 def test_every_offset_and_every_quote_points_into_the_stored_body(kb_service: NewsService) -> None:
     assert kb_service.add_paths([SEEDS, TEST_ARTICLES]).ok
     articles = parse_paths([SEEDS, TEST_ARTICLES]).articles
