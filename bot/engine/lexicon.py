@@ -37,6 +37,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("fire", "fired", "dismiss", "sack", "oust", "remove", "terminate"),
     ("people", "employees", "staff", "workers", "staffers", "workforce", "jobs", "headcount"),
     ("resign", "quit", "step", "leave", "depart"),
+    ("replace", "replaced", "replacement", "successor", "succeed", "succeeded", "succeeds"),
     ("sue", "sued", "sues", "suing", "lawsuit", "suit", "litigation"),
     ("ban", "prohibit", "forbid", "block", "bar"),
     ("allow", "permit", "let", "enable"),

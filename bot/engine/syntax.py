@@ -56,8 +56,8 @@ _FREE_ARCS = frozenset({"conj", "cc", "appos", "compound", "flat", "punct", "aux
 
 
 # Verbs that give a role rather than do another act ("was named chair", "became CEO").
-_ROLE_VERBS = frozenset("be is was are were been being named appointed promoted elected made became become becomes "
-                        "serves served serving remains remained hired chosen installed tapped".split())
+_ROLE_VERBS = frozenset("be is was are were been being name names naming named appointed promoted elected made became "
+                        "become becomes serves served serving remains remained hired chosen installed tapped".split())
 
 
 def _links(name, act) -> bool:  # type: ignore[no-untyped-def]

@@ -268,6 +268,16 @@ def test_an_amount_paid_for_another_named_thing_is_not_the_answer(service, tmp_p
     assert paid.short_answer == "£600m", paid.answer
 
 
+def test_a_successor_named_replaces_the_one_before(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Hawks part ways with coach Ines Rook",
+        "The Harrow Hawks have relieved head coach Ines Rook of her duties, the team said on Monday. "
+        "The Ledger's Omar Pike reports the Hawks will be naming former Lyon bench boss Tomas Varga as "
+        "Rook's successor. Rook led the Hawks for three seasons.")
+    replaced = service.ask("who replaced ines rook as the hawks head coach")
+    assert replaced.short_answer == "Tomas Varga", replaced.answer
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
