@@ -319,37 +319,52 @@ class LexicalIndex:
         that analyses to several tokens matches as a phrase. Best first."""
         if k <= 0 or (outlets is not None and not outlets):
             return []
-        should = []
+        should, faint = [], []
         total = max(int(self._searcher.num_docs), 1)
         for term in dict.fromkeys(terms):
             tokens = self.tokens(term)
             if not tokens:
                 continue
             query = self._match("words", tokens)
-            factor = self._idf_factor(tokens, total)
-            should.append((tantivy.Occur.Should,
-                           query if factor == 1.0 else tantivy.Query.boost_query(query, factor)))
-        if not should:
-            return []
-        query = tantivy.Query.boolean_query(should)
+            factor, floored = self._idf_factor(tokens, total)
+            (faint if floored else should).append(
+                (tantivy.Occur.Should, query if factor == 1.0 else tantivy.Query.boost_query(query, factor)))
         days = None
         if published_between is not None:
             days = ((published_between[0] - _EPOCH_DAY).days, (published_between[1] - _EPOCH_DAY).days)
         filters = self._restriction(outlets, days)
-        if filters:
-            query = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query)]
-                + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters])
-        return self._top(query, k)
+        # A word in half the chunks or more weighs 1e-6 (FTS5's floor): it moves a score by
+        # about a millionth, so it only ranks chunks that match nothing else. Left out, the
+        # engine walks fewer postings for the same top k (the year of every chunk's date
+        # words, at 1M chunks: BM25 p50 17.6 → 15.0 ms, the same order in 150 searches); the
+        # whole query runs only when the rest matches fewer than k chunks.
+        hits = self._top(self._restricted(should, filters), k) if should else []
+        if faint and len(hits) < k:
+            hits = self._top(self._restricted(should + faint, filters), k)
+        return hits
 
-    def _idf_factor(self, tokens: list[str], total: int) -> float:
+    @staticmethod
+    def _restricted(should: list[tuple[tantivy.Occur, tantivy.Query]],
+                    filters: list[tantivy.Query]) -> tantivy.Query:
+        """Any of the ``should`` clauses, within every filter (which adds nothing to the score)."""
+        query = tantivy.Query.boolean_query(should)
+        if not filters:
+            return query
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query)]
+            + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters])
+
+    def _idf_factor(self, tokens: list[str], total: int) -> tuple[float, bool]:
         """FTS5's BM25 weighs a term by log((N - n + .5) / (n + .5)), tantivy's by
         log(1 + (N - n + .5) / (n + .5)): the boost turns one into the other, so words found
-        in most chunks count as little as they did with FTS5."""
+        in most chunks count as little as they did with FTS5. Also whether FTS5's floor of
+        1e-6 applies (a word in at least half the chunks)."""
         if len(tokens) != 1:
-            return 1.0
+            return 1.0, False
         # doc_freq still counts deleted documents until their segment merges: clamp it.
-        return fts5_idf_factor(int(self._searcher.doc_freq("words", tokens[0])), total)
+        n = min(int(self._searcher.doc_freq("words", tokens[0])), total)
+        faint = n > 0 and math.log((total - n + 0.5) / (n + 0.5)) <= 1e-6
+        return fts5_idf_factor(n, total), faint
 
     def _top(self, query: tantivy.Query, k: int) -> list[tuple[int, float]]:
         try:

@@ -62,7 +62,7 @@ class EmbeddedSnapshot(SnapshotMemo):
         ``published_between`` (inclusive days) restrict the search; they combine (AND)."""
         subset = None if within is None else np.asarray(within, dtype=np.int64)
         if outlets is not None or published_between is not None:
-            restricted = np.asarray(self.restricted_chunks(outlets, published_between), dtype=np.int64)
+            restricted = self._restricted_ids(outlets, published_between)
             subset = restricted if subset is None else np.intersect1d(subset, restricted, assume_unique=True)
         scores, ids = self._vectors.search(query, k, subset)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
@@ -93,6 +93,18 @@ class EmbeddedSnapshot(SnapshotMemo):
             return sorted(int(r[0]) for r in rows)
 
         key = ("restricted_chunks", None if outlets is None else tuple(sorted(outlets)), published_between)
+        return self.memo(key, compute)
+
+    def _restricted_ids(self, outlets: Collection[str] | None,
+                        published_between: tuple[date, date] | None) -> np.ndarray:
+        """``restricted_chunks`` as a read-only array, kept as long: converting an outlet's
+        list on every search took 2-13 ms at 1M chunks (190k ids)."""
+        def compute() -> np.ndarray:
+            ids = np.asarray(self.restricted_chunks(outlets, published_between), dtype=np.int64)
+            ids.setflags(write=False)
+            return ids
+
+        key = ("restricted_ids", None if outlets is None else tuple(sorted(outlets)), published_between)
         return self.memo(key, compute)
 
     def all_chunk_ids(self) -> list[int]:

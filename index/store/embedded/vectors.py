@@ -59,7 +59,9 @@ persist the new layout; ``settle()`` waits for a conversion in flight (tests, be
 A ``within`` subset of up to ``EXACT_SUBSET_MAX`` ids is scored exactly from the IVF's
 stored vectors (about 2 µs an id); a larger one goes through the IVF with a selector and
 proportionally more lists probed, so about as many of its members are scanned as an
-unrestricted search scans vectors.
+unrestricted search scans vectors. The selector is a bitmap of the ids (``id_bitmap``):
+0.5 ms to build for 190k ids of a 1M-chunk store, where FAISS's hash-set ``IDSelectorBatch``
+took 6-47 ms (more than the search itself); both keep exactly the same ids.
 
 Searches run FAISS on one OpenMP thread: for one query the second thread costs more than
 it gains (flat, same run, quiet machine: 6.7 ms on one thread against 15 ms on FAISS's
@@ -200,6 +202,17 @@ def kind_of(index: faiss.Index) -> str:
     if isinstance(index, faiss.IndexIVF):
         return "ivf"
     return "flat"
+
+
+def id_bitmap(ids: np.ndarray) -> tuple[faiss.IDSelectorBitmap, np.ndarray]:
+    """A selector of exactly ``ids`` (non-negative), and the bitmap behind it, which the
+    caller keeps alive while the selector is used (FAISS does not copy it)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    ids = ids[ids >= 0]  # never an index's id; a negative one would index the bitmap from its end
+    bits = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=bool)
+    bits[ids] = True
+    packed = np.packbits(bits, bitorder="little")  # id i is bit i % 8 of byte i // 8, as FAISS reads it
+    return faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed)), packed
 
 
 class _OneThread:
@@ -459,11 +472,12 @@ class VectorIndex:
         ivf = self._ivf()
         with _OneThread():
             if ivf is None:
-                params = None
+                params = bitmap = None
                 if within is not None:
-                    params = faiss.SearchParameters(
-                        sel=faiss.IDSelectorBatch(np.ascontiguousarray(within, dtype=np.int64)))
+                    selector, bitmap = id_bitmap(within)
+                    params = faiss.SearchParameters(sel=selector)
                 scores, ids = self.index.search(query, k, params=params)
+                del bitmap  # only now: the search read it
             elif within is None:
                 scores, ids = ivf.search(query, k, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
             elif len(within) <= EXACT_SUBSET_MAX:
@@ -472,8 +486,9 @@ class VectorIndex:
                 # A large subset: probe proportionally more lists, so about as many of its
                 # members are scanned as an unrestricted search scans vectors.
                 nprobe = min(int(ivf.nlist), math.ceil(self.nprobe * self.ntotal / len(within)))
-                selector = faiss.IDSelectorBatch(np.ascontiguousarray(within, dtype=np.int64))
+                selector, bitmap = id_bitmap(within)
                 scores, ids = ivf.search(query, k, params=faiss.SearchParametersIVF(nprobe=nprobe, sel=selector))
+                del bitmap  # only now: the search read it
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 

@@ -43,6 +43,23 @@ def test_flat_add_search_remove_and_subset() -> None:
     assert index.search(data[7], 5, within=np.array([], dtype=np.int64))[1].size == 0
 
 
+@pytest.mark.parametrize(("policy", "kind"), [("flat", "flat"), ("auto", "ivf")])
+def test_a_subset_search_keeps_exactly_the_ids_asked_for(policy: str, kind: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The selector is a bitmap of the ids: a negative id (never an index's) must not wrap
+    # round to select the bitmap's last id, and ids past every stored one select nothing.
+    monkeypatch.setattr(vectors_module, "EXACT_SUBSET_MAX", 2)  # IVF: through the selector, not exactly
+    data = clustered(3000, seed=3)
+    index = VectorIndex.create(DIM, policy=policy, flat_max=1500, background=False)
+    index.add(np.arange(1, 3001), data)
+    index.settle()
+    assert index.kind == kind
+    asked = np.array([-2, 3, 30])   # a bitmap of ids up to 30: -2 read from its end is id 29
+    _, found = index.search(data[28], 5, within=asked)  # data[28] is id 29's own vector
+    assert set(found.tolist()) == {3, 30}
+    assert index.search(data[28], 5, within=np.array([-1, 10_000_000]))[1].size == 0
+
+
 @pytest.mark.parametrize("background", [True, False])
 @pytest.mark.parametrize(("policy", "kind"), [("auto", "ivf"), ("auto-sq8", "ivf-sq8")])
 def test_crossing_the_threshold_converts_to_ivf_and_keeps_every_change(background: bool, policy: str,
