@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,7 +123,45 @@ class TypedSpan:
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 
 
-ArticleNames = tuple[re.Pattern[str] | None, dict[str, str]]
+_WORD_START = re.compile(r"(?<![\w])\w+")
+_WORD_CHAR = re.compile(r"\w")
+
+
+class NameMatcher:
+    """Finds an article's names in its text, longest first where several start at one word,
+    as one alternation of them all would, without compiling one (that took about 4 ms an
+    article, a fifth of a question's time when its articles were new).
+
+    Usage::
+
+        matcher = NameMatcher(["Beijing Hyundai", "Hyundai"])
+        list(matcher.finditer("Beijing Hyundai and Hyundai Motor", 0, 33))
+        # [(0, 15, 'Beijing Hyundai'), (20, 27, 'Hyundai')]
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._by_first_word: dict[str, list[str]] = {}
+        for name in sorted(names, key=len, reverse=True):
+            first = _WORD_START.match(name)
+            if first:
+                self._by_first_word.setdefault(first.group(0), []).append(name)
+
+    def finditer(self, text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+        """(start, end, name) of each name in ``text[start:end]``, whole words only."""
+        after = start
+        for word in _WORD_START.finditer(text, start, end):
+            if word.start() < after:
+                continue
+            for name in self._by_first_word.get(word.group(0), ()):
+                stop = word.start() + len(name)
+                if stop <= end and text.startswith(name, word.start()) and \
+                        (stop == end or not _WORD_CHAR.match(text, stop)):
+                    yield word.start(), stop, name
+                    after = stop
+                    break
+
+
+ArticleNames = tuple[NameMatcher | None, dict[str, str]]
 
 
 def article_names(body: str, entities: Sequence[EntitySpan]) -> ArticleNames:
@@ -155,9 +193,7 @@ def _article_names(body: str, entities: tuple[EntitySpan, ...]) -> ArticleNames:
         if label == "PERSON" and len(parts) > 1 and len(parts[-1]) >= 3 and \
                 labels.get(parts[0], "PERSON") == "PERSON":
             labels[parts[-1]] = "PERSON"
-    names = sorted(labels, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
-    return pattern, labels
+    return NameMatcher(list(labels)), labels
 
 
 def _bracketed_apart(body: str, entity: EntitySpan) -> list[tuple[int, int]]:
@@ -205,7 +241,7 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
     types that name), then the article's other mentions of names tagged elsewhere in it, then
     patterns that overlap none of them. ``names``: :func:`article_names` of this article,
     computed once by a caller that reads many of its sentences."""
-    pattern, article_labels = names or article_names(body, entities)
+    matcher, article_labels = names or article_names(body, entities)
     found: list[TypedSpan] = []
     for entity in entities:
         if start <= entity.start and entity.end <= end and entity.label in LABEL_TYPES:
@@ -220,11 +256,10 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                     _money_kinds(body[first:stop]) if label == "MONEY" else LABEL_TYPES[label]
                 if kinds:
                     found.append(TypedSpan(first, stop, kinds))
-    if pattern is not None:
-        for match in pattern.finditer(body, start, end):
-            s, e = match.span()
+    if matcher is not None:
+        for s, e, name in matcher.finditer(body, start, end):
             if not any(not (e <= t.start or s >= t.end) for t in found):
-                found.append(TypedSpan(s, e, LABEL_TYPES[article_labels[match.group(0)]]))
+                found.append(TypedSpan(s, e, LABEL_TYPES[article_labels[name]]))
     found += _untagged_names(body, start, end, found)
     text = body[start:end]
     for kind, pattern in PATTERNS.items():
