@@ -37,7 +37,8 @@ _WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*[\w]|[A-Za-z0-9]")
 QUESTION_WORDS = frozenset(
     "who whom whose what what's whats which when where why how much many is are was were do does did done has "
     "have had can could will would should name called named kind type sort thing things get got happen happened "
-    "happening right now currently still ever yet exactly actually really anything something someone".split())
+    "happening right now currently still ever yet exactly actually really anything something someone "
+    "vs vs. v versus".split())  # "49ers vs eagles": the two sides are the terms, not the word between
 _KIN = re.compile(r"\b(?:brother|sister|sibling|wife|husband|spouse|son|daughter|father|mother|dad|mom|mum|"
                   r"parent|family|relative|cousin|uncle|aunt|nephew|niece|grand\w+|partner|girlfriend|boyfriend|"
                   r"fianc[eé]e?|twin|kids?|children|child|boys|girls)s?\b", re.IGNORECASE)

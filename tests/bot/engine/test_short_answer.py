@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.evidence import cast_part
-from bot.engine.focus import Focus
+from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import _fits, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
@@ -276,6 +276,12 @@ def test_a_successor_named_replaces_the_one_before(service, tmp_path) -> None:
         "Rook's successor. Rook led the Hawks for three seasons.")
     replaced = service.ask("who replaced ines rook as the hawks head coach")
     assert replaced.short_answer == "Tomas Varga", replaced.answer
+
+
+def test_vs_between_two_sides_is_no_term_a_sentence_must_hold(service) -> None:
+    with service.answerer.kb.reader() as snap:
+        focus = read_focus(snap, "what was the final score of xiaomi vs hyundai")
+    assert "vs" not in focus.weights and {"xiaomi", "hyundai"} <= set(focus.weights)
 
 
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
