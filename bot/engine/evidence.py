@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -160,57 +160,102 @@ def plays_asked_part(part: str | None, names: Sequence[str]) -> bool:
     return part is not None and any(n.lower() in part.lower() or part.lower() in n.lower() for n in names)
 
 
+# How many of the best sentences get their typed spans: more than any reader of spans looks
+# at (short answers and abstention take the top three that are not questions). Spans add at
+# most a bonus to a score, so a sentence whose score before them, plus that bonus, is below
+# the sixteenth best cannot move into the top sixteen; typing only what can saves most of
+# the pattern work (about 80 sentences a question).
+TYPED_DEPTH = 16
+
+
 def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
                    entities: Mapping[str, list[EntitySpan]],
                    weights: EvidenceWeights | None = None) -> list[RankedSentence]:
-    """Every pool sentence scored against the question, best first."""
+    """Every pool sentence scored against the question, best first. Sentences below the
+    best :data:`TYPED_DEPTH` may come without their typed spans."""
     w = weights or EvidenceWeights()
+    unspanned = sorted(_scored_without_spans(question, focus, result, pool, w), key=lambda s: -s.score)
+    casting = asks_casting(question.predicate)
+    bonus = (w.typed + w.typed_by_act if question.wants_span else 0.0) + (w.predicate if casting else 0.0)
+    typer = _SpanTyper(question, focus, result, entities, w)
+    typed: list[RankedSentence] = []
+    for at, sentence in enumerate(unspanned):
+        if len(typed) >= TYPED_DEPTH and \
+                sentence.score + bonus < sorted((t.score for t in typed), reverse=True)[TYPED_DEPTH - 1]:
+            return sorted(typed, key=lambda s: -s.score) + unspanned[at:]
+        typed.append(typer.with_spans(sentence))
+    return sorted(typed, key=lambda s: -s.score)
+
+
+def _scored_without_spans(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
+                          w: EvidenceWeights) -> list[RankedSentence]:
+    """Each sentence's score from its vector, the question's words, its passage and its form."""
     rank_of = {}
     for rank, passage in enumerate(result.passages):
         for sentence in passage.sentences:
             rank_of.setdefault((passage.article_id, sentence.start), rank)
-    wanted = (question.answer_type, *question.also) if question.wants_span else ()
     total = max(1, len(result.passages))
-    ranked = []
-    names_of: dict[str, ArticleNames] = {}
     title_stems: dict[str, set[str]] = {}
     lowered_bodies: dict[str, str] = {}
+    scored = []
     for sentence in pool:
-        body = result.articles[sentence.article_id].body
-        stored = entities.get(sentence.article_id, ())
-        if sentence.article_id not in names_of:  # once per article, not once per sentence
-            names_of[sentence.article_id] = article_names(body, stored)
-        # Only the entities that start inside the sentence, found by bisection (entity_spans
-        # gives them in body order), not by a scan.
-        inside = stored[bisect_left(stored, sentence.start, key=lambda e: e.start):
-                        bisect_left(stored, sentence.end, key=lambda e: e.start)]
-        spans = tuple(typed_spans(body, sentence.start, sentence.end, inside, names_of[sentence.article_id]))
+        article = result.articles[sentence.article_id]
         similarity = float(np.dot(sentence.vector, result.query_vector))
         # The title says what "the company" of a sentence is; it counts a little less.
         if sentence.article_id not in title_stems:
-            title_stems[sentence.article_id] = held_stems(result.articles[sentence.article_id].title)
-            lowered_bodies[sentence.article_id] = body.lower()
+            title_stems[sentence.article_id] = held_stems(article.title)
+            lowered_bodies[sentence.article_id] = article.body.lower()
         in_sentence = held_stems(sentence.text)
         coverage = max(focus.coverage_of(in_sentence),
                        0.85 * focus.coverage_of(in_sentence | title_stems[sentence.article_id]))
         rank = rank_of.get((sentence.article_id, sentence.start), total)
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
-        answers = [t for t in spans_of(spans, wanted) if not focus.asks_about(body[t.start:t.end])] if wanted else []
-        if answers:
-            score += w.typed
-            if question.predicate and any(beside_act(body, sentence.start, sentence.end, t, question.predicate,
-                                                     w.act_window) for t in answers):
-                score += w.typed_by_act
-        states_act = says_predicate(sentence.text, question.predicate) or (asks_casting(question.predicate) and any(
-            plays_asked_part(cast_part(body, t), focus.names) for t in spans_of(spans, ("person",))))
+        states_act = says_predicate(sentence.text, question.predicate)
         if question.predicate and states_act:
             score += w.predicate
         if len(sentence.text.split()) < w.min_words:
             score -= w.fragment_penalty  # headings and captions quote poorly
         if is_question(sentence.text):
             score -= w.question_penalty
-        ranked.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
-                                     similarity, coverage, spans, rank, sentence.vector, states_act,
+        scored.append(RankedSentence(sentence.article_id, sentence.start, sentence.end, sentence.text, score,
+                                     similarity, coverage, (), rank, sentence.vector, states_act,
                                      focus.names_any(in_sentence | title_stems[sentence.article_id],
                                                      lowered_bodies[sentence.article_id])))
-    return sorted(ranked, key=lambda s: -s.score)
+    return scored
+
+
+class _SpanTyper:
+    """Adds a sentence's typed spans, and what they add to its score: a span of the type
+    asked for, beside the act asked about, or cast in the part asked about."""
+
+    def __init__(self, question: Question, focus: Focus, result: SearchResult,
+                 entities: Mapping[str, list[EntitySpan]], w: EvidenceWeights) -> None:
+        self.question, self.focus, self.result, self.entities, self.w = question, focus, result, entities, w
+        self.wanted = (question.answer_type, *question.also) if question.wants_span else ()
+        self.names_of: dict[str, ArticleNames] = {}
+
+    def with_spans(self, sentence: RankedSentence) -> RankedSentence:
+        question, focus, w = self.question, self.focus, self.w
+        body = self.result.articles[sentence.article_id].body
+        stored = self.entities.get(sentence.article_id, ())
+        if sentence.article_id not in self.names_of:  # once per article, not once per sentence
+            self.names_of[sentence.article_id] = article_names(body, stored)
+        # Only the entities that start inside the sentence, found by bisection (entity_spans
+        # gives them in body order), not by a scan.
+        inside = stored[bisect_left(stored, sentence.start, key=lambda e: e.start):
+                        bisect_left(stored, sentence.end, key=lambda e: e.start)]
+        spans = tuple(typed_spans(body, sentence.start, sentence.end, inside, self.names_of[sentence.article_id]))
+        score = sentence.score
+        answers = [t for t in spans_of(spans, self.wanted) if not focus.asks_about(body[t.start:t.end])] \
+            if self.wanted else []
+        if answers:
+            score += w.typed
+            if question.predicate and any(beside_act(body, sentence.start, sentence.end, t, question.predicate,
+                                                     w.act_window) for t in answers):
+                score += w.typed_by_act
+        states_act = sentence.states_act
+        if not states_act and asks_casting(question.predicate) and any(
+                plays_asked_part(cast_part(body, t), focus.names) for t in spans_of(spans, ("person",))):
+            states_act = True
+            score += w.predicate
+        return replace(sentence, spans=spans, score=score, states_act=states_act)
