@@ -57,6 +57,11 @@ def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
     assert decide_verdict("did orbel lose the patent", kept).value == "no"
 
 
+def test_a_knockout_is_a_win() -> None:
+    knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
+    assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
+
+
 def test_a_name_that_spells_an_act_does_not_do_it() -> None:
     named = evidence("She started selling tickets online because she was tired of Orbel, and believed "
                      "that Kick would sell tickets better in time.")
