@@ -120,7 +120,7 @@ def _common_word(text: str, sentence: RankedSentence, body: str) -> bool:
 
 # Short capitalised terms that name a field, not an answer ("AI", "EV", "US").
 _GENERIC_TERMS = frozenset("ai ev evs us uk eu un tv pc ceo cto cfo ipo etf nft vr ar app apps api gpu cpu llm "
-                           "llms q1 q2 q3 q4 inc co corp ltd llc".split())
+                           "llms q1 q2 q3 q4 inc co corp ltd llc ip".split())
 _ASKS_SOURCE = re.compile(r"\b(?:report\w*|according|source|outlet|publication|newspaper|wrote|write|cover\w*)\b",
                           re.IGNORECASE)
 
@@ -143,6 +143,9 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     s = settings or ShortAnswerSettings()
     if not question.wants_span or _asks_what_it_is(question, focus):
         return None
+    if question.predicate and is_role(question.predicate) and \
+            not set(focus.weights) - related_stems(stem(question.predicate))[0] - {stem(question.predicate)}:
+        return None  # "who is the ceo of x": no word says whose chief, so any CEO would be a guess
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
     asked = _Asked(focus, skip, question.predicate, question.answer_type, years or {})

@@ -284,6 +284,15 @@ def test_vs_between_two_sides_is_no_term_a_sentence_must_hold(service) -> None:
     assert "vs" not in focus.weights and {"xiaomi", "hyundai"} <= set(focus.weights)
 
 
+def test_a_role_asked_of_no_one_named_gets_no_name(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Pellmore hires a chief",
+        "Lena Voss only started as CEO at Pellmore last year, stepping in for another founder CEO, Tomas Varga. "
+        "Customers who face lawsuits over IP claims will have their legal costs paid by Pellmore.")
+    assert service.ask("who is the ceo of x").short_answer is None  # "x" names nothing the articles know
+    assert service.ask("who is suing pellmore").short_answer is None  # "IP" is a field, not a party
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
