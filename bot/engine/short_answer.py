@@ -255,6 +255,18 @@ def _paid_for_another(body: str, end: int, span: TypedSpan, focus: Focus) -> boo
     return bool(named) and not any(stem(w) in focus.question_stems for w in named)
 
 
+_TITLE_AFTER = re.compile(r"\s+((?:[a-z][\w-]*\s+){1,2})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+
+
+def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
+    """An organisation that titles a person the question does not name ("Chicago Fire
+    midfielder Xherdan Shaqiri", "Argentina head coach Lionel Scaloni") is theirs."""
+    titled = _TITLE_AFTER.match(body, span.end, end)
+    if titled is None or any(w in STOPWORDS for w in titled.group(1).split()):
+        return False  # "World Wildlife Fund and A-Z Animals": a list, not a title
+    return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
+
+
 def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """Whether a span of the right type plays the part the question asks about, as the
     sentence and its parse tell."""
@@ -265,6 +277,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if span.untagged and not (asked.predicate and takes_part(sentence.text, start, end, asked.predicate,
                                                              unsure=False)):
         return False  # words the tagger passed over are a name only when the parse links them to the act
+    if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):
+        return False  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return False  # "offered £4bn to buy Chelsea", asked what he pays for United
     if _on_the_other_side(sentence, span, asked):

@@ -93,7 +93,15 @@ def _acts(doc, predicate: str) -> list:  # type: ignore[no-untyped-def]
     ("presidential Executive Orders" are no president)."""
     role = is_role(predicate)
     return [t for t in doc if _says_act(t.text, predicate) and t.tag_ not in ("JJ", "JJR", "JJS") and
-            (t.tag_ not in ("NNP", "NNPS") or (role and t.dep_ != "compound"))]
+            (t.tag_ not in ("NNP", "NNPS") or (role and t.dep_ != "compound")) and not _names_other_role(t, predicate)]
+
+
+def _names_other_role(token, predicate: str) -> bool:  # type: ignore[no-untyped-def]
+    """The word qualifies another noun and so names another role: "head coach", "chief
+    scientist", "lead singer" (but "chief executive officer" is the chief executive)."""
+    head = token.head
+    return token.dep_ in ("compound", "amod") and head is not token and head.tag_ in ("NN", "NNS") and \
+        head.text.lower() != "officer" and not _says_act(head.text, predicate)
 
 
 def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool = True) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.engine.evidence import cast_part
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _fits, usual_spelling
+from bot.engine.short_answer import _fits, _someone_elses, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -291,6 +291,19 @@ def test_a_role_asked_of_no_one_named_gets_no_name(service, tmp_path) -> None:
         "Customers who face lawsuits over IP claims will have their legal costs paid by Pellmore.")
     assert service.ask("who is the ceo of x").short_answer is None  # "x" names nothing the articles know
     assert service.ask("who is suing pellmore").short_answer is None  # "IP" is a field, not a party
+
+
+def test_a_head_coach_is_no_president_and_a_team_that_titles_another_player_is_theirs(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbelia name squad for qualifiers",
+        "Orbelia head coach Tomas Varga named a 36-man squad for the matches against Lyon this month. "
+        "Fans queued for hours at every stop.")
+    assert service.ask("who is the president of orbelia").short_answer is None
+    team = Focus("what team does dana kell play for", names=("Dana Kell",))
+    body = "Lyon Rovers midfielder Omar Pike said so, and Harrow Athletic forward Dana Kell agreed."
+    rovers, harrow = (TypedSpan(body.index(n), body.index(n) + len(n), ("organization",))
+                      for n in ("Lyon Rovers", "Harrow Athletic"))
+    assert _someone_elses(body, len(body), rovers, team) and not _someone_elses(body, len(body), harrow, team)
 
 
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
