@@ -92,6 +92,17 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
 _NOT_AN_OWNER = frozenset("the a an its their his her our former then new interim acting current ex and".split())
 
 
+def _role_word_before(body: str, start: int, span: TypedSpan,
+                      predicate: str) -> tuple[str, list[re.Match[str]], int | None]:
+    """The words before the span (within its sentence, from ``start``) and the index of the
+    last of them, among the three nearest, that says the role asked about (None if none)."""
+    segment = body[max(start, span.start - 60):span.start]
+    words = list(re.finditer(r"[\w'’&-]+", segment))
+    at = next((i for i in range(len(words) - 1, max(-1, len(words) - 4), -1)
+               if says_predicate(words[i].group(0), predicate)), None)
+    return segment, words, at
+
+
 def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, names: Sequence[str]) -> bool:
     """The role asked about is the span's title at another organisation: "Quora CEO Adam
     D'Angelo", asked who runs OpenAI. The capitalised words just before the title own it
@@ -99,10 +110,7 @@ def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, nam
     if not names or not is_role(predicate):
         return False
     asked = {w.lower() for name in names for w in re.findall(r"[\w&-]+", name.replace("’", "'"))}
-    segment = body[max(start, span.start - 60):span.start]
-    words = list(re.finditer(r"[\w'’&-]+", segment))
-    at = next((i for i in range(len(words) - 1, max(-1, len(words) - 4), -1)
-               if says_predicate(words[i].group(0), predicate)), None)
+    segment, words, at = _role_word_before(body, start, span, predicate)
     if at is None or any(not (w.group(0)[:1].isupper() or w.group(0).lower() in _TITLE_WORDS)
                          for w in words[at + 1:]):
         return False  # no title of the asked role right before the name
@@ -130,10 +138,7 @@ _FORMER = re.compile(r"\b(?:former|ex|then|previous|past|outgoing|ousted|late)\b
 
 def formerly_titled(body: str, start: int, span: TypedSpan, predicate: str) -> bool:
     """The span held the role asked about once: "former CEO Joe Natale", "then-CEO Natale"."""
-    segment = body[max(start, span.start - 60):span.start]
-    words = list(re.finditer(r"[\w'’&-]+", segment))
-    at = next((i for i in range(len(words) - 1, max(-1, len(words) - 4), -1)
-               if says_predicate(words[i].group(0), predicate)), None)
+    segment, words, at = _role_word_before(body, start, span, predicate)
     return at is not None and _FORMER.search(segment[:words[at].start()]) is not None
 
 
