@@ -321,7 +321,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         for span in sentence.spans:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
-            if not any(k in span.kinds for k in kinds) or not text or not _fits(text, kinds, asked.outlets) or \
+            if not any(k in span.kinds for k in kinds) or (asked.kind == "person" and "place" in span.kinds) or \
+                    not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
                     not _stands_in_act(sentence, span, body, asked):
                 continue

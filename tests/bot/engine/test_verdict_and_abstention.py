@@ -209,7 +209,9 @@ def test_someone_elses_denial_does_not_answer_for_xiaomi(service: NewsService) -
     assert_verbatim(service, answer)
 
 
-@pytest.mark.parametrize("question", ["who is Xiaomi partnering with?", "Which carmaker could Xiaomi team up with?"])
+# "whos xiaomi working with": no act the lexicon knows, and Beijing (a city) is no one to work with.
+@pytest.mark.parametrize("question", ["who is Xiaomi partnering with?", "Which carmaker could Xiaomi team up with?",
+                                      "whos xiaomi working with"])
 def test_the_partner_is_baic_not_a_name_from_the_question(service: NewsService, question: str) -> None:
     answer = service.ask(question)
     assert answer.short_answer == "BAIC", answer.answer
