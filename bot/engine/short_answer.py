@@ -159,9 +159,9 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     pick = _winner(*found, s)
     if pick is None:
         return None
-    text = full_name(pick.text, pick.sentence, body_of[pick.sentence.article_id])
-    if question.answer_type == "person":
-        text = usual_spelling(text, body_of.values())
+    text = pick.text
+    if question.answer_type == "person":  # "Loading Australia" is no full name of a country
+        text = usual_spelling(full_name(text, pick.sentence, body_of[pick.sentence.article_id]), body_of.values())
     return ShortAnswer(text, pick.sentence, pick.score)
 
 
@@ -249,9 +249,12 @@ def _paid_for_another(body: str, end: int, span: TypedSpan, focus: Focus) -> boo
     """The amount is said to be for a named thing the question does not ask about:
     "£4bn to buy Chelsea", "$26bn for LinkedIn", asked about another deal."""
     bought = _PAID_FOR.match(body, span.end, end)
-    if not bought:
-        return False
-    named = [w for w in words(bought.group(1)) if w not in STOPWORDS and w not in _WHEN_WORDS]
+    return bought is not None and _names_another(bought.group(1), focus)
+
+
+def _names_another(name: str, focus: Focus) -> bool:
+    """A capitalised run names something the question does not (a day or month is no thing)."""
+    named = [w for w in words(name) if w not in STOPWORDS and w not in _WHEN_WORDS]
     return bool(named) and not any(stem(w) in focus.question_stems for w in named)
 
 
@@ -265,6 +268,16 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
     if titled is None or any(w in STOPWORDS for w in titled.group(1).split()):
         return False  # "World Wildlife Fund and A-Z Animals": a list, not a title
     return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
+
+
+_OF_NAME_THEN = re.compile(r"\b(?:of|for)\s+(?:the\s+)?([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)\s+(?:in|on|at)\s+$")
+
+
+def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> bool:
+    """The date is of a named thing the question does not ask about: "its purchase of
+    LinkedIn in 2016", asked about another deal."""
+    dated = _OF_NAME_THEN.search(body[max(start, span.start - 60):span.start])
+    return dated is not None and _names_another(dated.group(1), focus)
 
 
 def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
@@ -281,6 +294,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         return False  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return False  # "offered £4bn to buy Chelsea", asked what he pays for United
+    if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
+        return False  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
     if _on_the_other_side(sentence, span, asked):
         return False  # "defeating the West Indies in the final", asked who won it
     if asked.predicate and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names):

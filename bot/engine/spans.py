@@ -67,6 +67,7 @@ _MONTH_NAMES = (r"jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:
                 r"nov(?:ember)?|dec(?:ember)?")
 # What makes a DATE span a point in time rather than a stretch of it: a digit, a month or
 # weekday, or a word that places it ("earlier this year", "last week", "two years ago").
+_PART_OF_DAY = re.compile(r"(?:the\s+)?(?:morning|afternoon|evening|night|noon|midnight|overnight)", re.IGNORECASE)
 _TIME_ANCHOR = re.compile(
     rf"\d|\b(?:{_MONTH_NAMES}|mar|may)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"\b(?:today|tonight|yesterday|tomorrow|now|ago|this|last|next|earlier|later|past|coming|recent|recently|"
@@ -96,6 +97,8 @@ def _date_kinds(text: str) -> tuple[str, ...]:
     when it says when; none when it only names a unit ("months", "for years")."""
     if _DURATION.match(text.strip()):
         return ("duration",)
+    if _PART_OF_DAY.fullmatch(text.strip()):
+        return ()  # "night" of "Thursday night", tagged apart: it says no day
     return ("date",) if _TIME_ANCHOR.search(text) else ()
 
 

@@ -306,6 +306,19 @@ def test_a_head_coach_is_no_president_and_a_team_that_titles_another_player_is_t
     assert _someone_elses(body, len(body), rovers, team) and not _someone_elses(body, len(body), harrow, team)
 
 
+def test_a_date_of_another_deal_and_a_part_of_the_day_are_no_answers(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel closes its Pellmore deal",
+        "Though the $9 billion Pellmore deal was the biggest in Orbel's history, its purchase of Harrow "
+        "in 2016 came first. Dana Kell said the board was told on Thursday night that Omar Pike would be "
+        "fired.")
+    assert service.ask("when did orbel buy pellmore").short_answer is None
+    body = "The board was told on Thursday night that Omar Pike would be fired."
+    night = [EntitySpan(body.index("Thursday"), body.index(" night"), "DATE"),
+             EntitySpan(body.index("night"), body.index("night") + 5, "DATE")]
+    assert kinds_found(body, night)["date"] == ["Thursday"]  # "night" alone says no day
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
