@@ -97,8 +97,8 @@ def _date_kinds(text: str) -> tuple[str, ...]:
     when it says when; none when it only names a unit ("months", "for years")."""
     if _DURATION.match(text.strip()):
         return ("duration",)
-    if _PART_OF_DAY.fullmatch(text.strip()):
-        return ()  # "night" of "Thursday night", tagged apart: it says no day
+    if _PART_OF_DAY.fullmatch(text.strip()) or re.fullmatch(r"\d{1,2}", text.strip()):
+        return ()  # "night" of "Thursday night", tagged apart, or the "14" of "iPhone 14": no day said
     return ("date",) if _TIME_ANCHOR.search(text) else ()
 
 
