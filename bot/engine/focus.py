@@ -170,11 +170,8 @@ def correct_word(snap: object, word: str, *, other: bool = False) -> str | None:
     best: tuple[tuple[int, bool, int], str] | None = None
     for candidate, _, _ in process.extract(word, counts.keys(), scorer=fuzz.ratio, score_cutoff=55, limit=25):
         distance = DamerauLevenshtein.distance(word, candidate)
-        # A typo seldom changes the first letter: "opatia" is "Opetaia", not "spatial"; and
-        # two edits that change it make another word ("xiaomi" is no "Miami").
+        # A typo seldom changes the first letter: "opatia" is "Opetaia", not "spatial".
         key = (distance, candidate[:1] != word[:1], -counts[candidate])
-        if key[1] and distance > 1:
-            continue
         if (distance or not other) and distance <= allowed and (best is None or key < best[0]):
             best = (key, candidate)
     return best[1] if best else None
