@@ -106,8 +106,9 @@ def _role_word_before(body: str, start: int, span: TypedSpan,
 def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, names: Sequence[str]) -> bool:
     """The role asked about is the span's title at another organisation: "Quora CEO Adam
     D'Angelo", asked who runs OpenAI. The capitalised words just before the title own it
-    ("and" joins owners: "Tesla and SpaceX CEO Elon Musk")."""
-    if not names or not is_role(predicate):
+    ("and" joins owners: "Tesla and SpaceX CEO Elon Musk"). A person's title may say an act
+    asked about too: "who runs OpenAI" is not answered by Quora's CEO either."""
+    if not names or "person" not in span.kinds:
         return False
     asked = {w.lower() for name in names for w in re.findall(r"[\w&-]+", name.replace("’", "'"))}
     segment, words, at = _role_word_before(body, start, span, predicate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.evidence import cast_part
+from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import _fits, _someone_elses, usual_spelling
@@ -216,6 +216,10 @@ def test_a_role_held_at_another_company_or_another_role_is_not_the_answer(servic
         "Pellmore sells about 40,000 tickets a month.")
     chief = service.ask("who is the ceo of pellmore")
     assert chief.short_answer == "Tomas Varga", chief.answer
+    body = "Pellmore's board is Ada Brandt; Orbel CEO Kwame Lund; and Rosa Imrie."
+    lund = TypedSpan(body.index("Kwame"), body.index("; and"), ("person",))
+    assert titled_elsewhere(body, 0, lund, "runs", ("Pellmore",))  # asked who runs Pellmore
+    assert not titled_elsewhere(body, 0, lund, "runs", ("Orbel",))
     # Orbel's chief executive is Kwame Lund, titled so; asked about Orbel, he is the answer.
     assert service.ask("orbel ceo?").short_answer == "Kwame Lund"
 
