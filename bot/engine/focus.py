@@ -129,8 +129,8 @@ def _by_surname(parts: list[str], held: set[str] | frozenset[str]) -> bool:
 
 
 def _by_first_word(parts: list[str], held: set[str] | frozenset[str], name: str, article: str) -> bool:
-    return len(parts) > 1 and len(parts[0]) >= 4 and parts[0] in held and bool(article) and \
-        f"{name.lower()}" in article
+    """"Rogers" names Rogers Communications in an article (lower-cased) that writes it in full."""
+    return len(parts) > 1 and len(parts[0]) >= 4 and parts[0] in held and bool(article) and name.lower() in article
 
 
 def held_stems(text: str) -> set[str]:

@@ -100,7 +100,7 @@ def _names_other_role(token, predicate: str) -> bool:  # type: ignore[no-untyped
     """The word qualifies another noun and so names another role: "head coach", "chief
     scientist", "lead singer" (but "chief executive officer" is the chief executive)."""
     head = token.head
-    return token.dep_ in ("compound", "amod") and head is not token and head.tag_ in ("NN", "NNS") and \
+    return token.dep_ in ("compound", "amod") and head.i != token.i and head.tag_ in ("NN", "NNS") and \
         head.text.lower() != "officer" and not _says_act(head.text, predicate)
 
 

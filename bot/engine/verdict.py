@@ -244,7 +244,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue
         if word_stem not in same and word_stem not in opposite and not _DENIAL.fullmatch(match.group(0)):
             continue
-        if match.start() and sentence[match.start()].isupper():
+        if match.start() and sentence[match.start():match.start() + 1].isupper():  # a slice: lower() may lengthen
             continue  # a name, not the act: "Kick" (a platform) does not start anything
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
