@@ -290,20 +290,11 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if span.untagged and not (asked.predicate and takes_part(sentence.text, start, end, asked.predicate,
                                                              unsure=False)):
         return False  # words the tagger passed over are a name only when the parse links them to the act
-    if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):
-        return False  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
-    if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
-        return False  # "offered £4bn to buy Chelsea", asked what he pays for United
-    if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
-        return False  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
-    if _on_the_other_side(sentence, span, asked):
+    if _said_of_another(sentence, span, body, asked) or _on_the_other_side(sentence, span, asked):
         return False  # "defeating the West Indies in the final", asked who won it
-    if asked.predicate and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names):
-        return False  # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
-    if asked.predicate and is_role(asked.predicate) and "person" in span.kinds and \
-            not _ASKS_FORMER.search(asked.focus.text) and formerly_titled(body, sentence.start, span, asked.predicate):
-        return False  # "former CEO Joe Natale", asked who is the CEO
     if asked.predicate and is_role(asked.predicate) and "person" in span.kinds:
+        if not _ASKS_FORMER.search(asked.focus.text) and formerly_titled(body, sentence.start, span, asked.predicate):
+            return False  # "former CEO Joe Natale", asked who is the CEO
         # "OpenAI's chief scientist Ilya Sutskever; Quora CEO Adam D'Angelo": a person in a
         # sentence that says the role holds it only by title, apposition or the parse.
         return beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40) or \
@@ -311,6 +302,18 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
+    """The span belongs to a named thing or company the question does not ask about."""
+    if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):
+        return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
+    if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
+        return True  # "offered £4bn to buy Chelsea", asked what he pays for United
+    if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
+        return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
+    # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
+    return bool(asked.predicate) and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names)
 
 
 _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|first|original)\b", re.IGNORECASE)
