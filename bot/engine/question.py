@@ -19,9 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engine.lexicon import is_known_act
-from index.text import stem
-
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Openers that carry no content: greetings, the bot's name, apologies, "quick question".
 _CHATTER = re.compile(
@@ -236,7 +233,6 @@ _EMPTY_ROLES = frozenset("person man woman guy individual star hero real full ni
 _WHO_ACT = re.compile(r"^(?:who|whom)\s+([a-z][\w-]*)")
 _WHO_PARTICIPLE = re.compile(r"^(?:who|who's|whom)\s+(?:is|was|are|were|has|have|had|will\s+be|got)\s+"
                              r"(?:(?:just|also|then|first|now|reportedly|being)\s+)*([a-z][\w-]*(?:ed|ing))\b")
-_WHEN_DID = re.compile(r"^when\s+(?:did|does|do|was|were|is|are|has|have|had|will)\s+((?:[\w'.-]+\s*){1,6})")
 _NOT_ACTS = frozenset("is was are were has have had did does do can could will would should may might must "
                       "the a an else".split())
 _MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|worth|revenue|revenues|sales|valuation|fee|budget|fine|profit|"
@@ -273,11 +269,6 @@ def asked_predicate(text: str, kind: str) -> str | None:
         roles = [r for r in roles if r not in _EMPTY_ROLES]
         if roles:
             return roles[-1]  # "head coach": the last word says the role
-    if kind == "date":  # "when did altman get fired": the act the date is of, as the lexicon knows acts
-        asked = _WHEN_DID.match(lowered)
-        acts = [w for w in asked.group(1).split() if is_known_act(stem(w))] if asked else []
-        if acts:
-            return acts[-1]
     if kind == "money":
         found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
         # What a thing costs is said without the word ("the glasses start at $299"); what

@@ -325,6 +325,15 @@ def test_a_date_of_another_deal_and_a_part_of_the_day_are_no_answers(service, tm
     assert "date" not in kinds_found(phone, [EntitySpan(phone.index("14"), phone.index("14") + 2, "DATE")])
 
 
+def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel Ferries adds a night crossing",
+        "Orbel Ferries will add a night crossing between Marrow Point and Estby from June, the operator said "
+        "on Thursday. The crossing takes four hours and carries up to 300 passengers.")
+    answer = service.ask("When does the Orbel Ferries night crossing start?")
+    assert not answer.abstained, answer.answer  # the article says "from June", not "start"
+
+
 def test_a_name_beside_the_act_is_not_the_doer_of_it(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Cup final preview",
