@@ -15,6 +15,7 @@ because the retriever saw the context around the sentence.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
@@ -185,11 +186,15 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     bonus = (w.typed + w.typed_by_act if question.wants_span else 0.0) + (w.predicate if casting else 0.0)
     typer = _SpanTyper(question, focus, result, entities, w)
     typed: list[RankedSentence] = []
+    best: list[float] = []  # the best TYPED_DEPTH typed scores, a min-heap: best[0] is the lowest of them
     for at, sentence in enumerate(unspanned):
-        if len(typed) >= TYPED_DEPTH and \
-                sentence.score + bonus < sorted((t.score for t in typed), reverse=True)[TYPED_DEPTH - 1]:
+        if len(best) == TYPED_DEPTH and sentence.score + bonus < best[0]:
             return sorted(typed, key=lambda s: -s.score) + unspanned[at:]
         typed.append(typer.with_spans(sentence))
+        if len(best) < TYPED_DEPTH:
+            heapq.heappush(best, typed[-1].score)
+        else:
+            heapq.heappushpop(best, typed[-1].score)
     return sorted(typed, key=lambda s: -s.score)
 
 
