@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
@@ -252,34 +254,36 @@ def test_a_typo_one_article_shares_is_corrected_and_a_former_holder_is_not_the_c
     assert "Showing results" not in service.ask("what did korbach say about the shares").answer
 
 
-def test_a_value_in_the_clause_after_an_increase_from_is_the_earlier_one(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Mara Quell's Lanterns Tour tickets",
+# Each: an article written for the test, a member's question, and the one short answer it holds.
+WRITTEN_SHORT_ANSWERS = {
+    # what follows "an increase from ..." in its clause describes the earlier value
+    "a value in the clause after an increase from is the earlier one": (
+        "Mara Quell's Lanterns Tour tickets",
         "In May, the Ledger found that the average cost of a ticket for the Lanterns Tour was $412 — a 96% "
         "increase from her 2019 Harbour Tour, where the average price for a ticket was $210. "
-        "Fans queued for hours at every stop.")
-    price = service.ask("average price of a lanterns tour ticket?")
-    assert price.short_answer == "$412", price.answer
-
-
-def test_an_amount_paid_for_another_named_thing_is_not_the_answer(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Dana Kell agrees Lyon Athletic deal",
+        "Fans queued for hours at every stop.",
+        "average price of a lanterns tour ticket?", "$412"),
+    "an amount paid for another named thing is not the answer": (
+        "Dana Kell agrees Lyon Athletic deal",
         "The race for Lyon Athletic was a shootout between Dana Kell, who had previously offered £2bn to buy "
         "Harrow Rovers, and a Gulf fund. For paying £600m for her 30% stake, Kell gains control of the "
-        "academy on Monday.")
-    paid = service.ask("how much is dana kell paying for her lyon athletic stake?")
-    assert paid.short_answer == "£600m", paid.answer
-
-
-def test_a_successor_named_replaces_the_one_before(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Harrow Hawks part ways with coach Ines Rook",
+        "academy on Monday.",
+        "how much is dana kell paying for her lyon athletic stake?", "£600m"),
+    "a successor named replaces the one before": (
+        "Harrow Hawks part ways with coach Ines Rook",
         "The Harrow Hawks have relieved head coach Ines Rook of her duties, the team said on Monday. "
         "The Ledger's Omar Pike reports the Hawks will be naming former Lyon bench boss Tomas Varga as "
-        "Rook's successor. Rook led the Hawks for three seasons.")
-    replaced = service.ask("who replaced ines rook as the hawks head coach")
-    assert replaced.short_answer == "Tomas Varga", replaced.answer
+        "Rook's successor. Rook led the Hawks for three seasons.",
+        "who replaced ines rook as the hawks head coach", "Tomas Varga"),
+}
+
+
+@pytest.mark.parametrize("case", list(WRITTEN_SHORT_ANSWERS))
+def test_a_written_article_gives_its_short_answer(service, tmp_path, case: str) -> None:
+    title, body, question, expected = WRITTEN_SHORT_ANSWERS[case]
+    add_written_article(service, tmp_path, title, body)
+    answer = service.ask(question)
+    assert answer.short_answer == expected, answer.answer
 
 
 def test_vs_between_two_sides_is_no_term_a_sentence_must_hold(service) -> None:
