@@ -35,7 +35,7 @@ from bot.engine.evidence import (
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import SINCE, Question, is_role
-from bot.engine.spans import TypedSpan, is_relative_date
+from bot.engine.spans import SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
@@ -270,6 +270,24 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
     return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
 
 
+_UNIT_WORDS = re.compile(r"(?:\s+[a-z][\w'’-]*){1,3}")
+
+
+def _counts_another(body: str, end: int, span: TypedSpan, asked: _Asked) -> bool:
+    """A count followed by the thing it counts ("24 billion times", "the number one search
+    query") counts something else when none of its next words is the thing asked for
+    ("how many people", "how many journalits": a typo still names it)."""
+    counted = asked.predicate
+    numbers = list(SAYS_A_NUMBER.finditer(body, span.start, span.end))
+    if not counted or counted == "sentence" or not numbers:
+        return False
+    unit = _UNIT_WORDS.match(body, numbers[-1].end(), end)
+    if unit is None or unit.group(0).split()[0] in STOPWORDS:
+        return False  # "rose to 5,000.", "10,000 of its workers": the count names nothing else
+    same = related_stems(stem(counted))[0] | {stem(counted)}
+    return not any(stem(w) in same or DamerauLevenshtein.distance(w, counted) <= 2 for w in unit.group(0).split())
+
+
 _OF_NAME_THEN = re.compile(r"\b(?:of|for)\s+(?:the\s+)?([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)\s+(?:in|on|at)\s+$")
 
 
@@ -306,6 +324,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
 
 def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """The span belongs to a named thing or company the question does not ask about."""
+    if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
+        return True  # "more than 24 billion times each month", asked how many people work there
     if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):

@@ -238,6 +238,12 @@ def _untagged_names(body: str, start: int, end: int, found: Sequence[TypedSpan])
     return spans
 
 
+SAYS_A_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|dozens?|half|single|both|once|twice|thrice|a\s+pair)\b", re.IGNORECASE)
+
+
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 names: ArticleNames | None = None) -> list[TypedSpan]:
     """Every typed span inside ``body[start:end]``: entity spans (typed as the article mostly
@@ -251,6 +257,8 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
             if entity.label == "CARDINAL" and re.search(r"(?:\bNo\.?|#)\s?$", body[max(0, entity.start - 4):
                                                                                     entity.start], re.IGNORECASE):
                 continue  # "the No. 2 plant": a label, not a count
+            if LABEL_TYPES[entity.label] == ("number",) and not SAYS_A_NUMBER.search(body[entity.start:entity.end]):
+                continue  # "more than" cut off its "24 billion": no count is said
             for first, stop in _bracketed_apart(body, entity):
                 label = entity.label
                 if label in _NAME_LABELS:  # the article's majority label for this name

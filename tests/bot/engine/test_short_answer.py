@@ -76,6 +76,14 @@ def test_who_does_a_persons_act_asks_for_a_person_only() -> None:
     assert read_question("who bought the korvath plant?").also == ("organization",)
 
 
+def test_a_tagged_count_that_says_no_number_is_no_count() -> None:
+    body = "Orbel links people to shops more than 40 million times a month."
+    # The tagger cut "more than" off its number: it is tagged a count, but says none.
+    found = kinds_found(body, [EntitySpan(28, 37, "CARDINAL"), EntitySpan(38, 54, "CARDINAL")])
+    assert "more than" not in found.get("number", [])
+    assert "40 million times" in found["number"]
+
+
 def test_a_surname_after_the_full_name_is_that_person_even_when_tagged_a_company() -> None:
     body = "Priya Lindqvist runs Orbel. Lindqvist said the mill would reopen."
     tagged = [EntitySpan(0, 15, "PERSON"), EntitySpan(21, 26, "ORG"), EntitySpan(28, 37, "ORG")]
@@ -275,6 +283,17 @@ WRITTEN_SHORT_ANSWERS = {
         "The Ledger's Omar Pike reports the Hawks will be naming former Lyon bench boss Tomas Varga as "
         "Rook's successor. Rook led the Hawks for three seasons.",
         "who replaced ines rook as the hawks head coach", "Tomas Varga"),
+    # a count followed by what it counts is no count of anything else
+    "a count of another thing is not the count asked for": (
+        "Orbit Maps passes a milestone",
+        "Orbit Maps links people to partner shops more than 40 million times each month, the company said. "
+        "Orbit Maps was founded in Tallinn.",
+        "how many people work at orbit maps", None),
+    "the count of the thing asked for wins over a count of another": (
+        "Orbit Maps hires in Riga",
+        "Orbit Maps sends riders to partner shops more than 40 million times each month. Orbit Maps now has "
+        "1,250 employees, the company said on Monday.",
+        "how many people work at orbit maps", "1,250"),
 }
 
 
