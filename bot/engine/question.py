@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.text import STOP_WORDS
+
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Openers that carry no content: greetings, the bot's name, apologies, "quick question".
 _CHATTER = re.compile(
@@ -115,7 +117,9 @@ _RE = {
                                rf"\b(?:{_ORG})\s*\??$|\b(?:{_ORG})\s+(?:called|named)\s*\??$", re.I),
     "product": re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}(?:{_PRODUCT})s?\b|"
                           rf"\bname\s+of\s+(?:[\w'’-]+\s+){{0,4}}(?:{_PRODUCT})\b|"
-                          rf"\b(?:{_PRODUCT})s?\s+(?:called|named)\s*\??$", re.I),
+                          rf"\b(?:{_PRODUCT})s?\s+(?:called|named)\s*\??$|"
+                          r"^what(?:'s|s|\s+is|\s+are|\s+was|\s+were)\s+(?:[\w'’-]+\s+){1,6}(?:called|named)\s*\??$",
+                          re.I),
 }
 
 _PERSON_ACTS = re.compile(
@@ -159,6 +163,7 @@ class Question:
     answer_type: str         # one of ANSWER_TYPES
     also: tuple[str, ...]    # other types a right answer may have ("who won" → organization too)
     predicate: str | None = None  # the act or role the answer stands in: "founded", "ceo", "revenue"
+    named_class: str | None = None  # the kind of thing asked for by name: "band", "robot", "company"
 
     @property
     def is_yes_no(self) -> bool:
@@ -291,4 +296,23 @@ def read_question(text: str) -> Question:
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):
         kind, also = "yes_no", ()
-    return Question(text, cleaned, kind, also, asked_predicate(cleaned, kind))
+    return Question(text, cleaned, kind, also, asked_predicate(cleaned, kind), asked_class(cleaned, kind))
+
+
+_CLASS_NOUN = re.compile(rf"\b({_ORG}|{_PRODUCT})\b", re.IGNORECASE)
+
+
+def asked_class(text: str, kind: str) -> str | None:
+    """The kind of thing a question asks to name ("danny elfman's old band?", "what is the
+    robot called"): the class noun after "which" or "what", else the last one it says. The
+    articles often name it beside that noun ("the new wave band Oingo Boingo")."""
+    if kind not in ("organization", "product"):
+        return None
+    lowered = text.lower()
+    called = re.search(r"\b([a-z]{3,})\s+(?:called|named)\W*$", lowered)
+    if called and called.group(1) not in STOP_WORDS:
+        return called.group(1)  # "what is orbel's delivery drone called"
+    after_wh = re.search(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?({_ORG}|{_PRODUCT})\b", lowered)
+    found = [m.group(1) for m in _CLASS_NOUN.finditer(lowered)]
+    noun = after_wh.group(1) if after_wh else (found[-1] if found else None)
+    return noun.split()[-1] if noun else None

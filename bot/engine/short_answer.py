@@ -148,7 +148,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None  # "who is the ceo of x": no word says whose chief, so any CEO would be a guess
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
-    asked = _Asked(focus, skip, question.predicate, question.answer_type, years or {})
+    asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class, years or {})
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -186,6 +186,7 @@ class _Asked:
     outlets: frozenset[str]
     predicate: str | None
     kind: str = "open"  # the answer type asked for
+    named_class: str | None = None  # "band" of "danny elfman's old band?"
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
 
     @property
@@ -357,7 +358,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         if _an_earlier_contest(sentence, asked) or not _wins_what_is_asked(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
-        for span in sentence.spans:
+        by_class = _named_by_class(sentence, body, asked)
+        for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
             if not any(k in span.kinds for k in kinds) or (asked.kind == "person" and "place" in span.kinds) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
@@ -365,7 +367,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                     not _stands_in_act(sentence, span, body, asked):
                 continue
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
-                / (1 + 0.5 * rank) * (0.5 + sentence.coverage)
+                / (1 + 0.5 * rank) * (0.5 + sentence.coverage) * (2.0 if span in by_class else 1.0)
             key = _key(text)
             in_sentence[key] = max(in_sentence.get(key, 0.0), value)
             articles[key].add(sentence.article_id)
@@ -374,6 +376,39 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         for key, value in in_sentence.items():
             score[key] += value
     return score, articles, where
+
+
+_NAME_RUN = r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,4}"
+_LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our)\s+)?(?:.*[’']s\s+)?")
+
+
+def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[TypedSpan]:
+    """Names the sentence gives beside the class noun asked for, typed as asked: "the new
+    wave band Oingo Boingo", "the production company “Pressure is a Privilege,”", "Agility's
+    Digit robot". The tagger may have cut or mistyped them ("Privilege", Digit a person)."""
+    noun = asked.named_class
+    if not noun:
+        return []
+    text, found = sentence.text, []
+    after = re.compile(rf"\b(?i:{noun}s?),?\s+(?:[“\"]([^”\"]{{2,60}}?)[,.]?[”\"]|({_NAME_RUN}))")
+    for match in after.finditer(text):
+        group = 1 if match.group(1) else 2
+        found.append((match.start(group), match.end(group)))
+    before = re.compile(rf"({_NAME_RUN})\s+(?i:{noun}s?)\b")
+    for match in before.finditer(text):
+        cut = _LEADING.match(match.group(1)).end()
+        if cut < len(match.group(1)):
+            found.append((match.start(1) + cut, match.end(1)))
+    spans = []
+    for start, end in found:
+        first = text[start:end].split()[0].lower()
+        if first not in _GENERIC_TERMS and not is_role(first):  # "company CEO Tim Cook": a title, not its name
+            spans.append(TypedSpan(sentence.start + start, sentence.start + end, (asked.kind,)))
+    return spans
+
+
+def _overlap(a: TypedSpan, b: TypedSpan) -> bool:
+    return not (a.end <= b.start or b.end <= a.start)
 
 
 def _winner(score: dict[str, float], articles: dict[str, set[str]],

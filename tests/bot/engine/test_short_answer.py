@@ -295,6 +295,18 @@ WRITTEN_SHORT_ANSWERS = {
         "1,250 employees, the company said on Monday.",
         "how many people work at orbit maps", "1,250"),
 }
+# A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
+_KELL = ("Dana Kell takes her game to London",
+         "Dana Kell is still travelling in support of women's sports. She attended the final in Melbourne and is "
+         "opening an office in London for a tennis venture. Kell recently launched the production company "
+         "“Second Serve,” a phrase she often uses. Before tennis, Kell sang in the indie band Paper Lanterns "
+         "with her brother Tomas. Her team now tests Orbel's Kestrel drone for deliveries to courts.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a quoted name after the kind asked for": (*_KELL, "what's the name of dana kell's production company",
+                                               "Second Serve"),
+    "a capitalised name after the kind asked for": (*_KELL, "dana kell's old band?", "Paper Lanterns"),
+    "a name before the kind asked for": (*_KELL, "what is kell's team's drone called", "Kestrel"),
+}
 
 
 @pytest.mark.parametrize("case", list(WRITTEN_SHORT_ANSWERS))
