@@ -47,6 +47,7 @@ class ShortAnswerSettings:
     # removes about one wrong short answer for each right one it loses (see the note).
     sentences: int = 3          # how deep into the ranking candidates are taken from
     min_coverage: float = 0.6   # of the focus terms, for a sentence to count as about the question
+    titled_coverage: float = 0.4  # ... when it titles a person with the role asked, in an article naming its owner
     min_score: float = 0.6
     min_margin: float = 1.25    # the winner over the runner-up
     proximity_chars: float = 60.0
@@ -351,7 +352,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
     articles: dict[str, set[str]] = defaultdict(set)
     where: dict[str, tuple[float, RankedSentence, str]] = {}
     for rank, sentence in enumerate(ranked[: s.sentences]):
-        about = sentence.coverage >= s.min_coverage and sentence.states_act and sentence.names_asked
+        titles_only = _titles_only(sentence, asked, s)
+        about = (sentence.coverage >= s.min_coverage or titles_only) and sentence.states_act and sentence.names_asked
         if not about or sentence.is_question:
             continue
         body = body_of[sentence.article_id]
@@ -361,6 +363,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
+            if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):
+                continue
             if not any(k in span.kinds for k in kinds) or (asked.kind == "person" and "place" in span.kinds) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
@@ -409,6 +413,14 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
 
 def _overlap(a: TypedSpan, b: TypedSpan) -> bool:
     return not (a.end <= b.start or b.end <= a.start)
+
+
+def _titles_only(sentence: RankedSentence, asked: _Asked, s: ShortAnswerSettings) -> bool:
+    """A sentence short of the question's other words ("who is the ceo of rainforest, the
+    payments startup") still answers a role by the person it titles with it ("CEO and
+    co-founder Joshua Silver"): its coverage counts its article's title, which says whose."""
+    return bool(asked.predicate) and is_role(asked.predicate) and \
+        s.titled_coverage <= sentence.coverage < s.min_coverage
 
 
 def _winner(score: dict[str, float], articles: dict[str, set[str]],

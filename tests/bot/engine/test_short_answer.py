@@ -294,6 +294,12 @@ WRITTEN_SHORT_ANSWERS = {
         "Orbit Maps sends riders to partner shops more than 40 million times each month. Orbit Maps now has "
         "1,250 employees, the company said on Monday.",
         "how many people work at orbit maps", "1,250"),
+    # the member describes the company in words the sentence does not hold; the title says whose CEO
+    "a role held by title answers though the question describes the company": (
+        "Lumenfold raises $8 million to grow",
+        "In an interview with the Ledger, CEO and co-founder Mara Quell respectfully disagreed with investor "
+        "Tomas Varga about his claim that every shop would run its own bank. The round was led by Harbor Ventures.",
+        "who is the ceo of lumenfold the payments startup", "Mara Quell"),
 }
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
