@@ -27,7 +27,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("make", "made", "build", "built", "produce", "production", "manufacture", "manufacturing",
      "manufacturer", "construction", "construct", "assemble", "develop", "maker"),
     ("car", "cars", "vehicle", "ev", "evs", "automobile", "auto", "suv", "sedan"),
-    ("win", "won", "winner", "victory", "beat", "defeat", "triumph", "clinch", "knock", "knockout"),
+    ("win", "won", "winner", "victory", "beat", "defeat", "triumph", "clinch", "knock", "knockout", "upset"),
     ("lose", "lost", "loss", "defeat", "beaten"),
     ("raise", "raised", "increase", "hike", "lift", "boost", "rise", "rose", "up"),
     ("cut", "lower", "reduce", "decrease", "slash", "drop", "fell", "fall", "decline"),

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import STOP_WORDS
+from bot.engine.lexicon import is_known_act
+from index.text import STOP_WORDS, stem
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Openers that carry no content: greetings, the bot's name, apologies, "quick question".
@@ -164,6 +165,7 @@ class Question:
     also: tuple[str, ...]    # other types a right answer may have ("who won" → organization too)
     predicate: str | None = None  # the act or role the answer stands in: "founded", "ceo", "revenue"
     named_class: str | None = None  # the kind of thing asked for by name: "band", "robot", "company"
+    asks_object: bool = False  # the answer is the one the act was done to: "who did canelo *beat*"
 
     @property
     def is_yes_no(self) -> bool:
@@ -270,6 +272,8 @@ def asked_predicate(text: str, kind: str) -> str | None:
             act = pattern.match(lowered)
             if act and act.group(1) not in _NOT_ACTS:
                 return act.group(1)
+        if done_to := object_act(lowered):
+            return done_to
         roles = [m.group(1).split()[-1] for m in re.finditer(rf"\b({_ROLE})\b", lowered)]
         roles = [r for r in roles if r not in _EMPTY_ROLES]
         if roles:
@@ -296,7 +300,35 @@ def read_question(text: str) -> Question:
     kind, also = answer_type(cleaned or text)
     if _WHETHER.match(strip_chatter(text) or ""):
         kind, also = "yes_no", ()
-    return Question(text, cleaned, kind, also, asked_predicate(cleaned, kind), asked_class(cleaned, kind))
+    predicate = asked_predicate(cleaned, kind)
+    done_to = kind == "person" and predicate is not None and predicate == object_act(cleaned.lower())
+    if done_to and "organization" not in also:
+        also += ("organization",)  # "who did the chiefs play": a team, as like as a person
+    return Question(text, cleaned, kind, also, predicate, asked_class(cleaned, kind), done_to)
+
+
+_WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")
+_DETERMINERS = frozenset("the a an its their his her our my your".split())
+
+
+def object_act(lowered: str) -> str | None:
+    """The act a question's subject did to the one asked for: "who did the chiefs *play* on
+    christmas", "who did canelo *beat*". The subject takes the first word, and a word after
+    a determiner is a noun ("the chiefs"), not the act."""
+    asked = _WHO_DID.match(lowered)
+    if asked is None:
+        return None
+    after = re.findall(r"[a-z][\w'-]*", asked.group(1))
+    for i, word in enumerate(after[1:], 1):
+        if word in _SAYING:
+            return None  # "who did gemini say won best actor": the one asked for is the winner
+        if after[i - 1] not in _DETERMINERS and is_known_act(stem(word)):
+            return word
+    return None
+
+
+_SAYING = frozenset("say said think thought claim claimed believe believed expect expected predict predicted "
+                    "report reported pick picked".split())
 
 
 _CLASS_NOUN = re.compile(rf"\b({_ORG}|{_PRODUCT})\b", re.IGNORECASE)

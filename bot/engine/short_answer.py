@@ -149,7 +149,8 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None  # "who is the ceo of x": no word says whose chief, so any CEO would be a guess
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
-    asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class, years or {})
+    asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class,
+                   question.asks_object, years or {})
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -188,6 +189,7 @@ class _Asked:
     predicate: str | None
     kind: str = "open"  # the answer type asked for
     named_class: str | None = None  # "band" of "danny elfman's old band?"
+    asks_object: bool = False  # "who did canelo beat": the one beaten
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
 
     @property
@@ -225,19 +227,22 @@ def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:
     act_words = related_stems(stem(asked.predicate))[0]
     terms = [(m.start(), m.end()) for m in re.finditer(r"[\w'’-]+", sentence.text)
              if asked.focus.is_term(m.group(0)) and stem(m.group(0)) not in names
-             and stem(m.group(0)) not in act_words]
+             and stem(m.group(0)) not in act_words and m.group(0).lower() not in _TIME_WORDS]
     return act_concerns(sentence.text, asked.predicate, terms)
 
 
 _WINNING = related_stems(stem("win"))[0]
+# When a contest was is no contest of its own ("upsetting Rook to win the belt last year").
+_TIME_WORDS = frozenset("last this next year season week month weekend ago".split())
 
 
 def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
-    """Asked who won, the one beaten; asked who lost, the one who beat them."""
+    """Asked who won, the one beaten; asked who lost, the one who beat them; asked who one
+    beat, the one who beat them; and what was won ("to win the IBF and Ring belts")."""
     if not asked.contest or not set(span.kinds) & PARSED_KINDS:
         return False
     side = contest_side(sentence.text, span.start - sentence.start, span.end - sentence.start)
-    wanted = "winner" if stem(asked.predicate) in _WINNING else "loser"
+    wanted = "winner" if (stem(asked.predicate) in _WINNING) != asked.asks_object else "loser"
     return side is not None and side != wanted
 
 
@@ -359,6 +364,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         body = body_of[sentence.article_id]
         if _an_earlier_contest(sentence, asked) or not _wins_what_is_asked(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
+        if asked.asks_object and asked.contest and not _says_every_name(sentence.text, asked.focus):
+            continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:
@@ -413,6 +420,12 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
 
 def _overlap(a: TypedSpan, b: TypedSpan) -> bool:
     return not (a.end <= b.start or b.end <= a.start)
+
+
+def _says_every_name(text: str, focus: Focus) -> bool:
+    """Each of the question's names is in the text itself, by its last word at least."""
+    lowered = text.lower()
+    return all(re.search(rf"(?<!\w){re.escape(name.split()[-1].lower())}(?!\w)", lowered) for name in focus.names)
 
 
 def _titles_only(sentence: RankedSentence, asked: _Asked, s: ShortAnswerSettings) -> bool:

@@ -135,13 +135,17 @@ _BEATING = frozenset(stem(w) for w in "beat beats beaten beating defeat defeated
                      "edged routed thrashed eliminated knocked upset toppled stunned downed".split())
 _LOSING = frozenset(stem(w) for w in "lose loses lost losing loss losses fell".split())
 _WINNING_NOUNS = frozenset(stem(w) for w in "win wins victory victories triumph".split())
+# Verbs whose object is what was won ("to win the IBF and Ring belts"), not a side.
+_WINNING_PRIZES = frozenset(stem(w) for w in "win wins won winning clinch clinched claim claimed retain retained "
+                            "secure secured lift lifted".split())
 
 
 def contest_side(text: str, start: int, end: int) -> str | None:
     """Which side of a contest the parse puts ``text[start:end]`` on: "loser" for the one
     beaten ("defeating the West Indies", "defeats of Scotland", "a win over Fiji", "Fiji were
     beaten"), "winner" for the one lost to ("lost against Sinner", "a loss to Ireland",
-    "beaten by Ireland"); None when it says neither."""
+    "beaten by Ireland"), "prize" for what was won ("to win the IBF belt"); None when it
+    says neither."""
     role = contest_role(text, start, end)
     return role[0] if role else None
 
@@ -154,12 +158,14 @@ def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
     if span is None:
         return None
     token = span.root
-    while token.dep_ in ("conj", "appos") and token.head is not token:
-        token = token.head  # "Scotland, Romania and Tonga" share the first one's place
+    while token.dep_ in ("conj", "appos", "compound", "nmod") and token.head is not token:
+        token = token.head  # "Scotland, Romania and Tonga" share the first one's place, "IBF" its belt's
     head = token.head
     act = stem(head.text.lower())
     if token.dep_ in ("dobj", "nsubjpass") and act in _BEATING:
         return "loser", head.i
+    if token.dep_ == "dobj" and act in _WINNING_PRIZES:
+        return "prize", head.i
     if token.dep_ == "nsubj" and act in _LOSING:
         return "loser", head.i
     if (token.dep_ == "nsubj" and act in _BEATING) or (token.dep_ == "poss" and act in _WINNING_NOUNS):

@@ -520,6 +520,20 @@ def test_the_side_beaten_does_not_win_and_last_years_loser_did_not_lose_this_yea
     assert loser.short_answer != "Kestrel City", loser.answer  # that was last year's final
 
 
+def test_who_one_beat_is_the_side_beaten_never_the_prize_or_another_bouts(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Quell stops Kell in Riyadh",
+        "Mara Quell has taken her frustrations out on a hapless Dana Kell, delivering a first-round knockout in "
+        "Riyadh. Quell broke her jaw twice on the way to upsetting Sarah Briggs to win the IBF and Ring belts "
+        "last year. On Saturday the Harrow Hawks beat the Lyon Foxes 24-17 at home.")
+    assert service.ask("who did the hawks beat").short_answer == "the Lyon Foxes"
+    assert service.ask("who did quell upset last year").short_answer == "Sarah Briggs"  # not the belts won
+    belt = service.ask("who won the ibf belt last year")
+    assert belt.short_answer in (None, "Mara Quell"), belt.answer  # never the other belt
+    riyadh = service.ask("who did mara quell knock out in riyadh")
+    assert riyadh.short_answer in (None, "Dana Kell"), riyadh.answer  # Briggs was beaten elsewhere
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",

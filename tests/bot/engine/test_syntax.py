@@ -53,6 +53,7 @@ DEFEATS = ("Comfortable defeats of Harrow, Kestrel and Vantor could not mask the
     ("Kestrel were beaten by Harrow in Leeds.", "Harrow", "winner"),
     ("Orbel won the cup after a victory over Vantor.", "Vantor", "loser"),
     ("Orbel won the cup after a victory over Vantor.", "Orbel", None),
+    ("Quell upset Sarah Briggs to win the IBF and Ring belts.", "Ring", "prize"),
 ])
 def test_the_side_of_a_contest_a_name_is_on(text: str, name: str, side: str | None) -> None:
     start = text.index(name)
