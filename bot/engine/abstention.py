@@ -16,7 +16,7 @@ for that no sentence about the focus states.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.engine.evidence import RankedSentence
@@ -77,10 +77,12 @@ def subject_phrase(focus: Focus) -> str:
 
 def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSentence],
                      known_outlets: Sequence[str], settings: AbstentionSettings | None = None,
-                     names_sources: bool = False) -> str | None:
+                     names_sources: bool = False, naming_all: Collection[str] | None = None) -> str | None:
     """A plain-words reason to abstain, or None to answer. A question that names its
     sources strings their claims together, so no one sentence is expected to be about all
-    of it: for it, the aboutness test is left out."""
+    of it: for it, the aboutness test is left out. ``naming_all``: the articles that name
+    every name of the question; an amount or date asked of two names ("how much did Sam
+    Altman put into Induced AI") is not in an article that names one of them only."""
     s = settings or AbstentionSettings()
     unknown = unknown_sources(question.text, known_outlets)
     if unknown:
@@ -98,7 +100,8 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
         kinds = (question.answer_type, *question.also)
         # "How much did X pay": an amount in a sentence that says no paying does not count.
         typed = [r for r in top[: s.typed_sentences] if r.coverage >= s.typed_coverage and r.states_act
-                 and any(k in sp.kinds for sp in r.spans for k in kinds)]
+                 and any(k in sp.kinds for sp in r.spans for k in kinds)
+                 and (naming_all is None or r.article_id in naming_all)]
         if not typed:
             what = WHAT_IS_MISSING[question.answer_type]
             if not focus.names:

@@ -234,7 +234,9 @@ class Answerer:
         ranked = rank_sentences(question, focus, result, pool, entities)
         interpreted = focus.text if focus.corrections else None
         base = {"answer_type": question.answer_type, "interpreted_as": interpreted, "passages": passages}
-        reason = check_abstention(question, focus, ranked, snap.outlets(), names_sources=bool(result.analysis.segments))
+        naming_all = {aid for aid, art in result.articles.items() if focus.says_every_name(f"{art.title}\n{art.body}")}
+        reason = check_abstention(question, focus, ranked, snap.outlets(), names_sources=bool(result.analysis.segments),
+                                  naming_all=naming_all)
         if reason:
             return Answer(question.text, reason, abstained=True, **base)
         first: list[RankedSentence] = []

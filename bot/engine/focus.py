@@ -108,6 +108,14 @@ class Focus:
             set(parts) <= held or _by_surname(parts, held) or _by_first_word(parts, held, name, article)
             for parts, name in zip(self._name_parts, self.names, strict=True))
 
+    def says_every_name(self, text: str) -> bool:
+        """Each of the question's names is in the text, by its last word at least ("Quell"
+        for Mara Quell, as news names people after the first mention), with a short ending
+        ("pixels", "North American")."""
+        lowered = text.lower()
+        return all(re.search(rf"(?<!\w){re.escape(name.split()[-1].lower())}\w{{0,3}}(?!\w)", lowered)
+                   for name in self.names)
+
     def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
         """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
         many sentences against one title stems the title once)."""

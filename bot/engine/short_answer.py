@@ -364,7 +364,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         body = body_of[sentence.article_id]
         if _an_earlier_contest(sentence, asked) or not _wins_what_is_asked(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
-        if asked.asks_object and asked.contest and not _says_every_name(sentence.text, asked.focus):
+        if asked.asks_object and asked.contest and not asked.focus.says_every_name(sentence.text):
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         by_class = _named_by_class(sentence, body, asked)
@@ -420,12 +420,6 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
 
 def _overlap(a: TypedSpan, b: TypedSpan) -> bool:
     return not (a.end <= b.start or b.end <= a.start)
-
-
-def _says_every_name(text: str, focus: Focus) -> bool:
-    """Each of the question's names is in the text itself, by its last word at least."""
-    lowered = text.lower()
-    return all(re.search(rf"(?<!\w){re.escape(name.split()[-1].lower())}(?!\w)", lowered) for name in focus.names)
 
 
 def _titles_only(sentence: RankedSentence, asked: _Asked, s: ShortAnswerSettings) -> bool:

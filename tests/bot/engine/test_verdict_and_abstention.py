@@ -278,3 +278,20 @@ def test_who_is_a_name_alone_gets_no_other_name_as_its_answer(service: NewsServi
     # A relation asked after "who's", or a curly apostrophe, is not "who is <name>".
     assert service.ask("who’s xiaomi partnering with").short_answer == "BAIC"
     assert service.ask("when’s xiaomi starting production").short_answer == "the first half of 2024"
+
+
+def test_an_amount_asked_of_two_names_comes_from_an_article_that_names_both(service: NewsService, tmp_path) -> None:
+    folder = tmp_path / "written"
+    folder.mkdir()
+    (folder / "lab.txt").write_text(
+        "Mara Quell and friends start a research lab\nSource: Valley Ledger\nDate: 2024-06-01\n\n"
+        "In 2015 Mara Quell and two partners pledged to put $1 billion into the lab, which Quell would help run. "
+        "The lab later became a company.\n")
+    (folder / "teens.txt").write_text(
+        "Quell backs teen founders\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
+        "Mara Quell is among the backers of Tallyworks, a startup founded by two teenagers that automates office "
+        "workflows. Tallyworks did not say how much it raised.\n")
+    assert service.add_paths([folder]).ok
+    backed = service.ask("how much money did mara quell put into tallyworks")
+    assert backed.abstained and "but not the amount" in backed.answer, backed.answer  # the $1 billion was the lab's
+    assert service.ask("how much did quell pledge to the lab").short_answer == "$1 billion"
