@@ -109,7 +109,21 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Ask
     if predicate and beside_act(body, sentence.start, sentence.end, span, predicate, window=40):
         # A role held as a title ("CEO Lena Voss") names its holder; an act nearby only suggests it.
         weight *= 2.0 if is_role(predicate) else 1.25
+    elif predicate and is_role(predicate) and "person" in span.kinds and \
+            _made_role(body, sentence.end, span, predicate):
+        weight *= 2.0  # ... and so does being made it ("Jubelirer was named Chair & CEO of Capitol Music Group")
     return weight
+
+
+_ASIDE = r"(?:\([^)]{0,60}\)\s+)?"
+_BECAME = (rf"\s+{_ASIDE}(?:is|was|has\s+been|had\s+been|became|becomes|will\s+become)\s+{_ASIDE}"
+           r"(?:(?:named|appointed|promoted|elected|made|hired|installed|confirmed)\s+(?:as\s+|to\s+)?)?"
+           r"(?:the\s+|its\s+|their\s+|as\s+)?(?:[\w&/’'-]+\s+){0,3}?")
+
+
+def _made_role(body: str, end: int, span: TypedSpan, role: str) -> bool:
+    """The person is said to be, or to have been made, the role right after the name."""
+    return re.compile(rf"{_BECAME}{re.escape(role)}\b", re.IGNORECASE).match(body, span.end, end) is not None
 
 
 def _common_word(text: str, sentence: RankedSentence, body: str) -> bool:

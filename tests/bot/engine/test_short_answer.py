@@ -7,7 +7,7 @@ import pytest
 from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _fits, _someone_elses, usual_spelling
+from bot.engine.short_answer import _fits, _made_role, _someone_elses, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -541,3 +541,13 @@ def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     assert usual_spelling("Tony Pettiti", bodies) == "Tony Petitti"
     assert usual_spelling("Tony Petitti", bodies) == "Tony Petitti"
     assert usual_spelling("Tony Marsh", [*bodies, "Tony Marshall spoke. Tony Marshall left."]) == "Tony Marsh"
+
+
+def test_a_person_made_the_role_right_after_the_name_holds_it() -> None:
+    def made(body: str, name: str, role: str = "ceo") -> bool:
+        start = body.index(name)
+        return _made_role(body, len(body), TypedSpan(start, start + len(name), ("person",)), role)
+    assert made("Rook was (some may suggest overdue-ly) named Chair & CEO of Harrow Records.", "Rook")
+    assert made("Ines Rook became chief executive officer, the label said.", "Ines Rook", "officer")
+    assert not made("It asked for letters between Tomas Varga and former CEO Ines Rook.", "Tomas Varga")
+    assert not made("Tomas Varga said Ines Rook was named CEO.", "Tomas Varga")
