@@ -108,6 +108,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (is_known_act(stem(w)) or
                     (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
+    if stem(after[verb_at]) in _STARTING and verb_at + 1 < len(after) and after[verb_at + 1].endswith("ing"):
+        verb_at += 1  # "has twitch started letting streamers simulcast": the act begun is the one asked about
     following = after[verb_at + 1:]
     if following[:1] == ["by"] and len(following) > 1:
         doer = tuple(w for w in following[1:] if w not in STOPWORDS)
@@ -116,6 +118,7 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
 
 
+_STARTING = frozenset(stem(w) for w in "start started starts begin began begun begins".split())
 _PASSIVE_AUX = frozenset("get gets got gotten getting being been".split())
 
 

@@ -57,6 +57,12 @@ def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
     assert decide_verdict("did orbel lose the patent", kept).value == "no"
 
 
+def test_started_doing_asks_about_the_act_begun() -> None:
+    allowed = evidence("The feud between Orbel and its riders eased after the company opened the summit by announcing "
+                       "that it now allows riders to share routes on rival apps.")
+    assert decide_verdict("has orbel started letting riders share routes on other apps?", allowed).value == "yes"
+
+
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
