@@ -98,6 +98,9 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         rest.pop(0)
     lowered = [w.lower().removesuffix("'s").removesuffix("’s") for w in rest]
     subject_start, subject_end = _leading_name(lowered, names) or (0, _capitalised_run(rest))
+    owned = _leading_name(lowered[subject_end:], names) if rest[subject_end - 1].endswith(("'s", "’s")) else None
+    if owned and owned[0] <= 2:  # "do amazon's new echo frames have ...": the thing owned is the subject
+        subject_start, subject_end = subject_end + owned[0], subject_end + owned[1]
     subject = tuple(w for w in lowered[subject_start:subject_end] if w not in STOPWORDS)
     # "get" and "being" before a verb only make it passive ("did X get convicted").
     after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB and w not in _PASSIVE_AUX]
@@ -223,6 +226,17 @@ def _names_subject(lowered: str, subject: tuple[str, ...]) -> bool:
         re.search(rf"(?<![\w]){re.escape(subject[-1])}(?![\w])", lowered) is not None
 
 
+_HAVING = frozenset(stem(w) for w in "have has include includes feature features".split())
+
+
+def _says_none_of(lowered: str, objects: Sequence[str]) -> bool:
+    """The sentence says there is no such thing: "no camera", "without a built-in camera"."""
+    for found in re.finditer(r"\b(?:no|without(?:\s+an?)?|lacks?(?:\s+an?)?)\s+((?:[\w-]+\s+){0,2}[\w-]+)", lowered):
+        if any(stem(w) in objects and w not in STOPWORDS for w in found.group(1).split()[-1:]):
+            return True
+    return False
+
+
 def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     """+1 when the sentence has the subject do the predicate, -1 when it has the subject
     deny it or do its opposite, 0 when it is silent or about someone else's act."""
@@ -237,6 +251,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \
             _subject_leads(lowered, question.subject, phrasal.start()):
         return -1
+    if question.predicate in _HAVING and _says_none_of(lowered, question.objects):
+        return -1  # "do the frames have a camera?" against "There's no camera, no screen"
     in_sentence = {stem(w) for w in _WORD.findall(lowered)}
     objects_here = in_sentence | {stem(w) for w in _WORD.findall(context.lower())}
     for match in _WORD.finditer(lowered):

@@ -7,7 +7,14 @@ from datetime import date
 
 import pytest
 
-from bot.engine.verdict import EvidenceSentence, decide_by_order, decide_by_support, decide_verdict, order_between
+from bot.engine.verdict import (
+    EvidenceSentence,
+    decide_by_order,
+    decide_by_support,
+    decide_verdict,
+    order_between,
+    parse_yes_no,
+)
 from bot.service import NewsService
 
 
@@ -61,6 +68,16 @@ def test_started_doing_asks_about_the_act_begun() -> None:
     allowed = evidence("The feud between Orbel and its riders eased after the company opened the summit by announcing "
                        "that it now allows riders to share routes on rival apps.")
     assert decide_verdict("has orbel started letting riders share routes on other apps?", allowed).value == "yes"
+
+
+def test_having_none_of_the_thing_asked_about_says_no() -> None:
+    question = "Do Orbel's new Lumen Glasses have a built-in camera?"
+    assert parse_yes_no(question, ["Orbel", "Lumen Glasses"]).subject == ("lumen", "glasses")  # the thing owned
+    review = [EvidenceSentence("There’s no camera, no screen, and nothing to tell anyone they are smart glasses.",
+                               0.6, "Orbel Lumen Glasses review")]
+    assert decide_verdict(question, review, names=["Orbel", "Lumen Glasses"]).value == "no"
+    rival = [EvidenceSentence("The Lumen Glasses have a camera, no matter what the box says.", 0.6)]
+    assert decide_verdict(question, rival, names=["Orbel", "Lumen Glasses"]).value != "no"
 
 
 def test_a_knockout_is_a_win() -> None:
