@@ -76,6 +76,7 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("succeed", "pass"), ("fail",)),
     (("agree", "accept"), ("disagree", "reject", "refuse", "decline")),
     (("buy", "acquire", "purchase"), ("sell", "divest")),
+    (("own", "owner", "ownership"), ("sell", "sold", "divest", "offload")),
     (("keep", "retain", "hold"), ("lose", "rescind", "revoke", "strip", "withdraw", "return")),
     (("support", "back"), ("oppose", "against")),
     (("convict", "convicted", "conviction", "guilty"), ("acquit", "acquitted", "acquittal", "innocent")),

@@ -80,6 +80,11 @@ def test_having_none_of_the_thing_asked_about_says_no() -> None:
     assert decide_verdict(question, rival, names=["Orbel", "Lumen Glasses"]).value != "no"
 
 
+def test_selling_a_thing_is_no_longer_owning_it() -> None:
+    sold = evidence("But Pellmore didn’t fold: Orbel sold the brand to its producer Dana Kell last year.")
+    assert decide_verdict("is pellmore still owned by orbel?", sold, names=["Pellmore", "Orbel"]).value == "no"
+
+
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
