@@ -42,6 +42,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("ban", "prohibit", "forbid", "block", "bar"),
     ("allow", "permit", "let", "enable"),
     ("own", "owner", "ownership", "control"),
+    ("keep", "kept", "keeps", "retain", "retained"),
     ("start", "started", "begin", "began", "begun", "commence", "kick", "onset"),
     ("found", "founded", "founder", "cofounder", "co-founder", "start", "started", "create", "created"),
     ("lead", "led", "head", "run", "ran", "chair", "chief", "ceo", "boss", "president", "executive"),

@@ -113,6 +113,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
     if stem(after[verb_at]) in _STARTING and verb_at + 1 < len(after) and after[verb_at + 1].endswith("ing"):
         verb_at += 1  # "has twitch started letting streamers simulcast": the act begun is the one asked about
+    elif stem(after[verb_at]) in _PERMITTED and after[verb_at + 1:verb_at + 2] == ["to"] and verb_at + 2 < len(after):
+        verb_at += 2  # "was keep labs allowed to keep its award": whether it kept it
     following = after[verb_at + 1:]
     if following[:1] == ["by"] and len(following) > 1:
         doer = tuple(w for w in following[1:] if w not in STOPWORDS)
@@ -121,6 +123,7 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
 
 
+_PERMITTED = frozenset(stem(w) for w in "allowed permitted able".split())
 _STARTING = frozenset(stem(w) for w in "start started starts begin began begun begins".split())
 _PASSIVE_AUX = frozenset("get gets got gotten getting being been".split())
 

@@ -85,6 +85,14 @@ def test_selling_a_thing_is_no_longer_owning_it() -> None:
     assert decide_verdict("is pellmore still owned by orbel?", sold, names=["Pellmore", "Orbel"]).value == "no"
 
 
+def test_allowed_to_do_asks_whether_it_was_done() -> None:
+    question = "Was Orbel allowed to keep its innovation award?"
+    assert parse_yes_no(question, ["Orbel"]).predicate == "keep"
+    assert decide_verdict(question, evidence("Orbel later had its innovation award rescinded by the fair."),
+                          names=["Orbel"]).value == "no"
+    assert decide_verdict(question, evidence("Orbel kept its innovation award."), names=["Orbel"]).value == "yes"
+
+
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
