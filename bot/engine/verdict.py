@@ -229,6 +229,32 @@ def _names_subject(lowered: str, subject: tuple[str, ...]) -> bool:
         re.search(rf"(?<![\w]){re.escape(subject[-1])}(?![\w])", lowered) is not None
 
 
+# Places in a table: "top" is first and "bottom" last.
+_PLACES = {"first": "first", "top": "first", "second": "second", "third": "third", "fourth": "fourth",
+           "last": "last", "bottom": "last"}
+_FINISHING = re.compile(r"\b(?:finish|end|place)(?:s|es|ed|ing)?\s+(?:up\s+)?(?:in\s+)?(?:the\s+)?"
+                        r"(first|top|second|third|fourth|last|bottom)\b")
+
+
+def _placing(sentence: str, lowered: str, question: YesNoQuestion, held: set[str]) -> int | None:
+    """Asked whether the subject finished in a place, the place the sentence has it finish
+    in: +1 when the same, -1 when another; None when it says no place, or not in what
+    (a word of the question's own for it, with the title's: "their Champions League *group*")."""
+    asked = next((_PLACES[o] for o in question.objects if o in _PLACES), None)
+    if asked is None or question.predicate not in {stem(w) for w in ("finish", "end", "place")}:
+        return None
+    where = [o for o in question.objects if o not in _PLACES and o not in STOPWORDS]
+    if where and not any(o in held for o in where):
+        return None
+    for found in _FINISHING.finditer(lowered):
+        before = sentence[:found.start()]
+        named = [m for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*", before)]
+        # The one placed is the last name before the verb ("when Chelsea finished first above United").
+        if named and named[-1].group(0).lower().removesuffix("’s").removesuffix("'s") in question.subject:
+            return 1 if _PLACES[found.group(1)] == asked else -1
+    return None
+
+
 _HAVING = frozenset(stem(w) for w in "have has include includes feature features".split())
 
 
@@ -254,10 +280,12 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \
             _subject_leads(lowered, question.subject, phrasal.start()):
         return -1
-    if question.predicate in _HAVING and _says_none_of(lowered, question.objects):
-        return -1  # "do the frames have a camera?" against "There's no camera, no screen"
     in_sentence = {stem(w) for w in _WORD.findall(lowered)}
     objects_here = in_sentence | {stem(w) for w in _WORD.findall(context.lower())}
+    if (placed := _placing(sentence, lowered, question, objects_here)) is not None:
+        return placed  # "did united finish second in their group?" against "United managing to finish bottom"
+    if question.predicate in _HAVING and _says_none_of(lowered, question.objects):
+        return -1  # "do the frames have a camera?" against "There's no camera, no screen"
     for match in _WORD.finditer(lowered):
         word_stem = stem(match.group(0))
         if not _subject_leads(lowered, question.subject, match.start()):

@@ -93,6 +93,18 @@ def test_allowed_to_do_asks_whether_it_was_done() -> None:
     assert decide_verdict(question, evidence("Orbel kept its innovation award."), names=["Orbel"]).value == "yes"
 
 
+def test_the_place_a_side_finished_in_settles_whether_it_finished_in_another() -> None:
+    question = "did harrow rovers finish second in their cup group?"
+    names = ["Harrow Rovers"]
+    bottom = evidence("Harrow Rovers will play no further part, having gone out by finishing bottom of their group.")
+    assert decide_verdict(question, bottom, names=names).value == "no"
+    assert decide_verdict(question, evidence("Harrow Rovers finished second in the cup group."),
+                          names=names).value == "yes"
+    # the place is another side's
+    assert decide_verdict(question, evidence("Harrow Rovers watched as Lyon finished first in the cup group."),
+                          names=names).value is None
+
+
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
