@@ -427,6 +427,8 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
     spans = []
     for start, end in found:
         first = text[start:end].split()[0].lower()
+        if re.search(r"-[a-z]", text[start:end]):
+            continue  # "the AI-powered chatbot": a description, not a name
         if first not in _GENERIC_TERMS and not is_role(first):  # "company CEO Tim Cook": a title, not its name
             spans.append(TypedSpan(sentence.start + start, sentence.start + end, (asked.kind,)))
     return spans

@@ -312,6 +312,9 @@ WRITTEN_SHORT_ANSWERS |= {
                                                "Second Serve"),
     "a capitalised name after the kind asked for": (*_KELL, "dana kell's old band?", "Paper Lanterns"),
     "a name before the kind asked for": (*_KELL, "what is kell's team's drone called", "Kestrel"),
+    "a description before the kind asked for is no name": (
+        "Orbel adds a voice", "Orbel announced that it is adding a new voice to the AI-powered chatbot. "
+        "Orbel did not say when the voice would reach Lyon.", "what's orbel's chatbot called", None),
 }
 
 
