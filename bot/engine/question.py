@@ -193,6 +193,8 @@ def strip_chatter(text: str) -> str:
 def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     """The type asked for, and the other types a right answer may have."""
     lowered = re.sub(r"^wat\b", "what", with_apostrophes(text.lower().replace("’", "'")))
+    # "the ftx founder's hedge fund": a role that owns the thing asked for is no person asked for.
+    lowered = re.sub(rf"\b(?:{_ROLE})'s\b(?!\s+(?:full\s+|real\s+)?name)", "its", lowered)
     first = re.match(r"[a-z']+", lowered)
     opener = first.group(0) if first else ""
     wh_inside = re.search(r"\b(?:who|which|what|when|where|how\s+(?:much|many))\b", lowered)

@@ -410,16 +410,17 @@ _LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our)\s+)?(?:.*[’']s\
 def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[TypedSpan]:
     """Names the sentence gives beside the class noun asked for, typed as asked: "the new
     wave band Oingo Boingo", "the production company “Pressure is a Privilege,”", "Agility's
-    Digit robot". The tagger may have cut or mistyped them ("Privilege", Digit a person)."""
+    Digit robot". The tagger may have cut or mistyped them ("Privilege", Digit a person).
+    The noun is in lower case: "The Brady Bunch Movie" is a title of its own."""
     noun = asked.named_class
     if not noun:
         return []
     text, found = sentence.text, []
-    after = re.compile(rf"\b(?i:{noun}s?),?\s+(?:[“\"]([^”\"]{{2,60}}?)[,.]?[”\"]|({_NAME_RUN}))")
+    after = re.compile(rf"\b{noun}s?,?\s+(?:[“\"]([^”\"]{{2,60}}?)[,.]?[”\"]|({_NAME_RUN}))")
     for match in after.finditer(text):
         group = 1 if match.group(1) else 2
         found.append((match.start(group), match.end(group)))
-    before = re.compile(rf"({_NAME_RUN})\s+(?i:{noun}s?)\b")
+    before = re.compile(rf"({_NAME_RUN})\s+{noun}s?\b")
     for match in before.finditer(text):
         cut = _LEADING.match(match.group(1)).end()
         if cut < len(match.group(1)):

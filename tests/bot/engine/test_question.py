@@ -34,3 +34,9 @@ def test_a_message_that_is_all_chatter_keeps_its_text() -> None:
 def test_a_question_word_typed_without_its_apostrophe_is_read_as_one() -> None:
     read = read_question("<@123> whos the boss of korvath")
     assert read.text == "who's the boss of korvath" and read.answer_type == "person"
+
+
+def test_a_role_that_owns_the_thing_asked_for_is_no_person_asked_for() -> None:
+    fund = read_question("what's the name of the orbel founder's hedge fund")
+    assert (fund.answer_type, fund.named_class) == ("organization", "fund")
+    assert read_question("who is the orbel founder").answer_type == "person"

@@ -312,6 +312,10 @@ WRITTEN_SHORT_ANSWERS |= {
                                                "Second Serve"),
     "a capitalised name after the kind asked for": (*_KELL, "dana kell's old band?", "Paper Lanterns"),
     "a name before the kind asked for": (*_KELL, "what is kell's team's drone called", "Kestrel"),
+    "the kind asked for in a capitalised title is another title": (
+        "Lumen review", "Perky, playful and caustic, Lumen is one of just a few films (like 1995’s The Harrow Hills "
+        "Movie and 2007’s Kestrel) that satirize a cultural staple. Margot Pike makes a perfect Lumen.",
+        "what is the name of the movie about lumen", None),
     "a description before the kind asked for is no name": (
         "Orbel adds a voice", "Orbel announced that it is adding a new voice to the AI-powered chatbot. "
         "Orbel did not say when the voice would reach Lyon.", "what's orbel's chatbot called", None),
