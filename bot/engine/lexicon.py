@@ -53,6 +53,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("partner", "partnership", "team", "ally", "alliance", "collaborate", "collaboration", "join", "tie"),
     ("plant", "factory", "facility", "site", "works"),
     ("revenue", "sales", "turnover", "income"),
+    ("earn", "earned", "earnings", "gross", "grossed", "make", "made", "takings"),
     ("price", "cost", "priced", "costs", "fee", "charge"),
     ("contribute", "contribution", "commit", "submit", "patch"),
     ("invest", "investment", "back", "fund", "funding", "financing"),

@@ -248,7 +248,8 @@ _MONEY_NOUN = re.compile(r"\b(price|cost|salary|wage|worth|revenue|revenues|sale
                          r"profits|loss|losses|income|earnings|bonus|settlement|compensation)\b")
 _PRICE_WORDS = frozenset("price prices cost costs".split())
 _MONEY_VERB = re.compile(r"\b(pay|paid|paying|pays|offer|offered|raise|raised|raising|spend|spent|spending|"
-                         r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won)\b")
+                         r"charge|charged|earn|earned|lose|lost|sell|sold|buy|bought|invest|invested|fined|win|won|"
+                         r"make|made|makes|gross|grossed)\b")
 
 
 _ROLE_WORD = re.compile(rf"(?:{_ROLE})")

@@ -141,8 +141,8 @@ _ASKS_SOURCE = re.compile(r"\b(?:report\w*|according|source|outlet|publication|n
 
 
 def _fits(text: str, kinds: Sequence[str], outlets: set[str]) -> bool:
-    if "number" in kinds and _YEAR.match(text.strip()):
-        return False  # a bare year is a date, not a count
+    if "number" in kinds and (_YEAR.match(text.strip()) or _SCORE.fullmatch(text.strip())):
+        return False  # a bare year is a date, and "23-20" a score, not a count
     if _key(text) in _GENERIC_TERMS or text.lower() in outlets:
         return False
     if " " in text and text.isupper():
@@ -169,9 +169,12 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
     found = _candidates(asked, ranked, body_of, s, *kinds)
-    if not found[0] and question.also:
-        # "who is Xiaomi partnering with?": no person is named, so a company may be the answer.
-        found = _candidates(asked, ranked, body_of, s, *question.also)
+    # "who is Xiaomi partnering with?": no person is named, so a company may be the answer; but
+    # "how many games" counts games, so no amount answers it.
+    counted = question.predicate and kinds == ("number",)
+    other = [k for k in question.also if not (counted and k in ("money", "percent"))]
+    if not found[0] and other:
+        found = _candidates(asked, ranked, body_of, s, *other)
     pick = _winner(*found, s)
     if pick is None:
         return None
@@ -291,6 +294,10 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
     return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
 
 
+_SCORE = re.compile(r"\d{1,3}\s?[-–]\s?\d{1,3}")
+_COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
+_HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts)\s+"
+                      r"(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?$")
 _UNIT_WORDS = re.compile(r"(?:\s+[a-z][\w'’-]*){1,3}")
 
 
@@ -344,7 +351,14 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
 
 
 def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
-    """The span belongs to a named thing or company the question does not ask about."""
+    """The span belongs to a named thing or company the question does not ask about, or
+    to what could happen rather than what did."""
+    before = body[sentence.start:span.start]
+    if set(span.kinds) & {"number", "money", "percent"}:
+        if _COULD.search(before[-40:]):
+            return True  # "he could score six goals", "is expected to gross $1.4bn": not what was done
+        if (held := _HELD_BY.search(before)) and _names_another(held.group(1), asked.focus):
+            return True  # "Taylor had around 12,000 subscribers", asked how many MrBeast has
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
     if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):

@@ -301,6 +301,18 @@ WRITTEN_SHORT_ANSWERS = {
         "Tomas Varga about his claim that every shop would run its own bank. The round was led by Harbor Ventures.",
         "who is the ceo of lumenfold the payments startup", "Mara Quell"),
 }
+# A count another holds, what is only expected, and a score are not what was counted or made.
+_QUELL = ("Mara Quell passes a milestone",
+          "On Sunday, the day after she and Quell posted their videos, Dana Kell had around 12,000 subscribers. "
+          "Quell celebrated hitting the milestone of 90 million followers last month. Quell's ongoing Lantern Tour "
+          "is expected to gross some $2 billion. This year alone, the Lantern Tour is estimated to have grossed "
+          "over $900m. The Harrow Hawks took the lead late in the game and held on to earn the win, 23-20.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a count another holds is not the count asked for": (*_QUELL, "how many subscribers does mara quell have", None),
+    "what a tour made is what it grossed, not what it is expected to": (
+        *_QUELL, "how much did quell's lantern tour make", "$900m"),
+    "a score counts no games and an amount counts none": (*_QUELL, "how many games did the harrow hawks win", None),
+}
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
          "Dana Kell is still travelling in support of women's sports. She attended the final in Melbourne and is "
