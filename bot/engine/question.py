@@ -286,6 +286,8 @@ def asked_predicate(text: str, kind: str) -> str | None:
         # What a thing costs is said without the word ("the glasses start at $299"); what
         # someone paid, raised or earned is said with the act.
         return found.group(1) if found and found.group(1) not in _PRICE_WORDS else None
+    if kind == "place" and (where := _WHERE_PARTICIPLE.match(lowered)):
+        return where.group(1)  # "where is openai based": a sentence that says "based" ("San Francisco-based")
     if kind == "number" and re.search(r"\bsentence\b", lowered):
         return "sentence"  # "what sentence did X get": the length of a sentence, said with the word
     if kind == "number":  # "how many *copies* ...": what is counted
@@ -310,6 +312,8 @@ def read_question(text: str) -> Question:
     return Question(text, cleaned, kind, also, predicate, asked_class(cleaned, kind), done_to)
 
 
+_WHERE_PARTICIPLE = re.compile(r"^where\s+(?:is|are|was|were|'s)\s+(?:.+?\s+)?(based|headquartered|located|born|"
+                               r"made|built|manufactured|assembled|produced|filmed|held|hosted)\b")
 _WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")
 _DETERMINERS = frozenset("the a an its their his her our my your".split())
 

@@ -400,7 +400,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
             if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):
                 continue
-            if not any(k in span.kinds for k in kinds) or (asked.kind == "person" and "place" in span.kinds) or \
+            if not any(k in span.kinds for k in kinds) or _place_as_other(span, asked) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
                     not _stands_in_act(sentence, span, body, asked):
@@ -451,6 +451,17 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
 
 def _overlap(a: TypedSpan, b: TypedSpan) -> bool:
     return not (a.end <= b.start or b.end <= a.start)
+
+
+def _place_as_other(span: TypedSpan, asked: _Asked) -> bool:
+    """A place is no person, and no company unless a team is asked for ("what airline had a
+    crash": not Denmark; "which country won": a country may be)."""
+    if "place" not in span.kinds:
+        return False
+    return asked.kind == "person" or (asked.kind == "organization" and asked.named_class not in _SIDES)
+
+
+_SIDES = frozenset("team side club country nation teams sides clubs countries nations".split())
 
 
 def _titles_only(sentence: RankedSentence, asked: _Asked, s: ShortAnswerSettings) -> bool:

@@ -40,3 +40,9 @@ def test_a_role_that_owns_the_thing_asked_for_is_no_person_asked_for() -> None:
     fund = read_question("what's the name of the orbel founder's hedge fund")
     assert (fund.answer_type, fund.named_class) == ("organization", "fund")
     assert read_question("who is the orbel founder").answer_type == "person"
+
+
+def test_where_a_thing_is_based_or_made_asks_for_a_sentence_that_says_so() -> None:
+    assert read_question("where is orbel based").predicate == "based"
+    assert read_question("where was the kestrel drone made?").predicate == "made"
+    assert read_question("where is the orbel final").predicate is None

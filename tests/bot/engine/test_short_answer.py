@@ -313,6 +313,13 @@ WRITTEN_SHORT_ANSWERS |= {
         *_QUELL, "how much did quell's lantern tour make", "$900m"),
     "a score counts no games and an amount counts none": (*_QUELL, "how many games did the harrow hawks win", None),
 }
+WRITTEN_SHORT_ANSWERS |= {
+    "a country is no company asked for": (
+        "Old crashes, new rules for airlines",
+        "Flight 394 crashed off the coast of Denmark in September 1989, killing all 55 people on board, after its "
+        "tail fin came off. Investigators blamed fake parts sold to airlines.",
+        "what airline had a crash", None),
+}
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
          "Dana Kell is still travelling in support of women's sports. She attended the final in Melbourne and is "
