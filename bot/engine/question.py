@@ -286,6 +286,10 @@ def asked_predicate(text: str, kind: str) -> str | None:
         # What a thing costs is said without the word ("the glasses start at $299"); what
         # someone paid, raised or earned is said with the act.
         return found.group(1) if found and found.group(1) not in _PRICE_WORDS else None
+    if kind == "organization" and (which := _WHICH_DOES.match(lowered)) and \
+            is_known_act(stem(which.group(1))) and which.group(1) not in _NOT_ACTS | _MAKING:
+        # "what company owns instagram"; what makes a product is seldom said with "make"
+        return which.group(1)
     if kind == "place" and (where := _WHERE_PARTICIPLE.match(lowered)):
         return where.group(1)  # "where is openai based": a sentence that says "based" ("San Francisco-based")
     if kind == "number" and re.search(r"\bsentence\b", lowered):
@@ -312,6 +316,9 @@ def read_question(text: str) -> Question:
     return Question(text, cleaned, kind, also, predicate, asked_class(cleaned, kind), done_to)
 
 
+_MAKING = frozenset("makes made".split())
+_WHICH_DOES = re.compile(rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_ORG})\s+([a-z]+(?:s|ed)|won|bought|sold|"
+                         r"ran|led|beat|lost|paid|spent)\b")
 _WHERE_PARTICIPLE = re.compile(r"^where\s+(?:is|are|was|were|'s)\s+(?:.+?\s+)?(based|headquartered|located|born|"
                                r"made|built|manufactured|assembled|produced|filmed|held|hosted)\b")
 _WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")

@@ -46,3 +46,9 @@ def test_where_a_thing_is_based_or_made_asks_for_a_sentence_that_says_so() -> No
     assert read_question("where is orbel based").predicate == "based"
     assert read_question("where was the kestrel drone made?").predicate == "made"
     assert read_question("where is the orbel final").predicate is None
+
+
+def test_which_company_does_an_act_asks_for_a_sentence_that_says_it() -> None:
+    assert read_question("what company owns orbel").predicate == "owns"
+    assert read_question("which team won the harrow cup").predicate == "won"
+    assert read_question("which company makes the kestrel drone").predicate is None  # seldom said with "make"
