@@ -39,9 +39,11 @@ _DENIAL = re.compile(
     r"cancel(?:l?ed|s)?|abandon\w*|declin(?:e|ed|es) to)\b",
     re.IGNORECASE,
 )
-# "...contributed to the kernel; he never has": a short clause that takes the claim back.
+# "...contributed to the kernel; he never has": a short clause that takes the claim back
+# ("— it wasn't the company's first" denies the first, not the act).
 _TAKEN_BACK = re.compile(r"[;,—–-]\s*(?:but\s+)?(?:he|she|it|they|that|this|which)\s+(?:is|was|has|have|had|did|"
-                         r"does|do)?\s*(?:never|not|n['’]t)\b|\b(?:which|that)\s+(?:is|was)\s+(?:false|untrue)\b",
+                         r"does|do)?\s*(?:never|not|n['’]t)\b(?!\s+(?:the|its|their|his|her)\s+(?:[\w'’-]+\s+)?"
+                         r"(?:first|only|last|biggest|largest)\b)|\b(?:which|that)\s+(?:is|was)\s+(?:false|untrue)\b",
                          re.IGNORECASE)
 # Phrasal rejections: "voted the plan down", "turned the offer down", "threw out the bid".
 _PHRASAL_NO = re.compile(r"\b(?:vot(?:e|ed|es|ing)|turn(?:ed|s|ing)?|shot|shoot(?:s|ing)?|knock(?:ed|s)?)\s+"
@@ -111,7 +113,9 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (is_known_act(stem(w)) or
                     (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
-    if stem(after[verb_at]) in _STARTING and verb_at + 1 < len(after) and after[verb_at + 1].endswith("ing"):
+    if after[verb_at] == "found" and after[verb_at + 1:verb_at + 2] and after[verb_at + 1] in _FINDINGS:
+        verb_at += 1  # "was sbf found guilty": a finding of guilt, not a founding
+    elif stem(after[verb_at]) in _STARTING and verb_at + 1 < len(after) and after[verb_at + 1].endswith("ing"):
         verb_at += 1  # "has twitch started letting streamers simulcast": the act begun is the one asked about
     elif stem(after[verb_at]) in _PERMITTED and after[verb_at + 1:verb_at + 2] == ["to"] and verb_at + 2 < len(after):
         verb_at += 2  # "was keep labs allowed to keep its award": whether it kept it
@@ -123,6 +127,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
 
 
+_PLEA = re.compile(r"\bplea(?:d|ds|ded|ding)?\s+(?:not\s+)?$")
+_FINDINGS = frozenset("guilty innocent liable responsible dead".split())
 _PERMITTED = frozenset(stem(w) for w in "allowed permitted able".split())
 _STARTING = frozenset(stem(w) for w in "start started starts begin began begun begins".split())
 _PASSIVE_AUX = frozenset("get gets got gotten getting being been".split())
@@ -299,6 +305,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
         window = lowered[max(0, match.start() - 30):match.start()]
+        if _PLEA.search(window[-20:]):
+            continue  # "pleaded not guilty": a plea, not a finding
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
         if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
@@ -307,7 +315,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         denial = bool(_DENIAL.fullmatch(match.group(0)))  # of a report or claim, which names no object
         # The act asked about may take its objects from the title; an opposite ("a fall",
         # "cuts") is common in passing, so its sentence must name them itself.
-        held = objects_here if word_stem in same else in_sentence
+        held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
         if not denial and not _holds_objects(question, same | opposite, held):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))

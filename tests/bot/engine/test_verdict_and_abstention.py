@@ -16,6 +16,7 @@ from bot.engine.verdict import (
     parse_yes_no,
 )
 from bot.service import NewsService
+from index.text import stem
 
 
 def evidence(*texts: str) -> list[EvidenceSentence]:
@@ -103,6 +104,24 @@ def test_the_place_a_side_finished_in_settles_whether_it_finished_in_another() -
     # the place is another side's
     assert decide_verdict(question, evidence("Harrow Rovers watched as Lyon finished first in the cup group."),
                           names=names).value is None
+
+
+def test_a_finding_of_guilt_is_not_a_plea_and_not_the_first_is_no_denial() -> None:
+    guilty = "was dana kell found guilty?"
+    assert parse_yes_no(guilty, ["Dana Kell"]).predicate == stem("guilty")
+    pleaded = evidence("In January, Dana Kell pleaded not guilty to all counts.")
+    assert decide_verdict(guilty, pleaded, names=["Dana Kell"]).value is None
+    found = evidence("Dana Kell was found guilty on seven counts of fraud.")
+    assert decide_verdict(guilty, found, names=["Dana Kell"]).value == "yes"
+    bought = evidence("Though the Lumen deal was the biggest in Orbel’s history — that would be its purchase of Harrow "
+                      "in 2016 — it wasn’t the company’s first acquisition.")
+    assert decide_verdict("did orbel buy lumen", bought, names=["Orbel", "Lumen"]).value != "no"
+
+
+def test_a_win_in_a_sentence_without_the_contest_is_not_that_contests() -> None:
+    season = [EvidenceSentence("We’ve seen the Lyon Hawks win with defense, sometimes in spite of their offense.",
+                               0.6, "Harrow Cup final preview: how the Hawks got here")]
+    assert decide_verdict("did the hawks win the harrow cup", season, names=["Hawks", "Harrow Cup"]).value is None
 
 
 def test_a_knockout_is_a_win() -> None:
