@@ -252,6 +252,15 @@ def test_publication_dates_decide_which_source_reported_first(service: NewsServi
     assert later.verdict == "no", later
 
 
+def add_written_articles(service: NewsService, tmp_path, articles: dict[str, str]) -> None:
+    """Index articles written for a test: each header (title, source, date lines) and body."""
+    folder = tmp_path / "written"
+    folder.mkdir()
+    for number, (header, body) in enumerate(articles.items()):
+        (folder / f"written-{number}.txt").write_text(f"{header}\n\n{body}\n")
+    assert service.add_paths([folder]).ok
+
+
 def assert_verbatim(service: NewsService, answer) -> None:
     for quote in answer.quotes:
         body = service.get_article(quote.article_id).body
@@ -317,18 +326,14 @@ def test_answers_a_question_about_a_test_article_with_its_fact(service: NewsServ
 
 
 def test_verdicts_and_typed_answers_on_written_articles(service: NewsService, tmp_path) -> None:
-    folder = tmp_path / "written"
-    folder.mkdir()
-    (folder / "acme.txt").write_text(
-        "Acme lifts prices across its range\nSource: Valley Ledger\nDate: 2024-05-02\n\n"
-        "Acme raised prices by 5% on Monday, citing the cost of steel. "
-        "The company said the rise would add $40 to the price of its Rover bicycle. "
-        "When will the next rise come? Acme did not say.\n")
-    (folder / "tollvote.txt").write_text(
-        "Brackwater council throws out ferry toll\nSource: Hill Gazette\nDate: 2024-05-03\n\n"
-        "The Brackwater council voted the ferry toll plan down on Tuesday by seven votes to two. "
-        "Councillor Imogen Tate said residents had been clear that they did not want the toll.\n")
-    assert service.add_paths([folder]).ok
+    add_written_articles(service, tmp_path, {
+        "Acme lifts prices across its range\nSource: Valley Ledger\nDate: 2024-05-02":
+            "Acme raised prices by 5% on Monday, citing the cost of steel. "
+            "The company said the rise would add $40 to the price of its Rover bicycle. "
+            "When will the next rise come? Acme did not say.",
+        "Brackwater council throws out ferry toll\nSource: Hill Gazette\nDate: 2024-05-03":
+            "The Brackwater council voted the ferry toll plan down on Tuesday by seven votes to two. "
+            "Councillor Imogen Tate said residents had been clear that they did not want the toll."})
     raised = service.ask("Has Acme raised its prices?")
     assert raised.verdict == "yes" and "raised prices" in raised.quotes[0].text, raised.answer
     vote = service.ask("did the brackwater council approve the ferry toll?")
@@ -348,17 +353,13 @@ def test_who_is_a_name_alone_gets_no_other_name_as_its_answer(service: NewsServi
 
 
 def test_an_amount_asked_of_two_names_comes_from_an_article_that_names_both(service: NewsService, tmp_path) -> None:
-    folder = tmp_path / "written"
-    folder.mkdir()
-    (folder / "lab.txt").write_text(
-        "Mara Quell and friends start a research lab\nSource: Valley Ledger\nDate: 2024-06-01\n\n"
-        "In 2015 Mara Quell and two partners pledged to put $1 billion into the lab, which Quell would help run. "
-        "The lab later became a company.\n")
-    (folder / "teens.txt").write_text(
-        "Quell backs teen founders\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
-        "Mara Quell is among the backers of Tallyworks, a startup founded by two teenagers that automates office "
-        "workflows. Tallyworks did not say how much it raised.\n")
-    assert service.add_paths([folder]).ok
+    add_written_articles(service, tmp_path, {
+        "Mara Quell and friends start a research lab\nSource: Valley Ledger\nDate: 2024-06-01":
+            "In 2015 Mara Quell and two partners pledged to put $1 billion into the lab, which Quell would help "
+            "run. The lab later became a company.",
+        "Quell backs teen founders\nSource: Valley Ledger\nDate: 2024-06-02":
+            "Mara Quell is among the backers of Tallyworks, a startup founded by two teenagers that automates "
+            "office workflows. Tallyworks did not say how much it raised."})
     backed = service.ask("how much money did mara quell put into tallyworks")
     assert backed.abstained and "but not the amount" in backed.answer, backed.answer  # the $1 billion was the lab's
     assert service.ask("how much did quell pledge to the lab").short_answer == "$1 billion"
