@@ -198,6 +198,10 @@ def rank_sentences(question: Question, focus: Focus, result: SearchResult, pool:
     return sorted(typed, key=lambda s: -s.score)
 
 
+# "3,00,000 units a year": a count of whatever is made or sold, said without its name.
+_COUNT_OF_UNITS = re.compile(r"\d[\d,.]*\s*(?:(?:thousand|million|billion|k|m)\s+)?units\b", re.IGNORECASE)
+
+
 def _scored_without_spans(question: Question, focus: Focus, result: SearchResult, pool: Sequence[object],
                           w: EvidenceWeights) -> list[RankedSentence]:
     """Each sentence's score from its vector, the question's words, its passage and its form."""
@@ -221,7 +225,8 @@ def _scored_without_spans(question: Question, focus: Focus, result: SearchResult
                        0.85 * focus.coverage_of(in_sentence | title_stems[sentence.article_id]))
         rank = rank_of.get((sentence.article_id, sentence.start), total)
         score = similarity + w.coverage * coverage + w.passage * (1 - rank / total)
-        states_act = says_predicate(sentence.text, question.predicate)
+        states_act = says_predicate(sentence.text, question.predicate) or \
+            (question.answer_type == "number" and _COUNT_OF_UNITS.search(sentence.text) is not None)
         if question.predicate and states_act:
             score += w.predicate
         if len(sentence.text.split()) < w.min_words:

@@ -312,7 +312,7 @@ def _counts_another(body: str, end: int, span: TypedSpan, asked: _Asked) -> bool
     unit = _UNIT_WORDS.match(body, numbers[-1].end(), end)
     if unit is None or unit.group(0).split()[0] in STOPWORDS:
         return False  # "rose to 5,000.", "10,000 of its workers": the count names nothing else
-    same = related_stems(stem(counted))[0] | {stem(counted)}
+    same = related_stems(stem(counted))[0] | {stem(counted), stem("units")}  # "units" counts anything made
     return not any(stem(w) in same or DamerauLevenshtein.distance(w, counted) <= 2 for w in unit.group(0).split())
 
 

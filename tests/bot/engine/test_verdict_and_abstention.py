@@ -363,3 +363,9 @@ def test_an_amount_asked_of_two_names_comes_from_an_article_that_names_both(serv
     backed = service.ask("how much money did mara quell put into tallyworks")
     assert backed.abstained and "but not the amount" in backed.answer, backed.answer  # the $1 billion was the lab's
     assert service.ask("how much did quell pledge to the lab").short_answer == "$1 billion"
+
+
+def test_a_count_of_units_counts_the_cars_a_plant_makes(service: NewsService) -> None:
+    assert service.ask("how many cars a year can the plant build").short_answer == "3,00,000"
+    made = service.ask("how many cars will the plant make")
+    assert not made.abstained and "3,00,000 units" in made.quotes[0].text, made.answer  # the articles do say
