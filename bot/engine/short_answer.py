@@ -47,7 +47,7 @@ class ShortAnswerSettings:
     # removes about one wrong short answer for each right one it loses (see the note).
     sentences: int = 3          # how deep into the ranking candidates are taken from
     min_coverage: float = 0.6   # of the focus terms, for a sentence to count as about the question
-    titled_coverage: float = 0.4  # ... when it titles a person with the role asked, in an article naming its owner
+    titled_coverage: float = 0.4  # ... when it titles a person with the role asked (its title says whose)
     min_score: float = 0.6
     min_margin: float = 1.25    # the winner over the runner-up
     proximity_chars: float = 60.0
@@ -282,6 +282,23 @@ def _names_another(name: str, focus: Focus) -> bool:
     return bool(named) and not any(stem(w) in focus.question_stems for w in named)
 
 
+_FROM_SOURCE = re.compile(r"\s+(?:in\s+)?(?:[a-z]+\s+){0,2}(?:revenue|sales|income|profits?|earnings)\s+from\s+"
+                          r"((?:[\w'’-]+\s*){1,3})")
+
+
+_OF_A_KIND = re.compile(r"\s+in\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:revenue|sales|income|profits?|earnings)\b")
+_WHOLE = frozenset("total annual net gross overall quarterly yearly full-year operating".split())
+
+
+def _earned_from_another(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
+    """The amount is earned from one source or of one kind the question does not ask about:
+    "$8.4 million in revenue from contributions and grants", "$76 million in subscription
+    revenue" are parts of the revenue, not all of it."""
+    source = _FROM_SOURCE.match(body, span.end, end) or _OF_A_KIND.match(body, span.end, end)
+    named = [w for w in words(source.group(1)) if w not in STOPWORDS and w not in _WHOLE] if source else []
+    return bool(named) and not any(stem(w) in focus.question_stems for w in named)
+
+
 _TITLE_AFTER = re.compile(r"\s+((?:[a-z][\w-]*\s+){1,2})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
 
 
@@ -365,6 +382,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return True  # "offered £4bn to buy Chelsea", asked what he pays for United
+    if "money" in span.kinds and _earned_from_another(body, sentence.end, span, asked.focus):
+        return True  # "$8.4 million in revenue from contributions", asked for the revenue
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
     # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO

@@ -320,6 +320,17 @@ WRITTEN_SHORT_ANSWERS |= {
         "tail fin came off. Investigators blamed fake parts sold to airlines.",
         "what airline had a crash", None),
 }
+# A part of the revenue, by source or kind, is not the revenue asked for, unless it is the part asked for.
+_LEDGER = ("The Ledger Group's finances",
+           "While the Ledger Group is not required to list its donors, it reported $8.4 million in revenue from "
+           "contributions and grants in 2020 and 2021. The group reported $76 million in subscription revenue in "
+           "2021. The nonprofit has grown its revenue by 685% in two years, to $122 million in 2021.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a part of the revenue is not the revenue": (*_LEDGER, "how much revenue did the ledger group make in 2021",
+                                                 "$122 million"),
+    "the part of the revenue asked for": (*_LEDGER, "how much subscription revenue did the ledger group make in 2021",
+                                          "$76 million"),
+}
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
          "Dana Kell is still travelling in support of women's sports. She attended the final in Melbourne and is "
