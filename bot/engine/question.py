@@ -292,6 +292,8 @@ def asked_predicate(text: str, kind: str) -> str | None:
         return which.group(1)
     if kind == "place" and (where := _WHERE_PARTICIPLE.match(lowered)):
         return where.group(1)  # "where is openai based": a sentence that says "based" ("San Francisco-based")
+    if kind == "place" and re.match(r"^where\s+(?:did|does|do|will|is|was)\s+.+?\s+tak(?:e|es|ing)\s+place\b", lowered):
+        return "place"  # "where did the final take place": a sentence that says where it took place
     if kind == "number" and re.search(r"\bsentence\b", lowered):
         return "sentence"  # "what sentence did X get": the length of a sentence, said with the word
     if kind == "number":  # "how many *copies* ...": what is counted

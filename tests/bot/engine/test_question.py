@@ -46,6 +46,7 @@ def test_where_a_thing_is_based_or_made_asks_for_a_sentence_that_says_so() -> No
     assert read_question("where is orbel based").predicate == "based"
     assert read_question("where was the kestrel drone made?").predicate == "made"
     assert read_question("where is the orbel final").predicate is None
+    assert read_question("where did the harrow cup final take place").predicate == "place"
 
 
 def test_which_company_does_an_act_asks_for_a_sentence_that_says_it() -> None:
