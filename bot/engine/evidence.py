@@ -90,6 +90,7 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
 
 
 # Words that may stand before a title without owning it ("the CEO", "former CEO").
+_TITLE_MODIFIERS = frozenset("head assistant associate senior deputy vice general managing executive chief co".split())
 _NOT_AN_OWNER = frozenset("the a an its their his her our former then new interim acting current ex and".split())
 
 
@@ -116,8 +117,9 @@ def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, nam
     if at is None or any(not (w.group(0)[:1].isupper() or w.group(0).lower() in _TITLE_WORDS)
                          for w in words[at + 1:]):
         return False  # no title of the asked role right before the name
-    while at > 0 and says_predicate(words[at - 1].group(0), predicate):
-        at -= 1  # "Chief Executive Officer": the title's first word
+    while at > 0 and (says_predicate(words[at - 1].group(0), predicate) or
+                      words[at - 1].group(0).lower() in _TITLE_MODIFIERS):
+        at -= 1  # "Chief Executive Officer", "head coach": the title's first word
     owners: list[list[str]] = [[]]  # capitalised runs, "and" between them
     for i in range(at - 1, -1, -1):
         if segment[words[i].end():words[i + 1].start()].strip():

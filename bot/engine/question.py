@@ -81,7 +81,7 @@ _MONEY_WORDS = (r"cost|costs|price|priced|prices|pay|paid|pays|worth|spend|spent
                 r"bill|tax|debt|cash|money|dollars?|bucks|market\s+cap")
 _NOT_MONEY_AFTER_HOW_MUCH = (r"time|longer|weight|data|storage|memory|ram|power|energy|space|water|rain|snow|"
                              r"bigger|faster|higher|taller|heavier|more\s+(?:time|space|power)")
-_CHANGE_WORDS = r"drop|dropped|fall|fell|rise|rose|grow|grew|increase|increased|decrease|decreased|jump|jumped|" \
+CHANGE_WORDS = r"drop|dropped|fall|fell|rise|rose|grow|grew|increase|increased|decrease|decreased|jump|jumped|" \
                 r"climb|climbed|slide|slid|decline|declined|gain|gained|surge|surged|shrink|shrank|cut"
 
 _RE = {
@@ -221,7 +221,7 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
         if _RE[kind].search(lowered):
             if kind == "money_fragment":
                 return "money", ()
-            if kind == "money" and re.search(rf"\b(?:{_CHANGE_WORDS})\b", lowered):
+            if kind == "money" and re.search(rf"\b(?:{CHANGE_WORDS})\b", lowered):
                 return "money", ("percent", "number")
             if kind == "person" and re.match(r"(?:who|whom)\b", lowered):
                 return "person", ("organization",)

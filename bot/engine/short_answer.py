@@ -34,7 +34,7 @@ from bot.engine.evidence import (
 )
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
-from bot.engine.question import SINCE, Question, is_role
+from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, takes_part
 from index.text import STOP_WORDS as STOPWORDS
@@ -311,6 +311,7 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
     return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
 
 
+_BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
 _SCORE = re.compile(r"\d{1,3}\s?[-–]\s?\d{1,3}")
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 _HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts)\s+"
@@ -376,6 +377,9 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # "he could score six goals", "is expected to gross $1.4bn": not what was done
         if (held := _HELD_BY.search(before)) and _names_another(held.group(1), asked.focus):
             return True  # "Taylor had around 12,000 subscribers", asked how many MrBeast has
+        if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
+                                                              re.IGNORECASE):
+            return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
     if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):

@@ -232,6 +232,10 @@ def test_a_role_held_at_another_company_or_another_role_is_not_the_answer(servic
     assert not titled_elsewhere(body, 0, lund, "runs", ("Orbel",))
     # Orbel's chief executive is Kwame Lund, titled so; asked about Orbel, he is the answer.
     assert service.ask("orbel ceo?").short_answer == "Kwame Lund"
+    coach = "Jets head coach Robert Saleh is letting the crew hear it."
+    saleh = TypedSpan(coach.index("Robert"), coach.index(" is"), ("person",))
+    assert titled_elsewhere(coach, 0, saleh, "coach", ("Chiefs",))  # "head" is part of the Jets' title
+    assert not titled_elsewhere(coach, 0, saleh, "coach", ("Jets",))
 
 
 def test_a_typo_one_article_shares_is_corrected_and_a_former_holder_is_not_the_ceo(service, tmp_path) -> None:
@@ -330,6 +334,13 @@ WRITTEN_SHORT_ANSWERS |= {
                                                  "$122 million"),
     "the part of the revenue asked for": (*_LEDGER, "how much subscription revenue did the ledger group make in 2021",
                                           "$76 million"),
+}
+WRITTEN_SHORT_ANSWERS |= {
+    "a change by an amount is not the amount asked for": (
+        "Orbel Rides reports its third quarter",
+        "On the ride-hailing front, Orbel Rides told investors that its Q3 revenue was hurt by changes that "
+        "classified some marketing costs as contra revenue by $161 million. Orbel Rides opened in Lyon.",
+        "orbel rides q3 revenue", None),
 }
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
