@@ -115,6 +115,9 @@ _ALL_STEMS = frozenset(stem(w) for group in SYNONYMS for w in group) | frozenset
     stem(w) for left, right in OPPOSITES for w in (*left, *right))
 
 
+_POSSESSIVE_OWN = re.compile(r"\b(?:my|your|his|her|its|our|their|one's)\s+own\b")
+
+
 def says_predicate(text: str, predicate: str | None) -> bool:
     """Whether a sentence names the act or role asked about ("founded", "ceo"), by stem or a
     synonym: "who founded X" is not answered by a sentence about X's investors. Stems match
@@ -123,7 +126,9 @@ def says_predicate(text: str, predicate: str | None) -> bool:
         return True
     same, _ = related_stems(stem(predicate))
     prefixes = {w[:5] for w in same}
-    for word in re.findall(r"[\w'’-]+", text.lower()):
+    # "a three-and-out of their own": "own" after a possessive owns nothing.
+    lowered = _POSSESSIVE_OWN.sub(" ", text.lower())
+    for word in re.findall(r"[\w'’-]+", lowered):
         root = stem(word.replace("’", "'").removesuffix("'s").strip(".'-"))
         # Stemmed twice too: "losses" → "loss" → "los", the stem of "lose" and "loss".
         if root in same or root[:5] in prefixes or stem(root) in same:

@@ -341,6 +341,9 @@ WRITTEN_SHORT_ANSWERS |= {
         "On the ride-hailing front, Orbel Rides told investors that its Q3 revenue was hurt by changes that "
         "classified some marketing costs as contra revenue by $161 million. Orbel Rides opened in Lyon.",
         "orbel rides q3 revenue", None),
+    "'of their own' owns nothing": (
+        "Hawks vs Foxes live", "10:24 p.m.: The Lyon Foxes give the ball right back to the Harrow Hawks following a "
+        "three-and-out of their own. The Hawks lead 14-7 at the half.", "who owns the harrow hawks", None),
 }
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
