@@ -57,7 +57,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("price", "cost", "priced", "costs", "fee", "charge"),
     ("contribute", "contribution", "commit", "submit", "patch"),
     ("invest", "investment", "back", "fund", "funding", "financing"),
-    ("attack", "strike", "assault", "raid"),
+    ("attack", "strike", "assault", "raid", "invade", "invasion", "invaded"),
     ("kill", "killed", "dead", "death", "die", "died"),
     ("arrest", "detain", "charge", "charged", "indict"),
     ("convict", "convicted", "conviction", "guilty"),

@@ -281,6 +281,12 @@ def asked_predicate(text: str, kind: str) -> str | None:
         roles = [r for r in roles if r not in _EMPTY_ROLES]
         if roles:
             return roles[-1]  # "head coach": the last word says the role
+    if kind == "date" and (asked := _WHEN_DID.match(lowered)):
+        # "when did israel invade gaza": the act the date is of; a start or an end is often said
+        # without its word ("runs from June"), so those are no act a sentence must say.
+        acts = [w for w in asked.group(1).split() if is_known_act(stem(w)) and stem(w) not in _SPANS_OF_TIME]
+        if acts:
+            return acts[-1]
     if kind == "money":
         found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
         # What a thing costs is said without the word ("the glasses start at $299"); what
@@ -323,6 +329,9 @@ _WHICH_DOES = re.compile(rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_ORG})\s+
                          r"ran|led|beat|lost|paid|spent)\b")
 _WHERE_PARTICIPLE = re.compile(r"^where\s+(?:is|are|was|were|'s)\s+(?:.+?\s+)?(based|headquartered|located|born|"
                                r"made|built|manufactured|assembled|produced|filmed|held|hosted)\b")
+_WHEN_DID = re.compile(r"^when\s+(?:did|does|do|was|were|is|are|has|have|had|will)\s+((?:[\w'.-]+\s*){1,6})")
+_SPANS_OF_TIME = frozenset(stem(w) for w in "start starts started begin begins began commence kick open opens opened "
+                           "end ends ended finish finished close closes closed run runs launch release come".split())
 _WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")
 _DETERMINERS = frozenset("the a an its their his her our my your".split())
 

@@ -53,3 +53,9 @@ def test_which_company_does_an_act_asks_for_a_sentence_that_says_it() -> None:
     assert read_question("what company owns orbel").predicate == "owns"
     assert read_question("which team won the harrow cup").predicate == "won"
     assert read_question("which company makes the kestrel drone").predicate is None  # seldom said with "make"
+
+
+def test_a_date_question_reads_its_act_but_not_a_start_or_an_end() -> None:
+    assert read_question("when did the foxes invade orbel").predicate == "invade"
+    assert read_question("when did orbel get fired").predicate == "fired"
+    assert read_question("when does the night crossing start").predicate is None  # "runs from June" answers it
