@@ -113,8 +113,7 @@ class Focus:
         for Mara Quell, as news names people after the first mention), with a short ending
         ("pixels", "North American")."""
         lowered = text.lower()
-        return all(re.search(rf"(?<!\w){re.escape(name.split()[-1].lower())}\w{{0,3}}(?!\w)", lowered)
-                   for name in self.names)
+        return all(re.search(_name_pattern(name.split()[-1].lower()), lowered) for name in self.names)
 
     def coverage_of(self, held: set[str] | frozenset[str], top: int = 6) -> float:
         """:meth:`coverage` of a text already reduced to :func:`held_stems` (a caller scoring
@@ -128,6 +127,15 @@ class Focus:
             if _by_surname(parts, held):
                 held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
+
+
+_QUARTERS = {"q1": "first", "q2": "second", "q3": "third", "q4": "fourth"}
+
+
+def _name_pattern(word: str) -> str:
+    """How a name's last word is found in a text: "pixels" for Pixel; "third quarter" for Q3."""
+    said = rf"(?<!\w){re.escape(word)}\w{{0,3}}(?!\w)"
+    return rf"{said}|\b{_QUARTERS[word]}[\s-]quarter\b" if word in _QUARTERS else said
 
 
 def _by_surname(parts: list[str], held: set[str] | frozenset[str]) -> bool:

@@ -369,3 +369,13 @@ def test_a_count_of_units_counts_the_cars_a_plant_makes(service: NewsService) ->
     assert service.ask("how many cars a year can the plant build").short_answer == "3,00,000"
     made = service.ask("how many cars will the plant make")
     assert not made.abstained and "3,00,000 units" in made.quotes[0].text, made.answer  # the articles do say
+
+
+def test_q3_is_named_by_the_third_quarter(service: NewsService, tmp_path) -> None:
+    add_written_articles(service, tmp_path, {
+        "Orbel results\nSource: Valley Ledger\nDate: 2024-06-01":
+            "Orbel said its third-quarter revenue was $40 million, up from $31 million a year earlier.",
+        "Lumen results due\nSource: Valley Ledger\nDate: 2024-06-02":
+            "Lumen will publish its Q3 results on Friday, and analysts expect a Q3 loss."})
+    revenue = service.ask("orbel q3 revenue?")
+    assert not revenue.abstained and "third-quarter revenue" in revenue.quotes[0].text, revenue.answer
