@@ -100,7 +100,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         rest.pop(0)
     lowered = [w.lower().removesuffix("'s").removesuffix("’s") for w in rest]
     subject_start, subject_end = _leading_name(lowered, names) or (0, _capitalised_run(rest))
-    owned = _leading_name(lowered[subject_end:], names) if rest[subject_end - 1].endswith(("'s", "’s")) else None
+    possessive = subject_end <= len(rest) and rest[subject_end - 1].endswith(("'s", "’s"))
+    owned = _leading_name(lowered[subject_end:], names) if possessive else None
     if owned and owned[0] <= 2:  # "do amazon's new echo frames have ...": the thing owned is the subject
         subject_start, subject_end = subject_end + owned[0], subject_end + owned[1]
     subject = tuple(w for w in lowered[subject_start:subject_end] if w not in STOPWORDS)
@@ -254,7 +255,7 @@ def _placing(sentence: str, lowered: str, question: YesNoQuestion, held: set[str
         return None
     for found in _FINISHING.finditer(lowered):
         before = sentence[:found.start()]
-        named = [m for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*", before)]
+        named = list(re.finditer(r"(?<!^)\b[A-Z][\w’'-]*", before))
         # The one placed is the last name before the verb ("when Chelsea finished first above United").
         if named and named[-1].group(0).lower().removesuffix("’s").removesuffix("'s") in question.subject:
             return 1 if _PLACES[found.group(1)] == asked else -1

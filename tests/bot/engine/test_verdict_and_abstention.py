@@ -124,6 +124,11 @@ def test_a_win_in_a_sentence_without_the_contest_is_not_that_contests() -> None:
     assert decide_verdict("did the hawks win the harrow cup", season, names=["Hawks", "Harrow Cup"]).value is None
 
 
+@pytest.mark.parametrize("question", ["did?", "Did", "is it?"])
+def test_a_yes_no_opener_alone_reads_as_no_claim(question: str) -> None:
+    assert parse_yes_no(question, []).predicate is None
+
+
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
