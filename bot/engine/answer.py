@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from bot.engine.abstention import check_abstention
+from bot.engine.abstention import PATTERN_TYPES, check_abstention
 from bot.engine.evidence import RankedSentence, rank_sentences
 from bot.engine.focus import Focus, read_focus
 from bot.engine.name_vote import vote_for_name
@@ -234,7 +234,11 @@ class Answerer:
         ranked = rank_sentences(question, focus, result, pool, entities)
         interpreted = focus.text if focus.corrections else None
         base = {"answer_type": question.answer_type, "interpreted_as": interpreted, "passages": passages}
-        naming_all = {aid for aid, art in result.articles.items() if focus.says_every_name(f"{art.title}\n{art.body}")}
+        # Only a question of a pattern type (an amount, a count, a date) reads which articles name all its names.
+        naming_all = None
+        if question.answer_type in PATTERN_TYPES:
+            naming_all = {aid for aid, art in result.articles.items()
+                          if focus.says_every_name(f"{art.title}\n{art.body}")}
         reason = check_abstention(question, focus, ranked, snap.outlets(), names_sources=bool(result.analysis.segments),
                                   naming_all=naming_all)
         if reason:

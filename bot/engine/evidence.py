@@ -89,8 +89,9 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
     return apposition is not None and says_predicate(apposition.group(1), predicate)
 
 
-# Words that may stand before a title without owning it ("the CEO", "former CEO").
+# Words that are part of a title before its role word ("head coach", "vice president").
 _TITLE_MODIFIERS = frozenset("head assistant associate senior deputy vice general managing executive chief co".split())
+# Words that may stand before a title without owning it ("the CEO", "former CEO").
 _NOT_AN_OWNER = frozenset("the a an its their his her our former then new interim acting current ex and".split())
 
 

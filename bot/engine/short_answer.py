@@ -35,7 +35,7 @@ from bot.engine.evidence import (
 from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
-from bot.engine.spans import SAYS_A_NUMBER, TypedSpan, is_relative_date
+from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
@@ -141,7 +141,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:report\w*|according|source|outlet|publication|n
 
 
 def _fits(text: str, kinds: Sequence[str], outlets: set[str]) -> bool:
-    if "number" in kinds and (_YEAR.match(text.strip()) or _SCORE.fullmatch(text.strip())):
+    if "number" in kinds and (_YEAR.match(text.strip()) or PATTERNS["score"].fullmatch(text.strip())):
         return False  # a bare year is a date, and "23-20" a score, not a count
     if _key(text) in _GENERIC_TERMS or text.lower() in outlets:
         return False
@@ -284,8 +284,6 @@ def _names_another(name: str, focus: Focus) -> bool:
 
 _FROM_SOURCE = re.compile(r"\s+(?:in\s+)?(?:[a-z]+\s+){0,2}(?:revenue|sales|income|profits?|earnings)\s+from\s+"
                           r"((?:[\w'’-]+\s*){1,3})")
-
-
 _OF_A_KIND = re.compile(r"\s+in\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:revenue|sales|income|profits?|earnings)\b")
 _WHOLE = frozenset("total annual net gross overall quarterly yearly full-year operating".split())
 
@@ -312,7 +310,6 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 
 
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
-_SCORE = re.compile(r"\d{1,3}\s?[-–]\s?\d{1,3}")
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 _HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts)\s+"
                       r"(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?$")
