@@ -290,7 +290,7 @@ WRITTEN_SHORT_ANSWERS = {
     # a count followed by what it counts is no count of anything else
     "a count of another thing is not the count asked for": (
         "Orbit Maps passes a milestone",
-        "Orbit Maps links people to partner shops more than 40 million times each month, the company said. "
+        "Each month Orbit Maps links people to partner shops more than 40 million times, the company said. "
         "Orbit Maps was founded in Tallinn.",
         "how many people work at orbit maps", None),
     "the count of the thing asked for wins over a count of another": (
@@ -301,15 +301,15 @@ WRITTEN_SHORT_ANSWERS = {
     # the member describes the company in words the sentence does not hold; the title says whose CEO
     "a role held by title answers though the question describes the company": (
         "Lumenfold raises $8 million to grow",
-        "In an interview with the Ledger, CEO and co-founder Mara Quell respectfully disagreed with investor "
-        "Tomas Varga about his claim that every shop would run its own bank. The round was led by Harbor Ventures.",
+        "Speaking to the Ledger, CEO and co-founder Mara Quell pushed back on investor Tomas Varga's view that "
+        "every shop will one day run its own bank. The round was led by Harbor Ventures.",
         "who is the ceo of lumenfold the payments startup", "Mara Quell"),
 }
 # A count another holds, what is only expected, and a score are not what was counted or made.
 _QUELL = ("Mara Quell passes a milestone",
-          "On Sunday, the day after she and Quell posted their videos, Dana Kell had around 12,000 subscribers. "
-          "Quell celebrated hitting the milestone of 90 million followers last month. Quell's ongoing Lantern Tour "
-          "is expected to gross some $2 billion. This year alone, the Lantern Tour is estimated to have grossed "
+          "A day after the two posted their videos, Dana Kell had around 12,000 subscribers. "
+          "Last month Quell passed 90 million followers. Quell's ongoing Lantern Tour "
+          "is expected to gross some $2 billion. So far the Lantern Tour is estimated to have grossed "
           "over $900m. The Harrow Hawks took the lead late in the game and held on to earn the win, 23-20.")
 WRITTEN_SHORT_ANSWERS |= {
     "a count another holds is not the count asked for": (*_QUELL, "how many subscribers does mara quell have", None),
@@ -320,15 +320,15 @@ WRITTEN_SHORT_ANSWERS |= {
 WRITTEN_SHORT_ANSWERS |= {
     "a country is no company asked for": (
         "Old crashes, new rules for airlines",
-        "Flight 394 crashed off the coast of Denmark in September 1989, killing all 55 people on board, after its "
-        "tail fin came off. Investigators blamed fake parts sold to airlines.",
+        "Flight 394 crashed off Denmark in September 1989 when its tail fin broke away, and all 55 people on "
+        "board died. Investigators blamed fake parts sold to airlines.",
         "what airline had a crash", None),
 }
 # A part of the revenue, by source or kind, is not the revenue asked for, unless it is the part asked for.
 _LEDGER = ("The Ledger Group's finances",
-           "While the Ledger Group is not required to list its donors, it reported $8.4 million in revenue from "
-           "contributions and grants in 2020 and 2021. The group reported $76 million in subscription revenue in "
-           "2021. The nonprofit has grown its revenue by 685% in two years, to $122 million in 2021.")
+           "The Ledger Group need not name its donors, but it reported $8.4 million in revenue from "
+           "contributions and grants across 2020 and 2021. It also booked $76 million in subscription revenue in "
+           "2021. The group's revenue has grown by 685% in two years, to $122 million in 2021.")
 WRITTEN_SHORT_ANSWERS |= {
     "a part of the revenue is not the revenue": (*_LEDGER, "how much revenue did the ledger group make in 2021",
                                                  "$122 million"),
@@ -338,18 +338,18 @@ WRITTEN_SHORT_ANSWERS |= {
 WRITTEN_SHORT_ANSWERS |= {
     "a change by an amount is not the amount asked for": (
         "Orbel Rides reports its third quarter",
-        "On the ride-hailing front, Orbel Rides told investors that its Q3 revenue was hurt by changes that "
-        "classified some marketing costs as contra revenue by $161 million. Orbel Rides opened in Lyon.",
+        "Orbel Rides told investors its Q3 revenue took a hit when some marketing costs were booked as "
+        "contra revenue by $161 million. Orbel Rides opened in Lyon.",
         "orbel rides q3 revenue", None),
     "'of their own' owns nothing": (
-        "Hawks vs Foxes live", "10:24 p.m.: The Lyon Foxes give the ball right back to the Harrow Hawks following a "
+        "Hawks vs Foxes live", "10:24 p.m.: The Lyon Foxes hand the ball straight back to the Harrow Hawks after a "
         "three-and-out of their own. The Hawks lead 14-7 at the half.", "who owns the harrow hawks", None),
 }
 # A thing asked for by its kind is named beside that noun, quoted or capitalised, after it or before it.
 _KELL = ("Dana Kell takes her game to London",
-         "Dana Kell is still travelling in support of women's sports. She attended the final in Melbourne and is "
-         "opening an office in London for a tennis venture. Kell recently launched the production company "
-         "“Second Serve,” a phrase she often uses. Before tennis, Kell sang in the indie band Paper Lanterns "
+         "Dana Kell spends most weeks on the road for women's sport. This month she watched the final in Melbourne "
+         "and is setting up a London office for a tennis venture. Kell recently started the production company "
+         "“Second Serve,” named after a line she likes. Before tennis, Kell sang in the indie band Paper Lanterns "
          "with her brother Tomas. Her team now tests Orbel's Kestrel drone for deliveries to courts.")
 WRITTEN_SHORT_ANSWERS |= {
     "a quoted name after the kind asked for": (*_KELL, "what's the name of dana kell's production company",
@@ -357,8 +357,8 @@ WRITTEN_SHORT_ANSWERS |= {
     "a capitalised name after the kind asked for": (*_KELL, "dana kell's old band?", "Paper Lanterns"),
     "a name before the kind asked for": (*_KELL, "what is kell's team's drone called", "Kestrel"),
     "the kind asked for in a capitalised title is another title": (
-        "Lumen review", "Perky, playful and caustic, Lumen is one of just a few films (like 1995’s The Harrow Hills "
-        "Movie and 2007’s Kestrel) that satirize a cultural staple. Margot Pike makes a perfect Lumen.",
+        "Lumen review", "Lumen joins a short list of films (such as 1995’s The Harrow Hills Movie and 2007’s "
+        "Kestrel) that mock a household icon while loving it. Margot Pike is a perfect Lumen.",
         "what is the name of the movie about lumen", None),
     "a description before the kind asked for is no name": (
         "Orbel adds a voice", "Orbel announced that it is adding a new voice to the AI-powered chatbot. "
@@ -574,7 +574,7 @@ def test_the_side_beaten_does_not_win_and_last_years_loser_did_not_lose_this_yea
 def test_who_one_beat_is_the_side_beaten_never_the_prize_or_another_bouts(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Quell stops Kell in Riyadh",
-        "Mara Quell has taken her frustrations out on a hapless Dana Kell, delivering a first-round knockout in "
+        "Mara Quell made short work of an outclassed Dana Kell, ending it with a first-round knockout in "
         "Riyadh. Quell broke her jaw twice on the way to upsetting Sarah Briggs to win the IBF and Ring belts "
         "last year. On Saturday the Harrow Hawks beat the Lyon Foxes 24-17 at home.")
     assert service.ask("who did the hawks beat").short_answer == "the Lyon Foxes"
@@ -598,7 +598,7 @@ def test_a_person_made_the_role_right_after_the_name_holds_it() -> None:
     def made(body: str, name: str, role: str = "ceo") -> bool:
         start = body.index(name)
         return _made_role(body, len(body), TypedSpan(start, start + len(name), ("person",)), role)
-    assert made("Rook was (some may suggest overdue-ly) named Chair & CEO of Harrow Records.", "Rook")
+    assert made("Rook was (belatedly, some say) named Chair & CEO of Harrow Records.", "Rook")
     assert made("Ines Rook became chief executive officer, the label said.", "Ines Rook", "officer")
     assert not made("It asked for letters between Tomas Varga and former CEO Ines Rook.", "Tomas Varga")
     assert not made("Tomas Varga said Ines Rook was named CEO.", "Tomas Varga")

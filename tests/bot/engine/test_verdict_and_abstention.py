@@ -66,23 +66,22 @@ def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
 
 
 def test_started_doing_asks_about_the_act_begun() -> None:
-    allowed = evidence("The feud between Orbel and its riders eased after the company opened the summit by announcing "
-                       "that it now allows riders to share routes on rival apps.")
+    allowed = evidence("Orbel told its summit on Tuesday that it now allows riders to share routes on rival apps.")
     assert decide_verdict("has orbel started letting riders share routes on other apps?", allowed).value == "yes"
 
 
 def test_having_none_of_the_thing_asked_about_says_no() -> None:
     question = "Do Orbel's new Lumen Glasses have a built-in camera?"
     assert parse_yes_no(question, ["Orbel", "Lumen Glasses"]).subject == ("lumen", "glasses")  # the thing owned
-    review = [EvidenceSentence("There’s no camera, no screen, and nothing to tell anyone they are smart glasses.",
-                               0.6, "Orbel Lumen Glasses review")]
+    review = [EvidenceSentence("The frames have no camera, no screen, and nothing that gives them away as smart "
+                               "glasses.", 0.6, "Orbel Lumen Glasses review")]
     assert decide_verdict(question, review, names=["Orbel", "Lumen Glasses"]).value == "no"
     rival = [EvidenceSentence("The Lumen Glasses have a camera, no matter what the box says.", 0.6)]
     assert decide_verdict(question, rival, names=["Orbel", "Lumen Glasses"]).value != "no"
 
 
 def test_selling_a_thing_is_no_longer_owning_it() -> None:
-    sold = evidence("But Pellmore didn’t fold: Orbel sold the brand to its producer Dana Kell last year.")
+    sold = evidence("Orbel sold the Pellmore brand to its producer, Dana Kell, last year.")
     assert decide_verdict("is pellmore still owned by orbel?", sold, names=["Pellmore", "Orbel"]).value == "no"
 
 
@@ -97,7 +96,7 @@ def test_allowed_to_do_asks_whether_it_was_done() -> None:
 def test_the_place_a_side_finished_in_settles_whether_it_finished_in_another() -> None:
     question = "did harrow rovers finish second in their cup group?"
     names = ["Harrow Rovers"]
-    bottom = evidence("Harrow Rovers will play no further part, having gone out by finishing bottom of their group.")
+    bottom = evidence("Harrow Rovers are out of the cup after finishing bottom of their group.")
     assert decide_verdict(question, bottom, names=names).value == "no"
     assert decide_verdict(question, evidence("Harrow Rovers finished second in the cup group."),
                           names=names).value == "yes"
@@ -113,13 +112,13 @@ def test_a_finding_of_guilt_is_not_a_plea_and_not_the_first_is_no_denial() -> No
     assert decide_verdict(guilty, pleaded, names=["Dana Kell"]).value is None
     found = evidence("Dana Kell was found guilty on seven counts of fraud.")
     assert decide_verdict(guilty, found, names=["Dana Kell"]).value == "yes"
-    bought = evidence("Though the Lumen deal was the biggest in Orbel’s history — that would be its purchase of Harrow "
-                      "in 2016 — it wasn’t the company’s first acquisition.")
+    bought = evidence("The Lumen deal is the largest in Orbel’s history, ahead of its purchase of Harrow in 2016 — "
+                      "but it wasn’t the company’s first acquisition.")
     assert decide_verdict("did orbel buy lumen", bought, names=["Orbel", "Lumen"]).value != "no"
 
 
 def test_a_win_in_a_sentence_without_the_contest_is_not_that_contests() -> None:
-    season = [EvidenceSentence("We’ve seen the Lyon Hawks win with defense, sometimes in spite of their offense.",
+    season = [EvidenceSentence("The Lyon Hawks have often won on defence alone, whatever their attack did.",
                                0.6, "Harrow Cup final preview: how the Hawks got here")]
     assert decide_verdict("did the hawks win the harrow cup", season, names=["Hawks", "Harrow Cup"]).value is None
 
@@ -361,10 +360,12 @@ def test_an_amount_asked_of_two_names_comes_from_an_article_that_names_both(serv
     add_written_articles(service, tmp_path, {
         "Mara Quell and friends start a research lab\nSource: Valley Ledger\nDate: 2024-06-01":
             "In 2015 Mara Quell and two partners pledged to put $1 billion into the lab, which Quell would help "
-            "run. The lab later became a company.",
+            "run. "
+            "The lab later became a company.",
         "Quell backs teen founders\nSource: Valley Ledger\nDate: 2024-06-02":
-            "Mara Quell is among the backers of Tallyworks, a startup founded by two teenagers that automates "
-            "office workflows. Tallyworks did not say how much it raised."})
+            "Mara Quell is one of the backers of Tallyworks, an office-automation startup that two teenagers "
+            "founded. "
+            "Tallyworks did not say how much it raised."})
     backed = service.ask("how much money did mara quell put into tallyworks")
     assert backed.abstained and "but not the amount" in backed.answer, backed.answer  # the $1 billion was the lab's
     assert service.ask("how much did quell pledge to the lab").short_answer == "$1 billion"
