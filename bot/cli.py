@@ -33,6 +33,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -331,38 +332,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# The light (numpy) question encoder takes 85 ms for a MultiHop-length question and its parts,
-# the full model 36 ms after a 5.6 s load (2 cores, quiet; 100 questions: 13.2 s light, 15.8 s
-# full): past about 150 questions the load pays for itself.
-FULL_MODEL_BATCH = 150
+# Questions are read this many at a time. While one group is answered, the next group's
+# search texts are encoded on a second thread (NewsService.prepare): encoding is most of a
+# question's time, and numpy's products leave the other core free for answering.
+BATCH_GROUP = 32
+# The full model takes about 13 s to load in the CLI, then encodes ahead at about 27 ms a
+# question (torch leaves the other thread the interpreter); the light encoder needs none of
+# that load but about 85 ms a question here (100 MultiHop dev questions, 2 cores, quiet:
+# 9.7 s light, 16.0 s full; 300: 21.5 s full). Past a few hundred questions the load pays.
+FULL_MODEL_BATCH = 250
 
 
 def ask_batch(service, path: Path, args: argparse.Namespace) -> int:
-    from bot.service import QuestionError
-
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from exc
     service.ensure_seeded(notify=say)
-    if sum(1 for line in lines if line.strip()) >= FULL_MODEL_BATCH:
+    numbered = [(number, read_batch_line(line)) for number, line in enumerate(lines, start=1) if line.strip()]
+    if len(numbered) >= FULL_MODEL_BATCH:
         service.load_model()
+    groups = [numbered[at:at + BATCH_GROUP] for at in range(0, len(numbered), BATCH_GROUP)]
     status = EXIT_OK
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        item_id = None
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or "question" not in item:
-                raise QuestionError("each line must be an object with a \"question\"")
-            item_id = item.get("id")
-            answer = service.ask(item["question"], top_k=args.top_k)
-            result = {"id": item_id, **answer.to_dict()} if args.json else answer
-        except (json.JSONDecodeError, QuestionError) as exc:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-ahead") as ahead:
+        encoded: Future | None = None  # the first group encodes its own questions as they are asked
+        for number, group in enumerate(groups):
+            if encoded is not None:
+                encoded.result()  # this group's texts are ready (and an error in encoding surfaces)
+            if number + 1 < len(groups):
+                encoded = ahead.submit(service.prepare, [item["question"] for _, item in groups[number + 1]
+                                                         if "error" not in item])
+            status = max(status, answer_batch_group(service, group, args))
+    return status
+
+
+def answer_batch_group(service, group: list[tuple[int, dict]], args: argparse.Namespace) -> int:
+    """Answers and prints one group of batch lines; EXIT_USAGE when a line was bad."""
+    status = EXIT_OK
+    for number, item in group:
+        result = answer_batch_item(service, item, number, args)
+        if isinstance(result, dict) and "error" in result:
             status = EXIT_USAGE
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            result = {"id": item_id, "line": number, "error": message}
         if args.json or isinstance(result, dict):
             emit_json(result)
         else:
@@ -370,6 +380,31 @@ def ask_batch(service, path: Path, args: argparse.Namespace) -> int:
 
             print(answer_text(result), end="\n\n")
     return status
+
+
+def read_batch_line(line: str) -> dict:
+    """One batch line as its object, or ``{"error": why}`` when it is not one with a question."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": exc.msg}
+    if not isinstance(item, dict) or "question" not in item:
+        return {"error": "each line must be an object with a \"question\"",
+                "id": item.get("id") if isinstance(item, dict) else None}
+    return item
+
+
+def answer_batch_item(service, item: dict, number: int, args: argparse.Namespace):
+    """The answer to one batch line (a dict with its id under --json), or the error as a dict."""
+    from bot.service import QuestionError
+
+    if "error" in item:
+        return {"id": item.get("id"), "line": number, "error": item["error"]}
+    try:
+        answer = service.ask(item["question"], top_k=args.top_k)
+    except QuestionError as exc:
+        return {"id": item.get("id"), "line": number, "error": str(exc)}
+    return {"id": item.get("id"), **answer.to_dict()} if args.json else answer
 
 
 # ---------------------------------------------------------------------------- companies

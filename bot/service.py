@@ -24,6 +24,7 @@ start fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import unicodedata
@@ -193,6 +194,15 @@ class NewsService:
         if seed_if_empty is not None:
             self.ensure_seeded(notify=seed_if_empty)
         return self.answerer.ask(cleaned, top_k=top_k or self.settings.top_k)
+
+    def prepare(self, questions: Sequence[str]) -> None:
+        """Encodes a group of questions together before they are asked one by one (``ask
+        --batch``); a question the service would refuse is left out, ``ask`` says why."""
+        cleaned = []
+        for question in questions:
+            with contextlib.suppress(QuestionError):
+                cleaned.append(clean_question(question, self.settings.max_question_chars))
+        self.answerer.prepare(cleaned)
 
     def is_empty(self) -> bool:
         """Whether the knowledge base holds no article."""

@@ -39,6 +39,8 @@ _BUNDLED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 # texts, same process, load 3.5: 2 threads mean 278-297 ms, p95 0.9-1.4 s; 1 thread mean
 # 36-50 ms, p95 57-122 ms). Windows (indexing) keep torch's default.
 QUERY_TORCH_THREADS = 1
+# Question vectors encoded ahead (``remember_queries``) that are kept: a few batch groups.
+REMEMBERED_QUERIES = 2048
 
 
 class ModelUnavailableError(RuntimeError):
@@ -91,6 +93,7 @@ class Embedder:
         self.precision = precision
         self.allow_download = allow_download
         self._lock = threading.Lock()
+        self._remembered: dict[str, np.ndarray] = {}
 
     @cached_property
     def model(self):
@@ -190,10 +193,27 @@ class Embedder:
         """Loads the full model now (a long-running bot pays the import once, at start)."""
         _ = self.model
 
+    def remember_queries(self, texts: Sequence[str]) -> None:
+        """Encodes texts now, in one call, for later ``encode_queries`` calls to hand out, so a
+        batch of questions (``ask --batch``) can be encoded on another thread while earlier
+        ones are answered. The newest ``REMEMBERED_QUERIES`` texts are kept, older ones dropped.
+        Safe beside concurrent ``encode_queries`` calls."""
+        new = [text for text in dict.fromkeys(texts) if text not in self._remembered]
+        if not new:
+            return
+        vectors = self.encode_queries(new)
+        with self._lock:
+            self._remembered.update(zip(new, vectors, strict=True))
+            for old in list(self._remembered)[:max(0, len(self._remembered) - REMEMBERED_QUERIES)]:
+                del self._remembered[old]
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text. Until the full model is loaded
         (by indexing, or ``load()``), the light encoder answers, so a one-off `newsbot ask`
-        never imports torch."""
+        never imports torch. Texts given to ``remember_queries`` come from there."""
+        remembered = [self._remembered.get(text) for text in texts]
+        if texts and all(vector is not None for vector in remembered):
+            return np.stack(remembered)
         if "model" not in self.__dict__ and self.light_encoder is not None:
             with self._lock:
                 return self.light_encoder.encode(texts)

@@ -96,12 +96,16 @@ class HybridSearcher:
     def analyse(self, snap: Snapshot, question: str) -> QueryAnalysis:
         return analyse_question(question, snap.outlets(), snap.latest_year() or date.today().year)
 
+    def query_texts(self, analysis: QueryAnalysis, question: str) -> list[str]:
+        """What a search encodes: the question, then each of its parts."""
+        return [question] + [segment.text for segment in analysis.segments]
+
     def search(self, snap: Snapshot, question: str, k: int = 10) -> SearchResult:
         w = self.weights
         timings: dict[str, float] = {}
         started = time.perf_counter()
         analysis = self.analyse(snap, question)
-        texts = [question] + [segment.text for segment in analysis.segments]
+        texts = self.query_texts(analysis, question)
         vectors = self.kb.embedder.encode_queries(texts)
         query_vector = vectors[0]
         timings["encode"] = time.perf_counter() - started

@@ -119,6 +119,18 @@ class Answerer:
         answer.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
         return answer
 
+    def prepare(self, questions: list[str]) -> None:
+        """Encodes what these questions will search for in one pass, before they are asked one by
+        one (``ask --batch``, ``eval``): a group shares the encoder's work, which is most of a
+        question's time. Reads each question as ``ask`` does; a later ``ask`` of another question
+        simply encodes its own."""
+        texts = []
+        with self.kb.reader() as snap:
+            for question in questions:
+                focus = read_focus(snap, read_question(question).text)
+                texts += self.searcher.query_texts(self.searcher.analyse(snap, focus.text), focus.text)
+        self.kb.embedder.remember_queries(texts)
+
     def candidate_sentences(self, snap: Snapshot, result: SearchResult) -> list[CandidateSentence]:
         """Every sentence of the retrieved passages, once, in passage order."""
         pool: dict[tuple[str, int], CandidateSentence] = {}
