@@ -554,10 +554,11 @@ def coordinated(first: Placed, second: Placed) -> ShortAnswer | None:
 
 
 def full_name(text: str, sentence: RankedSentence, body: str) -> str:
-    """A surname alone ("Park") is the full name the article gives it ("Jeseo Park")."""
-    if " " in text or not text[:1].isupper():
-        return text
+    """A surname alone ("Park") is the full name the article gives it ("Jeseo Park"); a name the
+    sentence does not tag as a person's ("MLB" of "Every MLB Team") stays as it is."""
     people = {body[s.start:s.end] for s in sentence.spans if "person" in s.kinds}
+    if " " in text or not text[:1].isupper() or text not in people:
+        return text
     match = re.search(rf"\b((?:[A-Z][\w'’-]+\s+){{1,2}}){re.escape(text)}\b", body)
     if match and (match.group(0) in people or len(match.group(1).split()) == 1):
         first = match.group(1).split()[0]

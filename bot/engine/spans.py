@@ -243,6 +243,10 @@ SAYS_A_NUMBER = re.compile(
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
     r"millions?|billions?|trillions?|dozens?|half|single|both|once|twice|thrice|a\s+pair)\b", re.IGNORECASE)
 
+# A time zone's abbreviation right after a clock time ("03.08 GMT", "8:15 p.m. ET"): the tagger
+# may take it for an organisation, and it is no name or other typed span.
+_ZONE_OF_A_TIME = re.compile(r"\d[.:]\d\d\s*(?:[ap]\.?m\.?\s*)?(?:[A-Z]{1,2}[SDT]T|GMT|UTC|[ECMP]T)$", re.IGNORECASE)
+
 
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 names: ArticleNames | None = None) -> list[TypedSpan]:
@@ -294,6 +298,7 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                                         for t in found):
                 continue  # the "2023" of "early 2023", the "5" of "$5m": part of a date or amount, not a count
             found.append(TypedSpan(s, e, (kind,)))
+    found = [t for t in found if not _ZONE_OF_A_TIME.search(body[max(0, t.start - 12):t.end])]
     return sorted(found, key=lambda t: (t.start, -t.end))
 
 

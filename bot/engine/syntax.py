@@ -144,7 +144,8 @@ def contest_side(text: str, start: int, end: int) -> str | None:
     """Which side of a contest the parse puts ``text[start:end]`` on: "loser" for the one
     beaten ("defeating the West Indies", "defeats of Scotland", "a win over Fiji", "Fiji were
     beaten"), "winner" for the one lost to ("lost against Sinner", "a loss to Ireland",
-    "beaten by Ireland"), "prize" for what was won ("to win the IBF belt"); None when it
+    "beaten by Ireland") and the one who won ("Orbel won the cup"), "prize" for what was won
+    ("to win the IBF belt"), "negated" for a side of an act said not to happen; None when it
     says neither."""
     role = contest_role(text, start, end)
     return role[0] if role else None
@@ -153,7 +154,8 @@ def contest_side(text: str, start: int, end: int) -> str | None:
 def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
     """:func:`contest_side` with the act's token index, so two names can be read against
     one act ("Parker's victory over Wilder"): the doer of a win ("Parker stunned Wilder",
-    "Parker's victory") is the winner too."""
+    "Parker's victory") is the winner too. A negated act ("did not win", "the team that has
+    never won") puts no one on its side: "negated"."""
     span = _parse(text).char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
@@ -161,21 +163,56 @@ def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
     while token.dep_ in ("conj", "appos", "compound", "nmod") and token.head is not token:
         token = token.head  # "Scotland, Romania and Tonga" share the first one's place, "IBF" its belt's
     head = token.head
+    role = _side_by_act(token.dep_, head)
+    clause = next((c for c in token.children if c.dep_ == "relcl" and any(
+        g.dep_ == "nsubj" and g.lower_ in _RELATIVE_SUBJECTS for g in c.children)), None)
+    if role is None and clause is not None:  # "the team that won": the team is the clause's subject
+        head, role = clause, _side_by_act("nsubj", clause)
+    if role and any(c.dep_ == "neg" for c in head.children):
+        return "negated", head.i
+    return role or _side_by_preposition(token)
+
+
+_RELATIVE_SUBJECTS = frozenset({"that", "who", "which"})
+
+
+def _side_by_act(dep: str, head) -> tuple[str, int] | None:
     act = stem(head.text.lower())
-    if token.dep_ in ("dobj", "nsubjpass") and act in _BEATING:
+    if dep in ("dobj", "nsubjpass") and act in _BEATING:
         return "loser", head.i
-    if token.dep_ == "dobj" and act in _WINNING_PRIZES:
-        return "prize", head.i
-    if token.dep_ == "nsubj" and act in _LOSING:
+    won_by = dep in ("nsubj", "nsubjpass") and any(c.dep_ == "agent" for c in head.children)
+    if (dep == "dobj" or won_by) and act in _WINNING_PRIZES:
+        return "prize", head.i  # "to win the IBF belt", "the final won by Australia"
+    if dep == "nsubj" and act in _LOSING:
         return "loser", head.i
-    if (token.dep_ == "nsubj" and act in _BEATING) or (token.dep_ == "poss" and act in _WINNING_NOUNS):
+    if (dep == "nsubj" and act in _BEATING | _WINNING_PRIZES) or (dep == "poss" and act in _WINNING_NOUNS):
         return "winner", head.i
+    return None
+
+
+def _side_by_preposition(token) -> tuple[str, int] | None:
+    """"a win over Fiji", "defeats of Scotland": the one beaten; "lost to Sinner", "beaten by
+    Ireland", "won by Australia": the winner; "the final of the Cup won by ...": the prize."""
+    head = token.head
     if token.dep_ != "pobj":
         return None
     governor, preposition = head.head, head.text.lower()
     said = stem(governor.text.lower())
     if (preposition == "over" and said in _WINNING_NOUNS | _BEATING) or (preposition == "of" and said in _BEATING):
         return "loser", governor.i
-    if (preposition in ("to", "against") and said in _LOSING | _BEATING) or (preposition == "by" and said in _BEATING):
+    if (preposition in ("to", "against") and said in _LOSING | _BEATING) or (
+            preposition == "by" and said in _BEATING | _WINNING_PRIZES):
         return "winner", governor.i
+    if preposition == "of" and _won_thing(governor) is not None:  # "the final of the Cup won by Kestrel"
+        return "prize", _won_thing(governor)
     return None
+
+
+def _won_thing(token) -> int | None:
+    """The act's index when ``token`` is what was won: a win's object, or a noun that a "won by"
+    phrase describes ("the final won by Kestrel")."""
+    role = _side_by_act(token.dep_, token.head) if token.head is not token else None
+    if role and role[0] == "prize":
+        return role[1]
+    return next((c.i for c in token.children if c.dep_ == "acl" and stem(c.lower_) in _WINNING_PRIZES
+                 and any(g.dep_ == "agent" for g in c.children)), None)

@@ -602,3 +602,20 @@ def test_a_person_made_the_role_right_after_the_name_holds_it() -> None:
     assert made("Ines Rook became chief executive officer, the label said.", "Ines Rook", "officer")
     assert not made("It asked for letters between Tomas Varga and former CEO Ines Rook.", "Tomas Varga")
     assert not made("Tomas Varga said Ines Rook was named CEO.", "Tomas Varga")
+
+
+def test_a_live_blogs_time_zone_is_no_winner_and_a_team_that_never_won_is_none(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Ferrin Cup final – live",
+        "12 May 2024 21.40 GMT The Harrow Hawks win the Ferrin Cup The Harrow Hawks, on the back of two goals "
+        "from Dana Kell, beat Lyon Rovers 2-1 in the final. 12 May 2024 20.55 GMT Kell scores again.")
+    assert "Harrow Hawks" in (service.ask("who won the ferrin cup").short_answer or "")
+    # A negated win names no winner, and a name that is not a person's gets no first name ("Every Orbel").
+    add_written_article(service, tmp_path, "The cup's long waits",
+                        "Watch: Every Orbel League Team That Has Never Won the Marlow Shield")
+    assert service.ask("who won the marlow shield").short_answer is None
+
+
+def test_a_span_holding_the_event_the_question_names_is_not_its_answer() -> None:
+    focus = Focus("which team won the ferrin cup final", names=("The Ferrin Cup",))
+    assert focus.asks_about("Orbel Ferrin Cup 2024") and not focus.asks_about("Harrow Hawks")

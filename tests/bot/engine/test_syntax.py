@@ -52,7 +52,12 @@ DEFEATS = ("Comfortable defeats of Harrow, Kestrel and Vantor could not mask the
     ("Kestrel were beaten by Harrow in Leeds.", "Kestrel", "loser"),
     ("Kestrel were beaten by Harrow in Leeds.", "Harrow", "winner"),
     ("Orbel won the cup after a victory over Vantor.", "Vantor", "loser"),
-    ("Orbel won the cup after a victory over Vantor.", "Orbel", None),
+    ("Orbel won the cup after a victory over Vantor.", "Orbel", "winner"),
+    ("Kestrel, who won the cup in May, came second this time.", "Kestrel", "winner"),
+    ("Kestrel did not win the cup this year.", "Kestrel", "negated"),
+    ("With the final of the Orbel Cup won by Kestrel, the list is complete.", "Kestrel", "winner"),
+    ("With the final of the Orbel Cup won by Kestrel, the list is complete.", "Orbel Cup", "prize"),
+    ("Watch: Every Lyon Team That Has Never Won the Orbel Cup", "Lyon", "negated"),
     ("Quell upset Sarah Briggs to win the IBF and Ring belts.", "Ring", "prize"),
 ])
 def test_the_side_of_a_contest_a_name_is_on(text: str, name: str, side: str | None) -> None:
