@@ -36,7 +36,7 @@ from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
-from bot.engine.syntax import act_concerns, contest_side, takes_part
+from bot.engine.syntax import act_concerns, contest_side, is_acted_on, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -360,6 +360,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         # sentence that says the role holds it only by title, apposition or the parse.
         return beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40) or \
             takes_part(sentence.text, start, end, asked.predicate, unsure=False)
+    if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
+        return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))

@@ -119,6 +119,27 @@ def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool 
     return any(_links(span.root, act) for act in acts)
 
 
+def is_acted_on(text: str, start: int, end: int, predicate: str) -> bool:
+    """Whether ``text[start:end]`` is what a verb saying ``predicate`` was done to: its object
+    ("they played the Jets"), its passive subject ("the Jets were played"), or the object of
+    its "against", "with" or "to" ("played against the Jets"). "Mahomes with a heads-up play"
+    does no playing to Mahomes. False when no verb says the act."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    token = span.root
+    while token.dep_ in ("conj", "appos", "compound") and token.head is not token:
+        token = token.head
+    verbs = {t.i for t in _acts(doc, predicate) if t.tag_.startswith("VB")}
+    if token.dep_ in ("dobj", "nsubjpass"):
+        return token.head.i in verbs
+    return token.dep_ == "pobj" and token.head.lower_ in _OBJECT_PREPOSITIONS and token.head.head.i in verbs
+
+
+_OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
+
+
 def act_concerns(text: str, predicate: str, terms: list[tuple[int, int]]) -> bool:
     """Whether a word of ``text`` saying ``predicate`` is linked, as :func:`takes_part`
     links a name, to one of the ``terms`` (offsets of the question's other words): "Sinner,

@@ -619,3 +619,13 @@ def test_a_live_blogs_time_zone_is_no_winner_and_a_team_that_never_won_is_none(s
 def test_a_span_holding_the_event_the_question_names_is_not_its_answer() -> None:
     focus = Focus("which team won the ferrin cup final", names=("The Ferrin Cup",))
     assert focus.asks_about("Orbel Ferrin Cup 2024") and not focus.asks_about("Harrow Hawks")
+
+
+def test_who_an_act_was_done_to_is_its_object_not_a_name_beside_it(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Hawks vs. Lyon Rovers live",
+        "9:40 p.m.: Dana Kell with a brilliant play for the Harrow Hawks. By then, Pellmore had already hired "
+        "Tomas Varga and Lena Voss to run a new unit in Leeds, the Harrow Hawks said. The Harrow Hawks played "
+        "the Lyon Rovers on Sunday night.")
+    assert "Lyon Rovers" in (service.ask("who did the harrow hawks play on sunday").short_answer or "")
+    assert service.ask("who did pellmore hire").short_answer == "Tomas Varga and Lena Voss"
