@@ -81,6 +81,8 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
     if not is_role(predicate):
         return says_predicate(body[max(start, span.start - window):min(end, span.end + window)], predicate)
     title = re.findall(r"[\w'’-]+", body[max(start, span.start - window):span.start])[-3:]
+    if _REPORTER.match(body, span.end) and re.search(r",\s*$", body[max(start, span.start - 3):span.start]):
+        return False  # "... will be the new CEO, Zhao shared": the one who said it, not its title holder
     # The role's own words, then titles or "and co-founder" up to the name.
     if any(says_predicate(word, predicate) and all(w[:1].isupper() or w.lower() in _TITLE_WORDS for w in title[i + 1:])
            for i, word in enumerate(title)):
@@ -89,6 +91,8 @@ def beside_act(body: str, start: int, end: int, span: TypedSpan, predicate: str,
     return apposition is not None and says_predicate(apposition.group(1), predicate)
 
 
+# A reporting verb right after a name: the name is who says the clause before it.
+_REPORTER = re.compile(r"\s+(?:said|says|shared|told|wrote|added|posted|explained|noted|stated|confirmed|announced)\b")
 # Words that are part of a title before its role word ("head coach", "vice president").
 _TITLE_MODIFIERS = frozenset("head assistant associate senior deputy vice general managing executive chief co".split())
 # Words that may stand before a title without owning it ("the CEO", "former CEO").

@@ -305,6 +305,13 @@ WRITTEN_SHORT_ANSWERS = {
         "every shop will one day run its own bank. The round was led by Harbor Ventures.",
         "who is the ceo of lumenfold the payments startup", "Mara Quell"),
 }
+WRITTEN_SHORT_ANSWERS |= {
+    "who shares the news of a new chief is not the chief": (
+        "Pellmore names a new chief",
+        "Lena Voss, Pellmore's former head of sales, will be the company's new CEO, Tomas Varga shared in a "
+        "post on Tuesday. Varga founded Pellmore in Leeds in 2015 and is stepping down after a fine.",
+        "who is the new pellmore ceo", "Lena Voss"),
+}
 # A count another holds, what is only expected, and a score are not what was counted or made.
 _QUELL = ("Mara Quell passes a milestone",
           "A day after the two posted their videos, Dana Kell had around 12,000 subscribers. "
