@@ -636,3 +636,20 @@ def test_who_an_act_was_done_to_is_its_object_not_a_name_beside_it(service, tmp_
         "the Lyon Rovers on Sunday night.")
     assert "Lyon Rovers" in (service.ask("who did the harrow hawks play on sunday").short_answer or "")
     assert service.ask("who did pellmore hire").short_answer == "Tomas Varga and Lena Voss"
+
+
+def test_a_name_long_articles_are_about_is_read_as_a_name_in_lower_case(service, tmp_path) -> None:
+    # Three long articles about one firm: its name is in each article's title, so every chunk of
+    # them holds it, while the tagger counts it once per article.
+    cities = "Leeds York Bath Derby Hull Ely Wells Truro Exeter Durham Carlisle Bangor Newry Perth".split()
+    paths = []
+    for number in range(3):
+        lines = [f"In {city}, Quellmark opened shop {n + 10 * number} on a wet Monday, hiring {n + 4} people from "
+                 f"nearby towns, and the mayor said the high street had waited {n + 2} years for a shop like it."
+                 for n, city in enumerate(cities * 3)]
+        paths.append(tmp_path / f"quellmark-{number}.txt")
+        paths[-1].write_text(f"Quellmark keeps growing, part {number + 1}\nSource: Valley Ledger\n"
+                             f"Date: 2024-05-0{number + 1}\n\n" + " ".join(lines) + "\n")
+    assert service.add_paths(paths).ok
+    with service.answerer.kb.reader() as snap:
+        assert read_focus(snap, "where did quellmark open its first shop").names == ("Quellmark",)
