@@ -15,6 +15,7 @@ Every passage carries its article id and character offsets; ``text`` is always
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from index.query import QueryAnalysis, Segment, analyse_question, content_terms, term_overlap
+from index.query import DateRange, QueryAnalysis, Segment, analyse_question, content_terms, term_overlap
 from index.store import ArticleRow, KnowledgeBase, SentenceRow, Snapshot
 
 
@@ -174,9 +175,19 @@ class HybridSearcher:
         if outlets and any(part.strip() in outlets for part in source.split(",")):
             boost += self.weights.outlet_boost
         day = published_day(published_at)
-        if analysis.dates and day and any(d.contains(day) for d in analysis.dates):
+        if day and any(d.contains(day) for d in self._publication_dates(analysis)):
             boost += self.weights.date_boost
         return boost
+
+    @staticmethod
+    def _publication_dates(analysis: QueryAnalysis) -> list[DateRange]:
+        """The dates that may say when an article was published: a day, part of a month or a
+        year written out, or any date beside an outlet named. A bare month ("how much did
+        sales fall in September") is when the news happened, which an article published
+        weeks later reports: boosting that month's articles pushed the one answer, first by
+        BM25 and by vectors, out of the top ten."""
+        return [d for d in analysis.dates if analysis.named_outlets or (d.end - d.start).days <= 10
+                or re.search(r"\b\d{4}\b", d.text)]
 
     def _best_in_segment(self, snap: Snapshot, segment: Segment, vector: np.ndarray) -> list[int]:
         """The best chunks of the outlet a clause names (and of its date, when one is said:

@@ -71,3 +71,24 @@ def test_no_terms_and_no_outlets_still_search_densely(lake_service) -> None:
     result = search(lake_service, "??? !!!")
     assert all(p.lexical is None for p in result.passages)
 
+
+
+def test_a_bare_month_is_when_the_news_happened_not_when_it_was_published(tmp_path, embedder) -> None:
+    # The county's count came out in July; three June pieces share the lake but not the fish.
+    rows = [{"id": f"ledger-{i}", "title": t, "body": b, "source": "Valley Ledger",
+             "published_at": f"2024-06-0{i + 1}T08:00:00"} for i, (t, b) in enumerate(LEDGER)]
+    rows.append({"id": "fish-count", "title": "County counts the cost of the bloom", "source": "Hill Gazette",
+                 "body": "Officials counted 40 dead fish at Quarry Lake in June, the county said on Tuesday.",
+                 "published_at": "2024-07-16T08:00:00"})
+    path = tmp_path / "lake.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    service = NewsService(settings_for(tmp_path / "kb"), embedder=embedder)
+    try:
+        assert service.add_paths([path]).ok
+        found = [p.article_id for p in search(service, "how many fish died at quarry lake in june").passages]
+        assert found[0] == "fish-count", found
+        # A day, or a month with its year, may say when an article came out.
+        dated = [p.article_id for p in search(service, "how many fish died at quarry lake on june 2").passages]
+        assert dated[0] == "ledger-1", dated
+    finally:
+        service.close()
