@@ -223,8 +223,8 @@ def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:
                 key = key[:-1]  # "xiaomis first car": a possessive typed without its apostrophe
             if key in STOPWORDS or key in QUESTION_WORDS or key not in vocabulary:
                 continue
-            if size == 1 and not is_name_word(snap, key):
-                continue
+            if " " not in key and not is_name_word(snap, key):
+                continue  # one word, also when an article led it ("a year" is "year")
             found.append((at, at + size, vocabulary[key][0]))
             at += size
             break

@@ -164,7 +164,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
     asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class,
-                   question.asks_object, years or {})
+                   question.asks_object, years or {}, bool(_MEASURED.match(question.text)))
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -208,6 +208,7 @@ class _Asked:
     named_class: str | None = None  # "band" of "danny elfman's old band?"
     asks_object: bool = False  # "who did canelo beat": the one beaten
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
+    measured: bool = False  # "how thick is it": a count is an answer only with its unit
 
     @property
     def contest(self) -> bool:
@@ -420,6 +421,11 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:
             text = body[span.start:span.end].strip(" ,.;:'\"“”‘’()")
+            if asked.measured and span.kinds == ("number",):
+                unit = _UNIT.match(body, span.end)
+                if unit is None:
+                    continue  # "only about 1" of "1 nanometer thick" is no thickness
+                text = body[span.start:unit.end()].strip()
             if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):
                 continue
             if not any(k in span.kinds for k in kinds) or _place_as_other(span, asked) or \
@@ -439,6 +445,11 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
     return score, articles, where
 
 
+# A size asked for ("how thick", "how far"; "how long" too, which a duration answers instead).
+_MEASURED = re.compile(r"how\s+(?:thick|thin|tall|high|long|far|heavy|deep|wide)\b", re.IGNORECASE)
+_UNIT = re.compile(r"[\s-]*(?:(?:nano|micro|milli|centi|kilo)?(?:met(?:er|re)s?|grams?)|nm|mm|cm|km|kg|mg|lbs?|"
+                   r"pounds?|tons?|tonnes?|feet|foot|ft|inch(?:es)?|miles?|yards?|mph|km/h|kph|storeys?|stories|"
+                   r"floors|light[\s-]years?|degrees?|°[CF]?)(?![\w])", re.IGNORECASE)
 _NAME_RUN = r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,4}"
 _LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our)\s+)?(?:.*[’']s\s+)?")
 

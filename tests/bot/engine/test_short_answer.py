@@ -312,6 +312,13 @@ WRITTEN_SHORT_ANSWERS |= {
         "post on Tuesday. Varga founded Pellmore in Leeds in 2015 and is stepping down after a fine.",
         "who is the new pellmore ceo", "Lena Voss"),
 }
+WRITTEN_SHORT_ANSWERS |= {
+    "a size asked for is a number with its unit": (
+        "Pellmore's thin panels",
+        "Each Pellmore solar panel is typically only about 2 millimeters thick. The company sold 40,000 panels "
+        "across 12 countries last year.",
+        "how thick is a pellmore panel", "only about 2 millimeters"),
+}
 # A count another holds, what is only expected, and a score are not what was counted or made.
 _QUELL = ("Mara Quell passes a milestone",
           "A day after the two posted their videos, Dana Kell had around 12,000 subscribers. "
