@@ -214,6 +214,9 @@ def is_name_word(snap: object, word: str) -> bool:
 def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:
     """Runs of question words that name something the articles name: (first, end, form)."""
     vocabulary = name_vocabulary(snap)
+    runs = [name_key(" ".join(tokens[at:at + size])) for at in range(len(tokens)) for size in range(1, 6)
+            if at + size <= len(tokens)]
+    vocabulary.prefetch(runs + [key[:-1] for key in runs if key.endswith("s")])  # one query, not one a run
     found: list[tuple[int, int, str]] = []
     at = 0
     while at < len(tokens):

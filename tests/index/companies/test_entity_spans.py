@@ -94,3 +94,22 @@ def test_a_store_from_before_the_counts_gets_them_at_open(service: NewsService, 
         assert check(reopened) == expected
     finally:
         reopened.close()
+
+
+def test_prefetched_keys_answer_as_single_lookups_without_more_queries(service: NewsService) -> None:
+    keys = ["xiaomi", "baic", "hyundai", "beijing hyundai", "no such name here", "the plant"]
+    truth = grouped(service.kb._db)  # what the spans say, read apart from the vocabulary
+    with service.kb.reader() as snap:
+        calls: list[str] = []
+        query = snap.query
+
+        def counted(sql: str, params=()):  # the real query, counted
+            calls.append(sql)
+            return query(sql, params)
+
+        snap.query = counted  # type: ignore[method-assign]
+        vocabulary = name_vocabulary(snap)
+        vocabulary.prefetch(keys)
+        vocabulary.prefetch(keys[:2])  # already fetched: no query
+        assert {key: vocabulary.get(key) for key in keys} == {key: truth.get(key) for key in keys}
+        assert len(calls) == 1 and truth.get("xiaomi") and "no such name here" not in truth
