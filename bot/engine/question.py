@@ -26,7 +26,8 @@ _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Openers that carry no content: greetings, the bot's name, apologies, "quick question".
 _CHATTER = re.compile(
     r"^(?:(?:hey|hi|hii+|hello|helo|yo|hiya|howdy|heya|sup|greetings|good\s+(?:morning|afternoon|evening)|"
-    r"ok(?:ay)?|so|um+|uh+|erm|well|hmm+|also|btw|pls|plz|please|oh|ah|and|"
+    r"ok(?:ay)?|so|um+|uh+|erm|well|hmm+|also|btw|pls|plz|please|oh|ah|and|wait|lol|lmao|omg|wow|bruh|dude|"
+    r"ngl|tbh|just\s+curious|"
     r"(?:quick|random|dumb|stupid|silly|noob|simple|small|one|another|a)\s+(?:q|qq|question|one)|"
     r"q|question|real\s+quick|quickly|sorry\s+to\s+(?:bug|bother|interrupt|ask)(?:\s+(?:you|u|y'?all|again))?(?:\s*,?\s*but)?|"
     r"sorry(?:\s+if\s+(?:this\s+is\s+)?(?:a\s+)?(?:dumb|stupid|silly|noob|basic|"

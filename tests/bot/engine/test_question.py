@@ -17,9 +17,13 @@ from bot.engine.question import read_question, strip_chatter
     ("<@!42> yo newsbot, korvath ceo?", "korvath ceo?"),
     ("sorry to bug, how much is korvath paying", "how much is korvath paying"),
     ("sorry to bother you but who runs korvath", "who runs korvath"),
+    ("wait did korvath testify", "did korvath testify"),
+    ("lol ngl who runs korvath now", "who runs korvath now"),
 ])
 def test_greetings_mentions_and_frames_are_not_the_question(typed: str, question: str) -> None:
     assert strip_chatter(typed) == question
+    if question.startswith("did"):
+        assert read_question(typed).is_yes_no
 
 
 def test_a_whether_frame_is_a_yes_no_question() -> None:

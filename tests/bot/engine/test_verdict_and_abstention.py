@@ -54,6 +54,10 @@ def test_opposite_predicates_and_other_subjects() -> None:
     # A denial by someone else says nothing about the subject asked about.
     assert decide_verdict("Did Hyundai confirm the deal?",
                           evidence("An executive at BAIC denied any knowledge of the matter.")).value is None
+    # Nor is an act of others the subject is compared with in an aside.
+    aside = evidence("She, like many of Varga's former staff, testified that Varga kept two sets of books.")
+    assert decide_verdict("did varga testify", aside).value is None
+    assert decide_verdict("did varga testify", evidence("Varga, like his staff, testified on Monday.")).value == "yes"
 
 
 def test_keep_before_a_verb_in_ing_goes_on_and_keeps_nothing() -> None:
