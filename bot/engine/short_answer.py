@@ -390,8 +390,20 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "$8.4 million in revenue from contributions", asked for the revenue
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
+    if "date" in span.kinds and _ASKS_NEXT.search(asked.focus.text) and \
+            _before_its_article(body[span.start:span.end], asked.years.get(sentence.article_id)):
+        return True  # "the 2021 iPhone 13", asked when the next iPhone comes
     # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
     return bool(asked.predicate) and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names)
+
+
+_ASKS_NEXT = re.compile(r"\b(?:next|upcoming|coming|forthcoming|future)\b", re.IGNORECASE)
+
+
+def _before_its_article(text: str, published: int | None) -> bool:
+    """A date that writes only years before its article's: what is next comes later."""
+    years = [int(y) for y in _YEAR_IN.findall(text)]
+    return bool(published and years) and max(years) < published
 
 
 _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|first|original)\b", re.IGNORECASE)

@@ -299,6 +299,10 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                 continue  # the "2023" of "early 2023", the "5" of "$5m": part of a date or amount, not a count
             found.append(TypedSpan(s, e, (kind,)))
     found = [t for t in found if not _ZONE_OF_A_TIME.search(body[max(0, t.start - 12):t.end])]
+    amounts = [t for t in found if set(t.kinds) & set(_PART_OF_AMOUNT)]
+    # The tagger's "19.89" of "$19.89": a count inside an amount or date is part of it.
+    found = [t for t in found if t.kinds != ("number",) or not any(
+        a.start <= t.start and t.end <= a.end and a is not t for a in amounts)]
     return sorted(found, key=lambda t: (t.start, -t.end))
 
 

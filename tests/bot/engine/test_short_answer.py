@@ -319,6 +319,12 @@ WRITTEN_SHORT_ANSWERS |= {
         "across 12 countries last year.",
         "how thick is a pellmore panel", "only about 2 millimeters"),
 }
+_LUMEN = ("Pellmore's Lumen plans", "Lumen tickets are $19.89 for adults and $9.99 for children. The Lumen 3, "
+          "launched in 2022, will be followed by the Lumen 4 next spring, Pellmore said.")
+WRITTEN_SHORT_ANSWERS |= {
+    "the figures of a price are no count": (*_LUMEN, "how many lumen tickets were sold", None),
+    "a year before its article is not when the next one comes": (*_LUMEN, "when is the next lumen coming out", None),
+}
 # A count another holds, what is only expected, and a score are not what was counted or made.
 _QUELL = ("Mara Quell passes a milestone",
           "A day after the two posted their videos, Dana Kell had around 12,000 subscribers. "
