@@ -232,7 +232,11 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
                 # "how long", "how many years": a length of time answers too.
                 lasting = re.search(r"\bhow\s+(?:long(?!\s+ago)|many\s+(?:more\s+)?(?:hours|days|weeks|months|years|"
                                     r"decades|seasons))\b|\bsentence\b", lowered)
-                return "number", ("duration",) if lasting else ("percent", "money")
+                if lasting:
+                    return "number", ("duration",)
+                # "how many" counts: a share or an amount is no answer ("8% of Amazon's workforce");
+                # a size may be ("how big was the round").
+                return "number", () if re.search(r"\bhow\s+many\b", lowered) else ("percent", "money")
             return kind, ()
     return "open", ()
 

@@ -63,3 +63,10 @@ def test_a_date_question_reads_its_act_but_not_a_start_or_an_end() -> None:
     assert read_question("when did the foxes invade orbel").predicate == "invade"
     assert read_question("when did orbel get fired").predicate == "fired"
     assert read_question("when does the night crossing start").predicate is None  # "runs from June" answers it
+
+
+def test_how_many_counts_and_takes_no_share_or_amount_while_a_size_may() -> None:
+    counted = read_question("korvath layoffs how many")
+    assert (counted.answer_type, counted.also) == ("number", ())
+    assert {"percent", "money"} <= set(read_question("how big was korvath's round").also)
+    assert read_question("how many years did korvath run the mill").also == ("duration",)
