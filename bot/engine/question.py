@@ -105,7 +105,11 @@ _RE = {
                          r"\b(?:what|which)\s+(?:\w+\s+)?sentence\b", re.I),
     "money": re.compile(rf"\bhow\s+much\b(?!\s+(?:{_NOT_MONEY_AFTER_HOW_MUCH})\b)|"
                         rf"\b(?:what|which)(?:'s|\s+is|\s+was|\s+were|\s+are)?\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}"
-                        rf"(?:price|cost|salary|wage|wages|revenue|valuation|fee|budget|fine|profit|worth|sales)\b",
+                        rf"(?:price|cost|salary|wage|wages|revenue|valuation|fee|budget|fine|profit|worth|sales)\b|"
+                        # "what did the movie make on its opening weekend": takings, not a product
+                        r"^what\s+(?:did|does|will|has|have)\s+(?:[\w'’.-]+\s+){1,6}(?:earn|gross|take\s+in|bring\s+in|"
+                        r"make(?=\s+(?:on|at|in|during|over|last|this|from)\s+(?:its\s+|the\s+|their\s+)?"
+                        r"(?:opening|debut|first|box|weekend|revenue|sales|quarter|year|auction)))\b",
                         re.I),
     # A fragment with no question word: "nio q3 revenue?", "price of the x2?".
     "money_fragment": re.compile(r"\b(?:price|cost|salary|revenue|revenues|valuation|fee|fees|profit|earnings)\b",

@@ -70,3 +70,9 @@ def test_how_many_counts_and_takes_no_share_or_amount_while_a_size_may() -> None
     assert (counted.answer_type, counted.also) == ("number", ())
     assert {"percent", "money"} <= set(read_question("how big was korvath's round").also)
     assert read_question("how many years did korvath run the mill").also == ("duration",)
+
+
+def test_what_something_made_is_money_only_with_takings_words() -> None:
+    assert read_question("what did the korvath film make on its opening weekend").answer_type == "money"
+    assert read_question("what did korvath earn last quarter").answer_type == "money"
+    assert read_question("what does korvath make in leeds").answer_type != "money"

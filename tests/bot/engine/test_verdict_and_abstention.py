@@ -389,3 +389,13 @@ def test_q3_is_named_by_the_third_quarter(service: NewsService, tmp_path) -> Non
             "Lumen will publish its Q3 results on Friday, and analysts expect a Q3 loss."})
     revenue = service.ask("orbel q3 revenue?")
     assert not revenue.abstained and "third-quarter revenue" in revenue.quotes[0].text, revenue.answer
+
+
+def test_what_a_film_made_on_its_opening_weekend_asks_an_amount_the_articles_lack(service, tmp_path) -> None:
+    add_written_articles(service, tmp_path, {
+        "The Lantern Keeper opens wide\nSource: Valley Ledger\nDate: 2024-06-02":
+            "The Lantern Keeper opened in 3,000 theaters on Friday, Pellmore Pictures said. Critics praised its "
+            "score, and the studio plans a sequel for 2026."})
+    takings = service.ask("what did the lantern keeper make on its opening weekend")
+    assert takings.abstained and "amount" in takings.answer, takings.answer
+    assert not service.ask("what did the lantern keeper critics praise").abstained
