@@ -182,6 +182,9 @@ def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
         return None
     token = span.root
     while token.dep_ in ("conj", "appos", "compound", "nmod") and token.head is not token:
+        if token.dep_ == "compound" and (token.head.lower_ in _PRIZE_NOUNS or
+                                         stem(token.head.lower_) in _WINNING_NOUNS):
+            return "prize", token.head.i  # "the FA Cup trophy", "an Orbel Open victory": what is won, not who
         token = token.head  # "Scotland, Romania and Tonga" share the first one's place, "IBF" its belt's
     head = token.head
     role = _side_by_act(token.dep_, head)
@@ -195,6 +198,8 @@ def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
 
 
 _RELATIVE_SUBJECTS = frozenset({"that", "who", "which"})
+_PRIZE_NOUNS = frozenset("title titles trophy trophies crown crowns belt belts medal medals championship "
+                         "championships prize prizes award awards pennant cup".split())
 
 
 def _side_by_act(dep: str, head) -> tuple[str, int] | None:
