@@ -36,7 +36,7 @@ from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
-from bot.engine.syntax import act_concerns, contest_side, is_acted_on, takes_part
+from bot.engine.syntax import act_concerns, contest_side, is_acted_on, objects_of_act, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -363,9 +363,23 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
             takes_part(sentence.text, start, end, asked.predicate, unsure=False)
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
         return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
+    if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
+        if is_acted_on(sentence.text, start, end, asked.predicate, directly=True):
+            return False  # "the defense cross-examined Gary Wang", asked who cross-examined Bankman-Fried
+        if _done_to_another(sentence.text, asked):
+            return False  # "Getty Images sued Stability AI", asked who sued OpenAI
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+def _done_to_another(text: str, asked: _Asked) -> bool:
+    """The act asked about is done, in the sentence, only to names the question does not ask
+    about, when the question names the one it was done to ("who sued openai")."""
+    if not asked.focus.names:
+        return False
+    objects = objects_of_act(text, asked.predicate)
+    return bool(objects) and not any(asked.focus.asks_about(o) or asked.focus.says_every_name(o) for o in objects)
 
 
 def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:

@@ -119,11 +119,12 @@ def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool 
     return any(_links(span.root, act) for act in acts)
 
 
-def is_acted_on(text: str, start: int, end: int, predicate: str) -> bool:
+def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bool = False) -> bool:
     """Whether ``text[start:end]`` is what a verb saying ``predicate`` was done to: its object
     ("they played the Jets"), its passive subject ("the Jets were played"), or the object of
     its "against", "with" or "to" ("played against the Jets"). "Mahomes with a heads-up play"
-    does no playing to Mahomes. False when no verb says the act."""
+    does no playing to Mahomes. ``directly``: its object or passive subject only ("partnering
+    with BAIC" makes BAIC a partner, not one acted on). False when no verb says the act."""
     doc = _parse(text)
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
@@ -134,10 +135,22 @@ def is_acted_on(text: str, start: int, end: int, predicate: str) -> bool:
     verbs = {t.i for t in _acts(doc, predicate) if t.tag_.startswith("VB")}
     if token.dep_ in ("dobj", "nsubjpass"):
         return token.head.i in verbs
-    return token.dep_ == "pobj" and token.head.lower_ in _OBJECT_PREPOSITIONS and token.head.head.i in verbs
+    return not directly and token.dep_ == "pobj" and token.head.lower_ in _OBJECT_PREPOSITIONS and \
+        token.head.head.i in verbs
 
 
 _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
+
+
+def objects_of_act(text: str, predicate: str) -> list[str]:
+    """The direct objects of the verbs in ``text`` that say ``predicate``, each as the words
+    of its phrase ("Getty Images sued Stability AI": ["Stability AI"])."""
+    doc = _parse(text)
+    found = []
+    for verb in _acts(doc, predicate):
+        if verb.tag_.startswith("VB"):
+            found += [doc[c.left_edge.i:c.right_edge.i + 1].text for c in verb.children if c.dep_ == "dobj"]
+    return found
 
 
 def act_concerns(text: str, predicate: str, terms: list[tuple[int, int]]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.syntax import act_concerns, contest_side, takes_part
+from bot.engine.syntax import act_concerns, contest_side, is_acted_on, objects_of_act, takes_part
 
 
 def part(text: str, name: str, predicate: str) -> bool:
@@ -74,3 +74,14 @@ def test_a_win_in_the_sentence_must_be_of_what_is_asked() -> None:
     assert not act_concerns(text, "won", [final])  # Quist's win is over Varga, not the final ahead
     won = "Quist won the final in straight sets."
     assert act_concerns(won, "won", [(won.index("final"), won.index("final") + 5)])
+
+
+def test_what_an_act_was_done_to_is_read_from_its_verb() -> None:
+    sued = "Much as Harbor Images sued Orbel Labs over its tool, Mara Quell is suing Pellmore."
+    assert objects_of_act(sued, "sued") == ["Orbel Labs", "Pellmore"]
+    partner = "Xiaomi is partnering with Kestrel Motors, and the defense questioned Tomas Varga."
+    start = partner.index("Kestrel Motors")
+    assert is_acted_on(partner, start, start + 14, "partnering")
+    assert not is_acted_on(partner, start, start + 14, "partnering", directly=True)  # a partner, not acted on
+    start = partner.index("Tomas Varga")
+    assert is_acted_on(partner, start, start + 11, "questioned", directly=True)
