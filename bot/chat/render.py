@@ -220,7 +220,7 @@ def lead_line(answer: Answer, limit: int = 1000) -> str:
 
 def quote_block(number: int, text: str) -> str:
     """``> **[n]** text`` as a block quote, every line of a multi-line quote included."""
-    lines = escape(text).splitlines() or [""]
+    lines = [escape(line) for line in text.splitlines()] or [""]  # escaped line by line: "\r-" is no "\\" line
     return "\n".join(f"> **[{number}]** {line}" if i == 0 else f"> {line}" for i, line in enumerate(lines))
 
 

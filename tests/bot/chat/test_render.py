@@ -6,7 +6,7 @@ import re
 from types import SimpleNamespace
 
 import discord
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.chat.render import (
@@ -136,6 +136,8 @@ quotes = st.builds(Quote, st.text(min_size=1, max_size=20), st.text(max_size=600
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@example(question="0", lead="0", short=None, verdict=None,  # a carriage return once left a lone "\\" line
+         quotes=[Quote("0", "", "", None, None, "\r-", 0, 1)])
 @given(question=st.text(min_size=1, max_size=2000), lead=long_text,
        short=st.one_of(st.none(), st.text(max_size=800)), verdict=st.sampled_from([None, "yes", "no"]),
        quotes=st.lists(quotes, min_size=1, max_size=10))
