@@ -120,10 +120,10 @@ class Answerer:
         return answer
 
     def prepare(self, questions: list[str]) -> None:
-        """Encodes what these questions will search for in one pass, before they are asked one by
-        one (``ask --batch``, ``eval``): a group shares the encoder's work, which is most of a
+        """Encodes what these questions will search for, before they are asked one by one
+        (``ask --batch`` does it on a second thread, a group ahead): encoding is most of a
         question's time. Reads each question as ``ask`` does; a later ``ask`` of another question
-        simply encodes its own."""
+        simply encodes its own. (``eval`` does not use it: it times questions as the bot asks them.)"""
         texts = []
         with self.kb.reader() as snap:
             for question in questions:

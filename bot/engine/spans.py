@@ -245,7 +245,7 @@ SAYS_A_NUMBER = re.compile(
 
 # A time zone's abbreviation right after a clock time ("03.08 GMT", "8:15 p.m. ET"): the tagger
 # may take it for an organisation, and it is no name or other typed span.
-_ZONE_OF_A_TIME = re.compile(r"\d[.:]\d\d\s*(?:[ap]\.?m\.?\s*)?(?:[A-Z]{1,2}[SDT]T|GMT|UTC|[ECMP]T)$", re.IGNORECASE)
+_ZONE_OF_A_TIME = re.compile(r"\d[.:]\d\d\s*(?:[aApP]\.?[mM]\.?\s*)?(?:[A-Z]{1,2}[SDT]T|GMT|UTC|[ECMP]T)$")  # capitals
 
 
 def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
