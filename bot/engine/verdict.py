@@ -325,10 +325,20 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if not denial and not _holds_objects(question, same | opposite, held):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))
-        if word_stem in same:
-            return -1 if negated else 1
+        if word_stem in same or (denial and _asks_of_a_denial(question)):
+            return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so
         return -1  # the opposite act, or a denial
     return 0
+
+
+_DENIAL_STEMS = frozenset(stem(w) for w in "reject rejected deny denied denial dismiss dismissed refute refuted rebut "
+                          "groundless baseless unfounded untrue false dispute disputed contradict".split())
+
+
+def _asks_of_a_denial(question: YesNoQuestion) -> bool:
+    """The question itself asks whether a claim was denied ("did X call the report groundless",
+    "did X deny it"): a denial in the sentence agrees with it, it does not answer no."""
+    return any(word in _DENIAL_STEMS for word in (question.predicate or "", *question.objects))
 
 
 def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str]) -> bool:

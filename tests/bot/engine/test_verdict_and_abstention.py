@@ -399,3 +399,10 @@ def test_what_a_film_made_on_its_opening_weekend_asks_an_amount_the_articles_lac
     takings = service.ask("what did the lantern keeper make on its opening weekend")
     assert takings.abstained and "amount" in takings.answer, takings.answer
     assert not service.ask("what did the lantern keeper critics praise").abstained
+
+
+def test_a_denial_agrees_with_a_question_that_asks_whether_it_was_denied() -> None:
+    denied = evidence("A Korvath spokesperson rejected the claim, calling it baseless.")
+    assert decide_verdict("did korvath call the claim groundless", denied).value == "yes"
+    assert decide_verdict("did korvath deny the claim", denied).value == "yes"
+    assert decide_verdict("did korvath confirm the claim", denied).value == "no"
