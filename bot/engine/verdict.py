@@ -319,13 +319,16 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if not taken_back and _HYPOTHETICAL.search(lowered[_clause_start(lowered, match.start()):match.start()]):
             continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
         denial = bool(_DENIAL.fullmatch(match.group(0)))  # of a report or claim, which names no object
+        agrees = word_stem in same or (denial and _asks_of_a_denial(question))
         # The act asked about may take its objects from the title; an opposite ("a fall",
-        # "cuts") is common in passing, so its sentence must name them itself.
+        # "cuts") is common in passing, so its sentence must name them itself. A denial that
+        # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
+        # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
-        if not denial and not _holds_objects(question, same | opposite, held):
+        if not (denial and not agrees) and not _holds_objects(question, same | opposite, held):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))
-        if word_stem in same or (denial and _asks_of_a_denial(question)):
+        if agrees:
             return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so
         return -1  # the opposite act, or a denial
     return 0

@@ -406,3 +406,5 @@ def test_a_denial_agrees_with_a_question_that_asks_whether_it_was_denied() -> No
     assert decide_verdict("did korvath call the claim groundless", denied).value == "yes"
     assert decide_verdict("did korvath deny the claim", denied).value == "yes"
     assert decide_verdict("did korvath confirm the claim", denied).value == "no"
+    # A denial asked about must name what it denies: rejecting a report is no rejecting a ruling.
+    assert decide_verdict("did korvath reject the ruling", denied).value is None
