@@ -325,7 +325,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
-        if not (denial and not agrees) and not _holds_objects(question, same | opposite, held):
+        if not (denial and not agrees) and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))
         if agrees:
@@ -344,14 +344,16 @@ def _asks_of_a_denial(question: YesNoQuestion) -> bool:
     return any(word in _DENIAL_STEMS for word in (question.predicate or "", *question.objects))
 
 
-def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str]) -> bool:
-    """Half the question's objects at least, and every number and ordinal among them, are
-    in the sentence: "finish *second* in the group" is not "finishing bottom of the group",
-    and a fall in Apple's shares is not a cut in rates."""
+def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str],
+                   every: bool = False) -> bool:
+    """Half the question's objects at least (``every``: all of them, for an opposite act, which
+    news says in passing: an iPad's price drop is no answer about iPhone prices), and every
+    number and ordinal among them, are in the sentence: "finish *second* in the group" is not
+    "finishing bottom of the group", and a fall in Apple's shares is not a cut in rates."""
     wanted = [o for o in question.objects if o not in act_stems]
     held = [o for o in wanted if o in held_stems or related_stems(o)[0] & held_stems]
     exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS]  # "second", "15": the claim itself
-    return not wanted or (len(held) >= len(wanted) / 2 and all(o in held for o in exact))
+    return not wanted or (len(held) >= (len(wanted) if every else len(wanted) / 2) and all(o in held for o in exact))
 
 
 _CONTRAST = re.compile(r"\b(?:no|not|never|without|none|nor|differ\w*|different|same|unlike|contrary|rather than)\b|"

@@ -408,3 +408,10 @@ def test_a_denial_agrees_with_a_question_that_asks_whether_it_was_denied() -> No
     assert decide_verdict("did korvath confirm the claim", denied).value == "no"
     # A denial asked about must name what it denies: rejecting a report is no rejecting a ruling.
     assert decide_verdict("did korvath reject the ruling", denied).value is None
+
+
+def test_an_opposite_act_answers_no_only_when_it_names_every_thing_asked_about() -> None:
+    question = "did korvath raise ferry prices"
+    assert decide_verdict(question, evidence("Korvath's bus pass price dropped to a new low of $20.")).value is None
+    assert decide_verdict(question, evidence("Korvath cut ferry prices by 5% on Monday.")).value == "no"
+    assert decide_verdict(question, evidence("Korvath raised ferry prices by 5% on Monday.")).value == "yes"
