@@ -120,8 +120,9 @@ class HybridSearcher:
         rrf(dense, w.dense, w.rrf_k, fused)
         rrf(lexical, w.lexical, w.rrf_k, fused)
         metadata = snap.chunk_metadata(list(fused) + [c for group in reserved for c in group])
+        dates = self._publication_dates(analysis)  # once a question, not once a candidate
         for chunk_id in fused:
-            fused[chunk_id] *= 1.0 + self._metadata_boost(analysis, metadata.get(chunk_id))
+            fused[chunk_id] *= 1.0 + self._metadata_boost(analysis, dates, metadata.get(chunk_id))
         ranked = self._assemble(fused, reserved, metadata, k)
         rows = snap.chunks(ranked)
         articles = snap.articles([row.article_id for row in rows.values()])
@@ -166,7 +167,8 @@ class HybridSearcher:
         evidence tends to sit in a sentence, not spread over a passage."""
         return max((term_overlap(terms, article.body[s.start:s.end]) for s in sentences), default=0.0)
 
-    def _metadata_boost(self, analysis: QueryAnalysis, meta: tuple[str, str, str | None] | None) -> float:
+    def _metadata_boost(self, analysis: QueryAnalysis, dates: list[DateRange],
+                        meta: tuple[str, str, str | None] | None) -> float:
         if meta is None:
             return 0.0
         _, source, published_at = meta
@@ -175,7 +177,7 @@ class HybridSearcher:
         if outlets and any(part.strip() in outlets for part in source.split(",")):
             boost += self.weights.outlet_boost
         day = published_day(published_at)
-        if day and any(d.contains(day) for d in self._publication_dates(analysis)):
+        if day and any(d.contains(day) for d in dates):
             boost += self.weights.date_boost
         return boost
 

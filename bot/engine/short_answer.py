@@ -232,8 +232,7 @@ def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
     if _LAST_EDITION.search(sentence.text):
         return True  # "Australia, who lost last year's final to Canada"
     # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not).
-    said = [int(y) for y in _YEAR_IN.findall(sentence.text)]
-    return bool(said) and max(said) < published
+    return _before_its_article(sentence.text, published)
 
 
 def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:
@@ -415,7 +414,8 @@ _ASKS_NEXT = re.compile(r"\b(?:next|upcoming|coming|forthcoming|future)\b", re.I
 
 
 def _before_its_article(text: str, published: int | None) -> bool:
-    """A date that writes only years before its article's: what is next comes later."""
+    """The text writes years, and only years before its article's: an earlier contest's,
+    or not what is next."""
     years = [int(y) for y in _YEAR_IN.findall(text)]
     return bool(published and years) and max(years) < published
 

@@ -242,8 +242,8 @@ def _side_by_preposition(token) -> tuple[str, int] | None:
     if (preposition in ("to", "against") and said in _LOSING | _BEATING) or (
             preposition == "by" and said in _BEATING | _WINNING_PRIZES):
         return "winner", governor.i
-    if preposition == "of" and _won_thing(governor) is not None:  # "the final of the Cup won by Kestrel"
-        return "prize", _won_thing(governor)
+    if preposition == "of" and (act := _won_thing(governor)) is not None:  # "the final of the Cup won by Kestrel"
+        return "prize", act
     return None
 
 

@@ -325,7 +325,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
-        if not (denial and not agrees) and not _holds_objects(question, same | opposite, held, every=not agrees):
+        answers_another = denial and not agrees  # names no object: the claim it denies is the question's
+        if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         negated = taken_back or bool(_NEGATION.search(window))
         if agrees:

@@ -168,10 +168,11 @@ _FIRST_FORM = "(SELECT name FROM entity_forms f WHERE f.name_key = n.name_key OR
 
 
 class NameVocabulary(Mapping[str, tuple[str, int]]):
-    """Every name the articles use, by :func:`name_key`, looked up one key at a time in the
-    stored counts: (its first written form in sort order, where a capitalised form sorts
-    before a lower-case one; how many articles use it). Keys shorter than two characters
-    are left out. Iterating reads the whole table (nothing on the question path does)."""
+    """Every name the articles use, by :func:`name_key`, looked up in the stored counts (one
+    key at a time, or many at once with :meth:`prefetch`): (its first written form in sort
+    order, where a capitalised form sorts before a lower-case one; how many articles use it).
+    Keys shorter than two characters are left out. Iterating reads the whole table (nothing
+    on the question path does)."""
 
     def __init__(self, snap: TableSnapshot) -> None:
         self._snap = snap
@@ -183,7 +184,8 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
         # up to five of its words, most of them twice ("in", then the form), and again for
         # each reading of it (about 400 reads a MultiHop question, 190 distinct keys), which
         # on PostgreSQL are as many round trips.
-        entry = self._snap.memo(("name_vocabulary", key), lambda: self._lookup(key))
+        self.prefetch([key])
+        entry = self._snap.memo(("name_vocabulary", key), lambda: None)
         if entry is None:
             raise KeyError(key)
         return entry
@@ -196,7 +198,6 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
         wanted = sorted({k for k in keys if len(k) >= 2} - fetched)
         if not wanted:
             return
-        fetched.update(wanted)
         found: dict[str, tuple[str, int]] = {}
         marks = ",".join("?" * len(wanted))
         try:
@@ -207,18 +208,9 @@ class NameVocabulary(Mapping[str, tuple[str, int]]):
         for key, name, count in rows:
             if name is not None:
                 found[key] = (str(name), int(count))
-        for key in wanted:  # misses too, as __getitem__ keeps them
+        for key in wanted:  # misses too
             self._snap.memo(("name_vocabulary", key), lambda key=key: found.get(key))
-
-    def _lookup(self, key: str) -> tuple[str, int] | None:
-        try:
-            rows = self._snap.query(f"SELECT {_FIRST_FORM}, n.articles FROM entity_names n WHERE n.name_key = ?",
-                                    (key,))
-        except sqlite3.OperationalError:  # a store opened without this enricher
-            rows = []
-        if not rows or rows[0][0] is None:
-            return None
-        return str(rows[0][0]), int(rows[0][1])
+        fetched.update(wanted)  # only now: a reader beside this one must find each entry kept
 
     def _all(self) -> dict[str, tuple[str, int]]:
         try:
