@@ -259,8 +259,19 @@ def _on_the_other_side(sentence: RankedSentence, span: TypedSpan, asked: _Asked)
     if not asked.contest or not set(span.kinds) & PARSED_KINDS:
         return False
     side = contest_side(sentence.text, span.start - sentence.start, span.end - sentence.start)
-    wanted = "winner" if (stem(asked.predicate) in _WINNING) != asked.asks_object else "loser"
-    return side is not None and side != wanted
+    return side is not None and side != _side_asked(asked)
+
+
+def _side_asked(asked: _Asked) -> str:
+    """"who won", "who beat X": the winner; "who lost", "who did X beat": the loser."""
+    return "winner" if (stem(asked.predicate) in _WINNING) != asked.asks_object else "loser"
+
+
+def _a_side_of_the_contest(sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
+    """A place on the side asked for is a team ("lost to Kansas City", "Australia beat
+    India"), whatever kind of name the question asks for."""
+    return asked.contest and contest_side(sentence.text, span.start - sentence.start,
+                                          span.end - sentence.start) == _side_asked(asked)
 
 
 _PAID_FOR = re.compile(r"\s+(?:(?:in\s+)?(?:cash\s+)?(?:to|in\s+order\s+to)\s+(?:buy|acquire|purchase|take\s+over)|"
@@ -454,7 +465,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                 text = body[span.start:unit.end()].strip()
             if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):
                 continue
-            if not any(k in span.kinds for k in kinds) or _place_as_other(span, asked) or \
+            if not any(k in span.kinds for k in kinds) or \
+                    (_place_as_other(span, asked) and not _a_side_of_the_contest(sentence, span, asked)) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
                     not _stands_in_act(sentence, span, body, asked):

@@ -178,9 +178,9 @@ def contest_side(text: str, start: int, end: int) -> str | None:
     """Which side of a contest the parse puts ``text[start:end]`` on: "loser" for the one
     beaten ("defeating the West Indies", "defeats of Scotland", "a win over Fiji", "Fiji were
     beaten"), "winner" for the one lost to ("lost against Sinner", "a loss to Ireland",
-    "beaten by Ireland") and the one who won ("Orbel won the cup"), "prize" for what was won
-    ("to win the IBF belt"), "negated" for a side of an act said not to happen; None when it
-    says neither."""
+    "beaten by Ireland") and the one who won ("Orbel won the cup"), "prize" for what was won or lost
+    ("to win the IBF belt", "losing guard Kell to injury"), "negated" for a side of an act said
+    not to happen; None when it says neither."""
     role = contest_role(text, start, end)
     return role[0] if role else None
 
@@ -224,6 +224,8 @@ def _side_by_act(dep: str, head) -> tuple[str, int] | None:
         return "prize", head.i  # "to win the IBF belt", "the final won by Australia"
     if dep == "nsubj" and act in _LOSING:
         return "loser", head.i
+    if dep == "dobj" and act in _LOSING:
+        return "prize", head.i  # "after losing guard Dana Kell to injury": what is lost, not a side
     if (dep == "nsubj" and act in _BEATING | _WINNING_PRIZES) or (dep == "poss" and act in _WINNING_NOUNS):
         return "winner", head.i
     return None

@@ -605,6 +605,15 @@ def test_who_one_beat_is_the_side_beaten_never_the_prize_or_another_bouts(servic
     assert riyadh.short_answer in (None, "Dana Kell"), riyadh.answer  # Briggs was beaten elsewhere
 
 
+def test_who_a_side_lost_to_is_the_place_it_lost_to_never_a_player_it_lost(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Hawks fall to Denver in overtime",
+        "The Harrow Hawks lost 27-24 to Denver in overtime on Sunday night. Given the state of the Harrow "
+        "line after losing guard Dana Kell to a season-ending injury, few expected the Hawks to keep the "
+        "game close. Quarterback Milo Brandt threw for 310 yards.")
+    assert service.ask("who did the hawks lose to").short_answer == "Denver"  # a city as a side is a team
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",

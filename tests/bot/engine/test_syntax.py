@@ -62,6 +62,9 @@ DEFEATS = ("Comfortable defeats of Harrow, Kestrel and Vantor could not mask the
     ("With the final of the Orbel Cup won by Kestrel, the list is complete.", "Orbel Cup", "prize"),
     ("Watch: Every Lyon Team That Has Never Won the Orbel Cup", "Lyon", "negated"),
     ("Quell upset Sarah Briggs to win the IBF and Ring belts.", "Ring", "prize"),
+    # what a side loses (a player, to injury) is no side of the contest
+    ("Given the state of the Harrow line after losing guard Dana Kell to a season-ending injury, "
+     "the win was a surprise.", "Dana Kell", "prize"),
 ])
 def test_the_side_of_a_contest_a_name_is_on(text: str, name: str, side: str | None) -> None:
     start = text.index(name)
