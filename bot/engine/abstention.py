@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.engine.evidence import RankedSentence
 from bot.engine.focus import Focus
-from bot.engine.question import Question
+from bot.engine.question import Question, is_role
 from index.query import MONTHS, outlet_aliases
 
 _SOURCE_WORDS = r"(?:article|articles|report|reports|piece|story|analysis|coverage|op-ed|column|review|update)"
@@ -107,4 +107,17 @@ def check_abstention(question: Question, focus: Focus, ranked: Sequence[RankedSe
             if not focus.names:
                 return f"The indexed articles don't say {what}."
             return f"The indexed articles mention {subject_phrase(focus)}, but not {what}."
-    return None
+    return _role_unsaid(question, focus, top)
+
+
+def _role_unsaid(question: Question, focus: Focus, top: Sequence[RankedSentence]) -> str | None:
+    """A role asked of a name ("whos xiaomi's ceo") that no sentence about the question gives
+    a person: "an unnamed executive denied it" says the role of no one, and quoting it for
+    the CEO would answer as if it did."""
+    role = question.predicate
+    if question.answer_type != "person" or not role or not is_role(role) or not focus.names:
+        return None
+    if any(r.states_act and any("person" in span.kinds for span in r.spans) for r in top):
+        return None
+    shown = role.upper() if len(role) <= 3 else role.lower()
+    return f"The indexed articles mention {subject_phrase(focus)}, but not who the {shown} is."

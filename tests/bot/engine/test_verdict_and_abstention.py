@@ -310,6 +310,17 @@ def test_seed_amounts_the_article_never_gives_abstain(service: NewsService) -> N
     assert revenue.abstained and "Q3" not in revenue.answer
 
 
+def test_a_role_no_sentence_gives_a_person_abstains_and_says_which(service: NewsService, tmp_path) -> None:
+    ceo = service.ask("whos xiaomi's ceo")  # the seed names only unnamed executives
+    assert ceo.abstained and ceo.short_answer is None and not ceo.quotes, ceo.answer
+    assert "Xiaomi" in ceo.answer and "CEO" in ceo.answer
+    add_written_articles(service, tmp_path, {
+        "Orbel Foods to shut two bakeries\nSource: Valley Ledger\nDate: 2024-06-02":
+            "Orbel Foods will close two bakeries in Harrow next year, chief executive Laura Bennett said on Monday."})
+    named = service.ask("who is orbel foods' ceo")
+    assert named.short_answer == "Laura Bennett" and not named.abstained, named.answer
+
+
 def test_a_misspelt_name_is_corrected_and_said(service: NewsService) -> None:
     answer = service.ask("did shaomi buy a stake in hyundai's plant?")
     assert answer.interpreted_as and "Xiaomi" in answer.interpreted_as
