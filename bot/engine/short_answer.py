@@ -36,7 +36,7 @@ from bot.engine.focus import Focus, words
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
-from bot.engine.syntax import act_concerns, contest_side, is_acted_on, objects_of_act, takes_part
+from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -414,6 +414,10 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "$8.4 million in revenue from contributions", asked for the revenue
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
+    if "date" in span.kinds and asked.predicate and dates_an_act_to_come(
+            sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
+            asked_done=_ASKS_DONE.search(asked.focus.text) is not None):
+        return True  # "informed on Thursday that Altman would be fired", asked when he was fired
     if "date" in span.kinds and _ASKS_NEXT.search(asked.focus.text) and \
             _before_its_article(body[span.start:span.end], asked.years.get(sentence.article_id)):
         return True  # "the 2021 iPhone 13", asked when the next iPhone comes
@@ -421,6 +425,7 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     return bool(asked.predicate) and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names)
 
 
+_ASKS_DONE = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
 _ASKS_NEXT = re.compile(r"\b(?:next|upcoming|coming|forthcoming|future)\b", re.IGNORECASE)
 
 

@@ -142,6 +142,31 @@ def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bo
 _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
 
 
+def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, asked_done: bool) -> bool:
+    """Whether the date ``text[start:end]`` dates the act only as yet to come, so it is not
+    when the act was done: it belongs to another verb under which the act is to come ("was
+    informed on Thursday night that Altman would be fired" dates the telling; "said on
+    Friday it had fired him" still dates it), or, asked when it was done (``asked_done``),
+    to the act itself said to come ("in talks to return as soon as this week")."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    verb = span.root
+    while verb.dep_ not in _CLAUSE_HEADS and verb.head is not verb:
+        verb = verb.head
+    for act in _acts(doc, predicate):
+        if not act.tag_.startswith("VB") or not any(c.dep_ == "aux" and c.lower_ in _TO_COME for c in act.children):
+            continue
+        if (act.i != verb.i and verb in act.ancestors) or (asked_done and act.i == verb.i):
+            return True
+    return False
+
+
+_CLAUSE_HEADS = frozenset({"ROOT", "ccomp", "advcl", "xcomp", "relcl", "conj", "acl", "pcomp"})
+_TO_COME = frozenset({"would", "will", "'ll", "could", "might", "may", "shall", "to"})
+
+
 def objects_of_act(text: str, predicate: str) -> list[str]:
     """The direct objects of the verbs in ``text`` that say ``predicate``, each as the words
     of its phrase ("Getty Images sued Stability AI": ["Stability AI"])."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.syntax import act_concerns, contest_side, is_acted_on, objects_of_act, takes_part
+from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
 
 
 def part(text: str, name: str, predicate: str) -> bool:
@@ -69,6 +69,19 @@ DEFEATS = ("Comfortable defeats of Harrow, Kestrel and Vantor could not mask the
 def test_the_side_of_a_contest_a_name_is_on(text: str, name: str, side: str | None) -> None:
     start = text.index(name)
     assert contest_side(text, start, start + len(name)) == side
+
+
+def test_a_date_of_an_act_still_to_come_is_not_when_it_was_done() -> None:
+    def to_come(text: str, date: str, act: str, done: bool = True) -> bool:
+        start = text.index(date)
+        return dates_an_act_to_come(text, start, start + len(date), act, asked_done=done)
+    told = "Staff were told on Tuesday night that Laura Bennett would be dismissed."
+    assert to_come(told, "Tuesday", "dismissed")  # dates the telling
+    assert not to_come("The board said on Friday it had dismissed Laura Bennett.", "Friday", "dismissed")
+    assert not to_come("Laura Bennett was dismissed on Friday.", "Friday", "dismissed")
+    talks = "The board is in talks with Bennett to return as chief executive as soon as next week."
+    assert to_come(talks, "next week", "return")  # asked when she returned
+    assert not to_come(talks, "next week", "return", done=False)  # asked when she will
 
 
 def test_a_win_in_the_sentence_must_be_of_what_is_asked() -> None:
