@@ -308,15 +308,21 @@ def _earned_from_another(body: str, end: int, span: TypedSpan, focus: Focus) -> 
     return bool(named) and not any(stem(w) in focus.question_stems for w in named)
 
 
-_TITLE_AFTER = re.compile(r"\s+((?:[a-z][\w-]*\s+){1,2})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+_TITLE_AFTER = re.compile(r"\s+((?:[a-z][\w-]*\s+){1,2}|[A-Z]{2,4}\s+)([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
 
 
 def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
     """An organisation that titles a person the question does not name ("Chicago Fire
-    midfielder Xherdan Shaqiri", "Argentina head coach Lionel Scaloni") is theirs."""
+    midfielder Xherdan Shaqiri", "Argentina head coach Lionel Scaloni", "Quora CEO Adam
+    D'Angelo") is theirs. A name the tagger took for a person's is an organisation when a
+    role follows it ("Quora CEO"); any other words after a person ("Sam Altman told
+    reporters Monday") title no one."""
     titled = _TITLE_AFTER.match(body, span.end, end)
     if titled is None or any(w in STOPWORDS for w in titled.group(1).split()):
         return False  # "World Wildlife Fund and A-Z Animals": a list, not a title
+    title = titled.group(1).split()
+    if ("organization" not in span.kinds or title[0].isupper()) and not any(is_role(w) for w in title):
+        return False  # "the FBI ...", "Sam Altman told reporters": no role
     return not any(stem(w) in focus.question_stems for w in words(titled.group(2)))
 
 
@@ -364,13 +370,14 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         return False  # words the tagger passed over are a name only when the parse links them to the act
     if _said_of_another(sentence, span, body, asked) or _on_the_other_side(sentence, span, asked):
         return False  # "defeating the West Indies in the final", asked who won it
-    if asked.predicate and is_role(asked.predicate) and "person" in span.kinds:
-        if not _ASKS_FORMER.search(asked.focus.text) and formerly_titled(body, sentence.start, span, asked.predicate):
+    role = _role_asked(asked.predicate)
+    if role and "person" in span.kinds:
+        if not _ASKS_FORMER.search(asked.focus.text) and formerly_titled(body, sentence.start, span, role):
             return False  # "former CEO Joe Natale", asked who is the CEO
         # "OpenAI's chief scientist Ilya Sutskever; Quora CEO Adam D'Angelo": a person in a
         # sentence that says the role holds it only by title, apposition or the parse.
-        return beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40) or \
-            takes_part(sentence.text, start, end, asked.predicate, unsure=False)
+        return beside_act(body, sentence.start, sentence.end, span, role, window=40) or \
+            takes_part(sentence.text, start, end, role, unsure=False)
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
         return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
     if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
@@ -381,6 +388,18 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+def _role_asked(predicate: str | None) -> str | None:
+    """The role a person must hold by title: the one asked ("ceo"), or the head's, asked who
+    leads ("who runs openai": its board members are named beside "chief scientist" and
+    "CEO" of other firms, and lead nothing there)."""
+    if predicate and is_role(predicate):
+        return predicate
+    return "head" if predicate and stem(predicate) in _LEADING_ACTS else None
+
+
+_LEADING_ACTS = frozenset(stem(w) for w in "run runs running ran lead leads leading led head heads heading".split())
 
 
 def _done_to_another(text: str, asked: _Asked) -> bool:
@@ -406,7 +425,7 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
-    if "organization" in span.kinds and _someone_elses(body, sentence.end, span, asked.focus):
+    if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return True  # "offered £4bn to buy Chelsea", asked what he pays for United

@@ -422,6 +422,20 @@ def test_a_head_coach_is_no_president_and_a_team_that_titles_another_player_is_t
     assert _someone_elses(body, len(body), rovers, team) and not _someone_elses(body, len(body), harrow, team)
 
 
+def test_who_runs_a_firm_is_no_board_member_titled_by_another_role_or_firm(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines names a new board",
+        "Northwind Airlines said its board now consists of its chief scientist, Tom Hale, and three outsiders: "
+        "Quora CEO Laura Bennett, tech investor Maria Lopez and Helen Park of the Harrow Institute.")
+    runs = service.ask("who runs northwind airlines")
+    assert runs.short_answer is None and runs.quotes, runs.answer  # a chief scientist runs no firm
+    focus = Focus("who runs northwind airlines", names=("Northwind Airlines",))
+    body = "Quora CEO Laura Bennett agreed, and Sam Altman told reporters Monday he would stay."
+    quora, altman = (TypedSpan(body.index(n), body.index(n) + len(n), ("person",)) for n in ("Quora", "Sam Altman"))
+    assert _someone_elses(body, len(body), quora, focus)  # tagged a person, titling another: a firm
+    assert not _someone_elses(body, len(body), altman, focus)  # no role after him
+
+
 def test_a_date_of_another_deal_and_a_part_of_the_day_are_no_answers(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel closes its Pellmore deal",
