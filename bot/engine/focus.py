@@ -60,6 +60,9 @@ class Focus:
     names: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)   # stem → weight
+    # Last words of the names that the articles mostly use as plain words ("communications"
+    # of Rogers Communications): they do not stand for the name as a surname does.
+    plain_last_words: frozenset[str] = frozenset()
 
     @cached_property
     def rarest(self) -> list[tuple[str, float]]:
@@ -102,6 +105,9 @@ class Focus:
         a long question strings several claims together, and no one sentence holds them all."""
         return self.coverage_of(held_stems(text), top)
 
+    def _by_surname(self, parts: list[str], held: set[str] | frozenset[str]) -> bool:
+        return _by_surname(parts, held, self.plain_last_words)
+
     @cached_property
     def _name_parts(self) -> list[list[str]]:
         return [[stem(w) for w in words(name)] for name in self.names]
@@ -113,7 +119,7 @@ class Focus:
         several words is named by its first word too in an ``article`` (lower-cased) that
         writes it in full: news shortens "Rogers Communications" to "Rogers"."""
         return not self._name_parts or any(
-            set(parts) <= held or _by_surname(parts, held) or _by_first_word(parts, held, name, article)
+            set(parts) <= held or self._by_surname(parts, held) or _by_first_word(parts, held, name, article)
             for parts, name in zip(self._name_parts, self.names, strict=True))
 
     def says_every_name(self, text: str) -> bool:
@@ -132,7 +138,7 @@ class Focus:
             return 0.0
         held = set(held)
         for parts in self._name_parts:
-            if _by_surname(parts, held):
+            if self._by_surname(parts, held):
                 held.update(parts)
         return sum(weight for s, weight in chosen if s in held or related_stems(s)[0] & held) / total
 
@@ -146,10 +152,11 @@ def _name_pattern(word: str) -> str:
     return rf"{said}|\b{_QUARTERS[word]}[\s-]quarter\b" if word in _QUARTERS else said
 
 
-def _by_surname(parts: list[str], held: set[str] | frozenset[str]) -> bool:
+def _by_surname(parts: list[str], held: set[str] | frozenset[str], plain: frozenset[str] = frozenset()) -> bool:
     """"Sinner" names Jannik Sinner, after the first mention: a two-word name's last word
-    (of four letters or more) is among the stems a text holds."""
-    return len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held
+    (of four letters or more, and not one the articles mostly use as a plain word: "his
+    communications" names no Rogers Communications) is among the stems a text holds."""
+    return len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] in held and parts[-1] not in plain
 
 
 def _by_first_word(parts: list[str], held: set[str] | frozenset[str], name: str, article: str) -> bool:
@@ -290,4 +297,6 @@ def read_focus(snap: object, text: str) -> Focus:
         # "rogers comunications": the name the corrected word is part of, as the articles write it.
         whole = next((name for first, end, name in spans if first <= index < end), form)
         said.append((typed, whole))
-    return Focus(corrected, tuple(said), tuple(dict.fromkeys(names)), tuple(missing), weights)
+    plain = frozenset(stem(words(name)[-1]) for name in names
+                      if len(words(name)) > 1 and not is_name_word(snap, words(name)[-1]))
+    return Focus(corrected, tuple(said), tuple(dict.fromkeys(names)), tuple(missing), weights, plain)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from bot.engine.focus import Focus, held_stems, read_focus
 from bot.engine.verdict import (
     EvidenceSentence,
     decide_by_order,
@@ -319,6 +320,21 @@ def test_a_role_no_sentence_gives_a_person_abstains_and_says_which(service: News
             "Orbel Foods will close two bakeries in Harrow next year, chief executive Laura Bennett said on Monday."})
     named = service.ask("who is orbel foods' ceo")
     assert named.short_answer == "Laura Bennett" and not named.abstained, named.answer
+
+
+def test_a_name_is_not_named_by_a_last_word_the_articles_use_as_a_plain_word(service, tmp_path) -> None:
+    plain = ["The communications team declined to comment.", "Internal communications were reviewed by lawyers.",
+             "He was not candid in his communications with the board.", "Radio communications failed at noon."]
+    add_written_articles(service, tmp_path, {
+        "Harrow Communications picks a chief\nSource: Valley Ledger\nDate: 2024-06-02":
+            "Harrow Communications named Laura Bennett its chief executive officer on Monday.",
+        **{f"Notes {n}\nSource: Hill Gazette\nDate: 2024-06-0{n + 3}": text for n, text in enumerate(plain)}})
+    with service.kb.reader() as snap:
+        focus = read_focus(snap, "who is the ceo of harrow communications")
+    assert focus.names == ("Harrow Communications",)
+    assert not focus.names_any(held_stems(plain[2]))  # "his communications" names no Harrow Communications
+    assert focus.names_any(held_stems("Harrow Communications shares rose."))
+    assert Focus("did jannik sinner win", names=("Jannik Sinner",)).names_any(held_stems("Sinner won."))
 
 
 def test_a_misspelt_name_is_corrected_and_said(service: NewsService) -> None:
