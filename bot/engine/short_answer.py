@@ -416,6 +416,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     to what could happen rather than what did."""
     before = body[sentence.start:span.start]
     if set(span.kinds) & {"number", "money", "percent"}:
+        if _in_quoted_title(sentence, span):
+            return True  # a video called “Last To Leave Circle Wins $500,000”: a title's words
         if _COULD.search(before[-40:]):
             return True  # "he could score six goals", "is expected to gross $1.4bn": not what was done
         if (held := _HELD_BY.search(before)) and _names_another(held.group(1), asked.focus):
@@ -442,6 +444,20 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "the 2021 iPhone 13", asked when the next iPhone comes
     # "Quora CEO Adam D'Angelo", asked who is OpenAI's CEO
     return bool(asked.predicate) and titled_elsewhere(body, sentence.start, span, asked.predicate, asked.focus.names)
+
+
+_QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
+
+
+def _in_quoted_title(sentence: RankedSentence, span: TypedSpan) -> bool:
+    """The span is inside quotation marks around a title: words mostly capitalised, as
+    titles are written and quoted speech is not ("“Last To Leave Circle Wins $500,000”")."""
+    start, end = span.start - sentence.start, span.end - sentence.start
+    for quoted in _QUOTED.finditer(sentence.text):
+        if quoted.start(1) <= start and end <= quoted.end(1):
+            lettered = [w for w in quoted.group(1).split() if w[:1].isalpha()]
+            return len(lettered) >= 3 and sum(w[:1].isupper() for w in lettered) >= 0.75 * len(lettered)
+    return False
 
 
 _ASKS_DONE = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)

@@ -639,6 +639,16 @@ def test_when_it_was_done_is_not_when_it_was_said_to_come(service, tmp_path) -> 
     assert service.ask("when will tom hale take over").short_answer == "next week"
 
 
+def test_an_amount_in_a_quoted_title_is_no_amount_won(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Two strangers finish a year in one room",
+        "The two contestants who just won $90,000 each for living in a bare room for a year are back home. "
+        "One of the 50 contestants in a video called “Last One Out Of The Pool Wins $250,000” cried when she "
+        "won a few hundred dollars.")
+    assert service.ask("how much did the two contestants win").short_answer == "$90,000"
+    assert service.ask("how much did the contestants win").short_answer != "$250,000"  # the video's title
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",
