@@ -156,7 +156,11 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
                         years: Mapping[str, int] | None = None) -> ShortAnswer | None:
     """The span that answers, or None when no candidate clearly wins."""
     s = settings or ShortAnswerSettings()
-    if not question.wants_span or _asks_what_it_is(question, focus):
+    if not question.wants_span:
+        return None
+    if (named := _named_around_nickname(focus, ranked[: s.sentences])) is not None:
+        return named
+    if _asks_what_it_is(question, focus):
         return None
     if question.predicate and is_role(question.predicate) and \
             not set(focus.weights) - related_stems(stem(question.predicate))[0] - {stem(question.predicate)}:
@@ -182,6 +186,26 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     if question.answer_type == "person":  # "Loading Australia" is no full name of a country
         text = usual_spelling(full_name(text, pick.sentence, body_of[pick.sentence.article_id]), body_of.values())
     return ShortAnswer(text, pick.sentence, pick.score)
+
+
+_ASKS_REAL_NAME = re.compile(r"\b(?:real|full|actual|birth|legal)\s+name\b", re.IGNORECASE)
+_NAME_WORDS = r"[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)?"
+
+
+def _named_around_nickname(focus: Focus, top: Sequence[RankedSentence]) -> ShortAnswer | None:
+    """Asked a real name, the name a sentence writes around the nickname asked about, as news
+    introduces one: "Alia “SSSniperwolf” Shelesh" is Alia Shelesh."""
+    if not _ASKS_REAL_NAME.search(focus.text):
+        return None
+    for sentence in top:
+        for around in _AROUND_NICKNAME.finditer(sentence.text):
+            nickname = words(around.group(2))
+            if nickname and all(stem(w) in focus.question_stems for w in nickname) and not sentence.is_question:
+                return ShortAnswer(f"{around.group(1)} {around.group(3)}", sentence, 1.0)
+    return None
+
+
+_AROUND_NICKNAME = re.compile(rf"([A-Z][\w'’.-]+)\s+[“\"‘']([^”\"’']{{2,40}})[”\"’']\s+({_NAME_WORDS})")
 
 
 def _asks_what_it_is(question: Question, focus: Focus) -> bool:

@@ -649,6 +649,16 @@ def test_an_amount_in_a_quoted_title_is_no_amount_won(service, tmp_path) -> None
     assert service.ask("how much did the contestants win").short_answer != "$250,000"  # the video's title
 
 
+def test_a_real_name_is_the_name_written_around_the_nickname(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Streamer quits after ban",
+        "The row centres on Maria “Vantorqueen” Lopez, a streamer with two million followers. Lopez said on "
+        "Monday she would stop streaming for a month. Her rival, Tom “Hollowgrin” Hale, declined to comment.")
+    queen = service.ask("whats vantorqueen's real name")
+    assert queen.short_answer == "Maria Lopez" and "Vantorqueen" in queen.quotes[0].text, queen.answer
+    assert service.ask("what is hollowgrin real name").short_answer == "Tom Hale"  # not the first one written
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",
