@@ -32,8 +32,8 @@ from bot.engine.evidence import (
     plays_asked_part,
     titled_elsewhere,
 )
-from bot.engine.focus import Focus, words
-from bot.engine.lexicon import is_known_act, related_stems
+from bot.engine.focus import Focus, held_stems, words
+from bot.engine.lexicon import is_known_act, related_stems, says_predicate
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
@@ -400,6 +400,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
             return False  # "former CEO Joe Natale", asked who is the CEO
         # "OpenAI's chief scientist Ilya Sutskever; Quora CEO Adam D'Angelo": a person in a
         # sentence that says the role holds it only by title, apposition or the parse.
+        if _bare_title_of_another(sentence, span, body, role, asked.focus):
+            return False  # "A Coinbase spokesperson declined, but CEO Brian Armstrong said", asked Binance's
         return beside_act(body, sentence.start, sentence.end, span, role, window=40) or \
             takes_part(sentence.text, start, end, role, unsure=False)
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
@@ -412,6 +414,22 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+def _bare_title_of_another(sentence: RankedSentence, span: TypedSpan, body: str, role: str, focus: Focus) -> bool:
+    """A person titled with the role and no owner ("CEO Brian Armstrong", "its CEO") holds it
+    at the organisation the sentence last names before the title; when that is one the
+    question does not ask about, not at the one asked."""
+    before = list(re.finditer(r"[\w'’&.-]+", body[sentence.start:span.start]))[-4:]
+    at = next((i for i in range(len(before) - 1, -1, -1) if says_predicate(before[i].group(0), role)), None)
+    if at is None or (at > 0 and before[at - 1].group(0)[:1].isupper()):
+        return False  # no title right before, or an owner written with it ("Quora CEO")
+    title_start = sentence.start + before[at].start()
+    earlier = [t for t in sentence.spans if "organization" in t.kinds and t.end <= title_start]
+    if not earlier:
+        return False
+    owner = body[earlier[-1].start:earlier[-1].end]
+    return not focus.asks_about(owner) and not focus.names_any(held_stems(owner))
 
 
 def _role_asked(predicate: str | None) -> str | None:

@@ -659,6 +659,15 @@ def test_a_real_name_is_the_name_written_around_the_nickname(service, tmp_path) 
     assert service.ask("what is hollowgrin real name").short_answer == "Tom Hale"  # not the first one written
 
 
+def test_a_bare_title_belongs_to_the_firm_the_sentence_last_named(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Bank settles with regulators",
+        "Harrow Bank agreed to pay a $40 million penalty on Monday. A Northwind Airlines spokesperson declined "
+        "to comment, but CEO Laura Bennett told reporters the Harrow Bank settlement was good news for the industry.")
+    assert service.ask("who is the ceo of harrow bank").short_answer is None  # Northwind's CEO
+    assert service.ask("who is northwind airlines ceo").short_answer == "Laura Bennett"
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",
