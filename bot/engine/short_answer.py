@@ -352,7 +352,9 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
-_HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts)\s+"
+# "Bluesky hit 1 million users": a count another name has or reached.
+_HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts|hit|reached|"
+                      r"crossed|passed|surpassed|topped|got|gained|attracted|drew)\s+"
                       r"(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?$")
 _UNIT_WORDS = re.compile(r"(?:\s+[a-z][\w'’-]*){1,3}")
 

@@ -668,6 +668,15 @@ def test_a_bare_title_belongs_to_the_firm_the_sentence_last_named(service, tmp_p
     assert service.ask("who is northwind airlines ceo").short_answer == "Laura Bennett"
 
 
+def test_a_count_another_name_reached_is_not_the_asked_ones(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Chat apps race for users",
+        "Orbel Chat, the newest messaging app, got 5 million sign-ups within a week; the older app Hollowgram "
+        "has 3 million monthly users; and the small upstart Vantor hit 2 million users in May.")
+    assert service.ask("how many users does orbel chat have").short_answer is None  # Vantor's users
+    assert service.ask("how many users does vantor have").short_answer == "2 million"
+
+
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
     bodies = ["Commissioner Tony Petitti said the league would act. Petitti added more.",
               "Big Ten commissioner Tony Petitti met the coaches; Tony Petitti spoke after.",
