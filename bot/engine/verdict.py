@@ -52,7 +52,10 @@ _NP_END = frozenset("the a an any its their his her this that these those to for
 # A verb under a modal or an intention says what may, should or will happen, not what did.
 _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|needs|needed|have|has|had|want|wants|"
                            r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
-                           r"weighing)\s+to)\b")
+                           r"weighing)\s+to)\b|"
+                           # "need one more win": a win still to come
+                           r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
+                           r"\s+(?:more\s+)?$")
 _ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth seventh eighth ninth tenth last".split())
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")

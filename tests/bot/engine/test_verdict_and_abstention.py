@@ -209,6 +209,15 @@ def test_a_contest_is_read_from_the_one_act_both_sides_stand_in() -> None:
     assert decide_verdict(question, won, names=names).value == "yes"
 
 
+def test_a_win_still_needed_is_no_win() -> None:
+    names = ("Harrow Hawks", "Ferrin Cup")
+    question = "did the harrow hawks win the ferrin cup"
+    needed = evidence("The Harrow Hawks just need one more win to become Ferrin Cup champions.")
+    assert decide_verdict(question, needed, names=names).value is None
+    won = evidence("The Harrow Hawks won the Ferrin Cup on Sunday.")
+    assert decide_verdict(question, won, names=names).value == "yes"
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
