@@ -49,7 +49,7 @@ _KIN = re.compile(r"\b(?:brother|sister|sibling|wife|husband|spouse|son|daughter
 _NAME_SHARE = 0.10
 
 
-def _without_article(name_words: list[str]) -> list[str]:
+def without_article(name_words: list[str]) -> list[str]:
     return name_words[1:] if len(name_words) > 1 and name_words[0] in ("the", "a", "an") else name_words
 
 
@@ -92,7 +92,7 @@ class Focus:
             return True
         key = " ".join(words(span_text))
         # "Activision Blizzard" for "who bought activision": the question's name, written in full.
-        if any(f" {' '.join(_without_article(words(name)))} " in f" {key} " for name in self.names):
+        if any(f" {' '.join(without_article(words(name)))} " in f" {key} " for name in self.names):
             return True  # ... and "ODI World Cup 2023" for "The World Cup" the question names
         # "Cruiserweight Opetaia" for "who did Jai Opetaia beat": the same person by surname,
         # unless the question asks for a relative, who shares it.

@@ -32,7 +32,7 @@ from bot.engine.evidence import (
     plays_asked_part,
     titled_elsewhere,
 )
-from bot.engine.focus import Focus, held_stems, words
+from bot.engine.focus import Focus, held_stems, without_article, words
 from bot.engine.lexicon import is_known_act, related_stems, says_predicate
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
@@ -552,7 +552,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             if not any(k in span.kinds for k in kinds) or \
                     (_place_as_other(span, asked) and not _a_side_of_the_contest(sentence, span, asked)) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
-                    asked.focus.asks_about(text) or _common_word(text, sentence, body) or \
+                    asked.focus.asks_about(text) or _another_model(text, asked.focus) or \
+                    _common_word(text, sentence, body) or \
                     not _stands_in_act(sentence, span, body, asked):
                 continue
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
@@ -602,6 +603,18 @@ def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[
         if first not in _GENERIC_TERMS and not is_role(first):  # "company CEO Tim Cook": a title, not its name
             spans.append(TypedSpan(sentence.start + start, sentence.start + end, (asked.kind,)))
     return spans
+
+
+def _another_model(text: str, focus: Focus) -> bool:
+    """Another model of the line the question names: "the Pixel 7 Pro", asked who makes the
+    Pixel 8 (the first word of a name the question gives, and a model number in either)."""
+    said = without_article(words(text))
+    for name in focus.names:
+        named = without_article(words(name))
+        if said and named and said[0] == named[0] and said != named and \
+                any(ch.isdigit() for ch in text + name):
+            return True
+    return False
 
 
 def _overlap(a: TypedSpan, b: TypedSpan) -> bool:

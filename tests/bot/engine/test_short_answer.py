@@ -7,7 +7,7 @@ import pytest
 from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _fits, _made_role, _someone_elses, usual_spelling
+from bot.engine.short_answer import _another_model, _fits, _made_role, _someone_elses, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -675,6 +675,14 @@ def test_a_count_another_name_reached_is_not_the_asked_ones(service, tmp_path) -
         "has 3 million monthly users; and the small upstart Vantor hit 2 million users in May.")
     assert service.ask("how many users does orbel chat have").short_answer is None  # Vantor's users
     assert service.ask("how many users does vantor have").short_answer == "2 million"
+
+
+def test_another_model_of_the_named_line_is_no_answer() -> None:
+    # A unit test: written articles did not get the tagger to take "the Orbel 7 Max" for a company.
+    focus = Focus("which company makes the orbel 8", names=("Orbel 8",))
+    assert _another_model("the Orbel 7 Max", focus) and not _another_model("Harrow Phones", focus)
+    assert not _another_model("Orbel 8", focus)  # the name itself is asks_about's to drop
+    assert not _another_model("Hyundai Motor", Focus("who owns beijing hyundai", names=("Beijing Hyundai",)))
 
 
 def test_a_name_is_shown_as_the_articles_mostly_spell_it() -> None:
