@@ -328,6 +328,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
+        held = held - _said_only_as_subject(question, lowered[match.end():])
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
@@ -346,6 +347,14 @@ def _asks_of_a_denial(question: YesNoQuestion) -> bool:
     """The question itself asks whether a claim was denied ("did X call the report groundless",
     "did X deny it"): a denial in the sentence agrees with it, it does not answer no."""
     return any(word in _DENIAL_STEMS for word in (question.predicate or "", *question.objects))
+
+
+def _said_only_as_subject(question: YesNoQuestion, after_act: str) -> set[str]:
+    """Objects that are the subject's own words ("is twitter still called *twitter*") and that
+    the sentence does not say again after the act: "Twitter, now called X" names Twitter as
+    the subject only, so it does not hold the object."""
+    subject = {stem(w) for part in question.subject for w in _WORD.findall(part)}
+    return {o for o in question.objects if o in subject} - {stem(w) for w in _WORD.findall(after_act)}
 
 
 def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str],

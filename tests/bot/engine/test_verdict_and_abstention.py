@@ -218,6 +218,14 @@ def test_a_win_still_needed_is_no_win() -> None:
     assert decide_verdict(question, won, names=names).value == "yes"
 
 
+def test_a_new_name_does_not_say_the_old_one_still_holds() -> None:
+    question = "is orbelgram still called orbelgram"
+    renamed = evidence("The grip Orbelgram, now called Vantor, has on the market may be stronger than thought.")
+    assert decide_verdict(question, renamed, names=("Orbelgram",)).value != "yes"
+    kept = evidence("Orbelgram is still called Orbelgram in Europe, the company said.")
+    assert decide_verdict(question, kept, names=("Orbelgram",)).value == "yes"
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
