@@ -142,6 +142,13 @@ def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bo
 _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
 
 
+def describes_a_noun(text: str, start: int, end: int) -> bool:
+    """Whether the word ``text[start:end]`` is an adjective of a noun ("rising capital costs",
+    "the growing demand"): it says what the thing is like, not an act anyone did."""
+    span = _parse(text).char_span(start, end, alignment_mode="expand")
+    return span is not None and span.root.dep_ == "amod"
+
+
 def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, asked_done: bool) -> bool:
     """Whether the date ``text[start:end]`` dates the act only as yet to come, so it is not
     when the act was done: it belongs to another verb under which the act is to come ("was

@@ -25,7 +25,7 @@ from datetime import date
 
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS
-from bot.engine.syntax import contest_role
+from bot.engine.syntax import contest_role, describes_a_noun
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -313,6 +313,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # a name, not the act: "Kick" (a platform) does not start anything
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
+        if describes_a_noun(sentence, match.start(), match.end()):
+            continue  # "citing rising capital costs": what the costs are like, not a raise of prices
         window = lowered[max(0, match.start() - 30):match.start()]
         if _PLEA.search(window[-20:]):
             continue  # "pleaded not guilty": a plea, not a finding

@@ -226,6 +226,15 @@ def test_a_new_name_does_not_say_the_old_one_still_holds() -> None:
     assert decide_verdict(question, kept, names=("Orbelgram",)).value == "yes"
 
 
+def test_an_act_word_that_describes_a_noun_is_no_act() -> None:
+    question = "did orbel raise prices"
+    rising = evidence("In a note to staff, Orbel founder Dana Kell, citing rising capital costs and slow "
+                      "growth, said prices and jobs were under review.")
+    assert decide_verdict(question, rising, names=("Orbel",)).value is None
+    raised = evidence("Orbel raised prices by 5% on Monday.")
+    assert decide_verdict(question, raised, names=("Orbel",)).value == "yes"
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
