@@ -18,7 +18,7 @@ import functools
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -107,12 +107,13 @@ class HybridSearcher:
         started = time.perf_counter()
         analysis = self.analyse(snap, question)
         texts = self.query_texts(analysis, question)
+        early = self._early_lexical(snap, analysis)
         vectors = self.kb.embedder.encode_queries(texts)
         query_vector = vectors[0]
         timings["encode"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        dense, lexical, reserved = self._candidates(snap, analysis, vectors)
+        dense, lexical, reserved = self._candidates(snap, analysis, vectors, early)
         timings["search"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -145,13 +146,25 @@ class HybridSearcher:
         timings["fusion"] = time.perf_counter() - started
         return SearchResult(passages, query_vector, analysis, vectors[1:], articles, timings)
 
-    def _candidates(self, snap: Snapshot, analysis: QueryAnalysis, vectors: np.ndarray
+    def _early_lexical(self, snap: Snapshot, analysis: QueryAnalysis) -> Future[list[tuple[int, float]]] | None:
+        """A remote snapshot's unrestricted BM25 search, sent before the question is encoded:
+        it needs only the question's words, so the server's work (~30 ms on Milvus Lite, on
+        another core) overlaps the encoding (~40 ms here) instead of following it."""
+        if not getattr(snap, "remote_searches", False):
+            return None
+        return _pool().submit(snap.lexical_search, analysis.terms, self.weights.candidates)
+
+    def _candidates(self, snap: Snapshot, analysis: QueryAnalysis, vectors: np.ndarray,
+                    early: Future[list[tuple[int, float]]] | None = None
                     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], list[list[int]]]:
         """The dense and BM25 candidates and each named outlet's best chunks. A snapshot whose
         searches are requests to a server (``remote_searches``, the cluster's) has them run at
-        once in threads, so their round trips overlap; the embedded store's run in turn."""
+        once in threads, so their round trips overlap; the embedded store's run in turn.
+        ``early``: the BM25 search already sent (_early_lexical)."""
         w = self.weights
-        jobs = [(snap.dense_search, (vectors[0], w.candidates)), (snap.lexical_search, (analysis.terms, w.candidates))]
+        jobs = [(snap.dense_search, (vectors[0], w.candidates))]
+        if early is None:
+            jobs.append((snap.lexical_search, (analysis.terms, w.candidates)))
         jobs += [(self._best_in_segment, (snap, segment, vector))
                  for segment, vector in zip(analysis.segments, vectors[1:], strict=True)]
         if getattr(snap, "remote_searches", False):
@@ -159,6 +172,8 @@ class HybridSearcher:
             results = [future.result() for future in futures]
         else:
             results = [job(*args) for job, args in jobs]
+        if early is not None:
+            results.insert(1, early.result())
         return results[0], results[1], results[2:]
 
     @staticmethod

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.store.base import SnapshotMemo
-from index.store.cluster.lexical import analyse
-from index.store.cluster.milvus import restriction
+from index.store.cluster.bm25 import Bm25Stats, LocalBm25
+from index.store.cluster.lexical import PAIR_JOINER, analyse
+from index.store.cluster.milvus import bm25_tokens, query_tokens, restriction
 from index.store.cluster.sqlcompat import SqliteCompat
 from index.store.embedded.lexical import PHRASE_COUNT_CAP, fts5_idf_factor
 from index.store.records import ArticleRow, ChunkRow, SentenceRow, dequantize_int8, outlet_names
@@ -129,11 +130,47 @@ class ClusterSnapshot(SnapshotMemo):
 
     def lexical_search(self, terms: Sequence[str] | str, k: int, *, outlets: Collection[str] | None = None,
                        published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        """BM25 in Milvus; restricted to an outlet of at most SCORED_CHUNKS chunks, the same
+        BM25 scored here (cluster.bm25), as dense_search does with the outlet's vectors."""
         if outlets is not None and not outlets:
             return []
         words = terms.split() if isinstance(terms, str) else list(terms)
+        factors = self._idf_factors(words)
+        if outlets is not None:
+            local = self._outlet_bm25(sorted(outlets))
+            if local is not None:
+                query = bm25_tokens(" ".join(query_tokens(words, factors)))
+                return local.search(query, self._bm25_stats(query), k,
+                                    self.restricted_chunks(outlets, published_between))
         expr = self._expr(outlets, published_between)
-        return [] if expr is None else self._chunks.lexical(words, k, expr, self._idf_factors(words))
+        return [] if expr is None else self._chunks.lexical(words, k, expr, factors)
+
+    def _outlet_bm25(self, outlets: list[str]) -> LocalBm25 | None:
+        """The BM25 term counts of a small outlet's chunks (``chunks.bm25_terms``), kept until
+        the knowledge base changes; None for an outlet of more than SCORED_CHUNKS chunks
+        (searched in Milvus)."""
+        def compute() -> LocalBm25 | None:
+            ids = self.chunks_of_outlets(outlets)
+            if len(ids) > SCORED_CHUNKS:
+                return None
+            rows = self._rows("SELECT id, bm25_length, bm25_terms FROM chunks WHERE id = ANY(%s)", (ids,))
+            return LocalBm25.build((int(i), int(n), bytes(blob)) for i, n, blob in rows)
+
+        return self.memo(("outlet_bm25", tuple(outlets)), compute)
+
+    def _bm25_stats(self, query: Sequence[str]) -> Bm25Stats:
+        """What Milvus scores BM25 with: every chunk's count and average length, and each
+        query token's document frequency (a word pair's: the phrase's, lexical.pairs)."""
+        def sizes() -> tuple[int, float]:
+            count, length = self._rows("SELECT count(*), coalesce(avg(bm25_length), 0) FROM chunks")[0]
+            return int(count), float(length)
+
+        count, average = self.memo("bm25_sizes", sizes)
+        phrases = {token: token.replace(PAIR_JOINER, " ") for token in dict.fromkeys(query)}
+        found = self._document_frequencies(list(phrases.values()))
+        params = self._chunks.bm25_params()
+        return Bm25Stats(count, average, {token: found[phrase] for token, phrase in phrases.items()},
+                         params["bm25_k1"], params["bm25_b"])
 
     def _idf_factors(self, terms: Sequence[str]) -> dict[str, float]:
         """Weights that make Milvus's BM25 score a term as the embedded tantivy index does.
@@ -143,24 +180,34 @@ class ClusterSnapshot(SnapshotMemo):
         each with the pair's own IDF, so the pairs are weighed by the ratio of the two.
         Document frequencies come from PostgreSQL's ``chunks.words``, kept per state."""
         total = self.memo("chunk_total", lambda: max(1, self.chunk_count))
+        analysed = [tokens for tokens in (analyse(term) for term in dict.fromkeys(terms)) if tokens]
+        df = self._document_frequencies([*(t for tokens in analysed for t in tokens),
+                                         *(f"{a} {b}" for tokens in analysed for a, b in pairwise(tokens))])
         factors = {}
-        for term in dict.fromkeys(terms):
-            tokens = analyse(term)
+        for tokens in analysed:
             if len(tokens) == 1:
-                factors[tokens[0]] = fts5_idf_factor(self._document_frequency(tokens[0]), total)
-            elif tokens:
-                words = sum(_idf(self._document_frequency(t), total) for t in tokens)
-                phrase = sum(_idf(self._document_frequency(f"{a} {b}"), total) for a, b in pairwise(tokens))
+                factors[tokens[0]] = fts5_idf_factor(df[tokens[0]], total)
+            else:
+                words = sum(_idf(df[t], total) for t in tokens)
+                phrase = sum(_idf(df[f"{a} {b}"], total) for a, b in pairwise(tokens))
                 factors[" ".join(tokens)] = words / phrase if phrase > 0 else 1.0
         return factors
 
-    def _document_frequency(self, words: str) -> int:
-        """Chunks holding these analysed words in order (one word, or a pair), counted up to
-        DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
-        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks."""
-        return self.memo(("document_frequency", words), lambda: int(self._rows(
-            "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery('simple', %s) LIMIT %s) "
-            "AS found", (words, DF_CAP))[0][0]))
+    def _document_frequencies(self, phrases: Sequence[str]) -> dict[str, int]:
+        """Chunks holding each of these analysed words in order (one word, or a pair), counted
+        up to DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
+        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks.
+        Kept per state; the ones not yet known are counted in one statement (a statement a
+        word was a round trip each, 24 for a question on a cold process)."""
+        known = {phrase: self._memo_cache.get(("document_frequency", phrase)) for phrase in dict.fromkeys(phrases)}
+        missing = [phrase for phrase, n in known.items() if n is None]
+        if missing:
+            rows = self._rows("SELECT q, (SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ "
+                              "phraseto_tsquery('simple', q) LIMIT %s) AS found) FROM unnest(%s::text[]) AS q",
+                              (DF_CAP, missing))
+            for phrase, n in rows:
+                known[phrase] = self.memo(("document_frequency", phrase), lambda n=n: int(n))
+        return {phrase: int(n) for phrase, n in known.items()}  # type: ignore[arg-type]
 
     def hybrid_search(self, query: np.ndarray, terms: Sequence[str], k: int, *,
                       outlets: Collection[str] | None = None,
