@@ -87,8 +87,9 @@ class LocalBm25:
         keys = np.concatenate([np.frombuffer(blob, dtype="<i8", count=n) for (_, _, blob), n in zip(docs, sizes,
                                strict=True)] or [np.zeros(0, dtype=np.int64)])
         counts = np.concatenate([np.frombuffer(blob, dtype="<u2", offset=8 * n) for (_, _, blob), n in zip(
-            docs, sizes, strict=True)] or [np.zeros(0, dtype=np.uint16)]).astype(np.float64)
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+            docs, sizes, strict=True)] or [np.zeros(0, dtype=np.uint16)]).astype(np.float32)
+        # 16 bytes a posting: ~340 a chunk, 22 MB for an outlet of SCORED_CHUNKS chunks.
+        rows = np.repeat(np.arange(len(docs), dtype=np.int32), sizes)
         order = np.argsort(keys, kind="stable")
         return cls(np.array([c for c, _, _ in docs], dtype=np.int64),
                    np.array([n for _, n, _ in docs], dtype=np.float64), keys[order], rows[order], counts[order])
@@ -112,7 +113,7 @@ class LocalBm25:
             lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
             if lo == hi:
                 continue
-            rows, tf = self._rows[lo:hi], self._counts[lo:hi]
+            rows, tf = self._rows[lo:hi], self._counts[lo:hi].astype(np.float64)
             scores[rows] += times * stats.idf(token) * tf * (k1 + 1.0) / (tf + norm[rows])
             matched[rows] = True
         if within is not None:

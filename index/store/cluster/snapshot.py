@@ -114,16 +114,31 @@ class ClusterSnapshot(SnapshotMemo):
         three searches restricted to each outlet it names; each was a Milvus request of 15-20 ms
         on Milvus Lite (a fixed cost per request), and scoring a few thousand vectors here takes
         under a millisecond. The embedded store scores such a subset exactly too."""
-        def compute() -> tuple[np.ndarray, np.ndarray] | None:
+        scoring = self._outlet_scoring(outlets)
+        return None if scoring is None else scoring[0]
+
+    def _outlet_bm25(self, outlets: list[str]) -> LocalBm25 | None:
+        """The BM25 term counts of a small outlet's chunks (``chunks.bm25_terms``), kept until
+        the knowledge base changes; None for an outlet of more than SCORED_CHUNKS chunks
+        (searched in Milvus)."""
+        scoring = self._outlet_scoring(outlets)
+        return None if scoring is None else scoring[1]
+
+    def _outlet_scoring(self, outlets: list[str]) -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25] | None:
+        """What _outlet_vectors and _outlet_bm25 keep, read in one statement: a question that
+        names an outlet runs both kinds of search restricted to it."""
+        def compute() -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25] | None:
             ids = self.chunks_of_outlets(outlets)
             if len(ids) > SCORED_CHUNKS:
                 return None
-            rows = self._rows("SELECT id, vector FROM chunks WHERE id = ANY(%s) ORDER BY id", (ids,))
+            rows = self._rows("SELECT id, vector, bm25_length, bm25_terms FROM chunks WHERE id = ANY(%s) ORDER BY id",
+                              (ids,))
             dim = len(rows[0][1]) // 4 if rows else 0
-            vectors = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), dim)
-            return np.array([r[0] for r in rows], dtype=np.int64), vectors
+            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            local = LocalBm25.build((int(i), int(n), bytes(blob)) for i, _, n, blob in rows)
+            return (np.array([r[0] for r in rows], dtype=np.int64), vectors), local
 
-        return self.memo(("outlet_vectors", tuple(outlets)), compute)
+        return self.memo(("outlet_scoring", tuple(outlets)), compute)
 
     @staticmethod
     def _scored(scored: tuple[np.ndarray, np.ndarray], query: np.ndarray, k: int,
@@ -153,19 +168,6 @@ class ClusterSnapshot(SnapshotMemo):
                                     self.restricted_chunks(outlets, published_between))
         expr = self._expr(outlets, published_between)
         return [] if expr is None else self._chunks.lexical(words, k, expr, factors)
-
-    def _outlet_bm25(self, outlets: list[str]) -> LocalBm25 | None:
-        """The BM25 term counts of a small outlet's chunks (``chunks.bm25_terms``), kept until
-        the knowledge base changes; None for an outlet of more than SCORED_CHUNKS chunks
-        (searched in Milvus)."""
-        def compute() -> LocalBm25 | None:
-            ids = self.chunks_of_outlets(outlets)
-            if len(ids) > SCORED_CHUNKS:
-                return None
-            rows = self._rows("SELECT id, bm25_length, bm25_terms FROM chunks WHERE id = ANY(%s)", (ids,))
-            return LocalBm25.build((int(i), int(n), bytes(blob)) for i, n, blob in rows)
-
-        return self.memo(("outlet_bm25", tuple(outlets)), compute)
 
     def _bm25_stats(self, query: Sequence[str]) -> Bm25Stats:
         """What Milvus scores BM25 with: every chunk's count and average length, and each
