@@ -18,7 +18,7 @@ import functools
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -107,8 +107,7 @@ class HybridSearcher:
         started = time.perf_counter()
         analysis = self.analyse(snap, question)
         texts = self.query_texts(analysis, question)
-        early = self._early_lexical(snap, analysis)
-        vectors = self.kb.embedder.encode_queries(texts)
+        vectors, early = self._encode(snap, analysis, texts)
         query_vector = vectors[0]
         timings["encode"] = time.perf_counter() - started
 
@@ -146,13 +145,20 @@ class HybridSearcher:
         timings["fusion"] = time.perf_counter() - started
         return SearchResult(passages, query_vector, analysis, vectors[1:], articles, timings)
 
-    def _early_lexical(self, snap: Snapshot, analysis: QueryAnalysis) -> Future[list[tuple[int, float]]] | None:
-        """A remote snapshot's unrestricted BM25 search, sent before the question is encoded:
-        it needs only the question's words, so the server's work (~30 ms on Milvus Lite, on
-        another core) overlaps the encoding (~40 ms here) instead of following it."""
+    def _encode(self, snap: Snapshot, analysis: QueryAnalysis, texts: list[str]
+                       ) -> tuple[np.ndarray, Future[list[tuple[int, float]]] | None]:
+        """The texts' vectors; for a remote snapshot, with its unrestricted BM25 search sent
+        before they are encoded: it needs only the question's words, so the server's work
+        (~30 ms on Milvus Lite, on another core) overlaps the encoding (~40 ms here) instead
+        of following it."""
         if not getattr(snap, "remote_searches", False):
-            return None
-        return _pool().submit(snap.lexical_search, analysis.terms, self.weights.candidates)
+            return self.kb.embedder.encode_queries(texts), None
+        early = _pool().submit(snap.lexical_search, analysis.terms, self.weights.candidates)
+        try:
+            return self.kb.embedder.encode_queries(texts), early
+        except BaseException:
+            wait([early])  # not left reading the snapshot after the reader has closed it
+            raise
 
     def _candidates(self, snap: Snapshot, analysis: QueryAnalysis, vectors: np.ndarray,
                     early: Future[list[tuple[int, float]]] | None = None
@@ -160,7 +166,7 @@ class HybridSearcher:
         """The dense and BM25 candidates and each named outlet's best chunks. A snapshot whose
         searches are requests to a server (``remote_searches``, the cluster's) has them run at
         once in threads, so their round trips overlap; the embedded store's run in turn.
-        ``early``: the BM25 search already sent (_early_lexical)."""
+        ``early``: the BM25 search already sent (_encode)."""
         w = self.weights
         jobs = [(snap.dense_search, (vectors[0], w.candidates))]
         if early is None:
