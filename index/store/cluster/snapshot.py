@@ -64,6 +64,7 @@ class ClusterSnapshot(SnapshotMemo):
         self._kb = kb
         self._db = kb._rdb
         self._listed: list[ChunkRow] = []  # the rows chunks() last returned (see sentences)
+        self._described: dict[int, ChunkRow] = {}  # the rows chunk_metadata read (see chunks)
         self._chunk_sentences: dict[tuple[str, int, int], list[SentenceRow]] = {}
         self._chunks = kb._collection
 
@@ -275,10 +276,13 @@ class ClusterSnapshot(SnapshotMemo):
         return self.memo("latest_year", compute)
 
     def chunk_metadata(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+        """Also keeps the chunks' rows: the search asks for the rows of the best of these next
+        (chunks), which then needs no statement of its own."""
         if not chunk_ids:
             return {}
-        rows = self._rows("SELECT c.id, c.article_id, a.source, a.published_at FROM chunks c "
+        rows = self._rows('SELECT c.id, c.article_id, a.source, a.published_at, c.ord, c.start, c."end" FROM chunks c '
                           "JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)", (list(chunk_ids),))
+        self._described.update({int(r[0]): ChunkRow(int(r[0]), r[1], int(r[4]), int(r[5]), int(r[6])) for r in rows})
         return {int(r[0]): (r[1], r[2], r[3]) for r in rows}
 
     def chunks_of_outlets(self, outlets: Sequence[str]) -> list[int]:
@@ -320,9 +324,12 @@ class ClusterSnapshot(SnapshotMemo):
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
             return {}
-        rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
-                          (list(chunk_ids),))
-        found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        if all(c in self._described for c in chunk_ids):  # rows chunk_metadata read in this snapshot
+            found = {int(c): self._described[c] for c in chunk_ids}
+        else:
+            rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
+                              (list(chunk_ids),))
+            found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
         self._listed = list(found.values())
         return found
 

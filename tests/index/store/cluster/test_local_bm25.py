@@ -148,3 +148,21 @@ def test_an_article_another_process_adds_or_removes_is_scored_here(cluster: Back
     _newsbot(cluster, "index", "remove", story)
     assert found("star") == set() and found("ferry") == {"h-1", "h-2", "h-3"}
     service.close()
+
+
+def test_chunk_rows_read_with_their_metadata_are_the_stored_rows(cluster: Backend, embedder: Embedder) -> None:
+    service = NewsService(cluster.settings(), embedder=embedder)
+    service.kb.add_articles(_articles())
+    with service.kb.reader() as snap:
+        ids = snap.all_chunk_ids()
+        stored = snap.chunks(ids)  # read from PostgreSQL: nothing described yet
+    with service.kb.reader() as snap:
+        snap.chunk_metadata(ids)
+        statements = []
+        rows = snap._rows
+        snap._rows = lambda sql, params=(): statements.append(sql) or rows(sql, params)  # type: ignore[method-assign]
+        assert snap.chunks(ids[:3]) == {c: stored[c] for c in ids[:3]}
+        assert statements == []  # the rows came with the metadata
+        article = stored[ids[0]].article_id
+        assert snap.sentences(article, stored[ids[0]].start, stored[ids[0]].end)  # the sentence pool still reads
+    service.close()
