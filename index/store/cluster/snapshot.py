@@ -125,10 +125,10 @@ class ClusterSnapshot(SnapshotMemo):
         scoring = self._outlet_scoring(outlets)
         return None if scoring is None else scoring[1]
 
-    def _outlet_scoring(self, outlets: list[str]) -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25] | None:
+    def _outlet_scoring(self, outlets: list[str]) -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25 | None] | None:
         """What _outlet_vectors and _outlet_bm25 keep, read in one statement: a question that
         names an outlet runs both kinds of search restricted to it."""
-        def compute() -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25] | None:
+        def compute() -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25 | None] | None:
             ids = self.chunks_of_outlets(outlets)
             if len(ids) > SCORED_CHUNKS:
                 return None
@@ -136,7 +136,10 @@ class ClusterSnapshot(SnapshotMemo):
                               (ids,))
             dim = len(rows[0][1]) // 4 if rows else 0
             vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-            local = LocalBm25.build((int(i), int(n), bytes(blob)) for i, _, n, blob in rows)
+            # A chunk without term counts (written meanwhile by an older newsbot, which the next
+            # open of the schema fills): this outlet's BM25 stays Milvus's for this state.
+            local = None if any(r[3] is None for r in rows) else LocalBm25.build(
+                (int(i), int(n), bytes(blob)) for i, _, n, blob in rows)
             return (np.array([r[0] for r in rows], dtype=np.int64), vectors), local
 
         return self.memo(("outlet_scoring", tuple(outlets)), compute)

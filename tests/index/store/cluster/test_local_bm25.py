@@ -115,6 +115,10 @@ def test_bm25_columns_of_chunks_written_before_them_are_filled(cluster: Backend,
     written = service.kb._sdb.execute(lengths).fetchall()
     assert all(n and n > 0 and len(terms) >= 10 for _, n, terms in written)
     service.kb._sdb.execute("UPDATE chunks SET bm25_length = NULL, bm25_terms = NULL")  # an older newsbot's rows
+    service.kb._snapshot_cache.clear()
+    with service.kb.reader() as snap, _milvus_searches(snap) as sent:  # not filled yet: Milvus searches the outlet
+        hits = snap.lexical_search(["ferry"], 20, outlets={"Harbour Gazette"})
+    assert len(sent) == 1 and len(hits) == 3
     service.close()
     service = NewsService(cluster.settings(), embedder=embedder)  # opening fills them again
     assert service.kb._sdb.execute(lengths).fetchall() == written
