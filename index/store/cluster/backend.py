@@ -31,9 +31,8 @@ from index.intake import Article
 from index.store.additions import BatchedIngest, Plan, pooled_sentence_vectors
 from index.store.base import WRITER_BUSY, ArticleEnricher, KnowledgeBaseError, Progress, WriterBusyError, model_mismatch
 from index.store.cluster import sync
-from index.store.cluster.lexical import phrase_words
 from index.store.cluster.milvus import ChunkCollection, MilvusUnavailable
-from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, create_schema
+from index.store.cluster.schema import INSERT_CHUNK, WRITER_LOCK, chunk_word_columns, create_schema
 from index.store.cluster.snapshot import ClusterSnapshot
 from index.store.cluster.sqlcompat import SqliteCompat, placeholders
 from index.store.enrichment import delete_enricher_rows, enrich_pending
@@ -240,8 +239,8 @@ class ClusterKnowledgeBase(BatchedIngest):
                         vectors: Sequence[WindowVectors], now: str) -> None:
         conn.execute(placeholders(INSERT_ARTICLE), article_values(article, now))
         chunk_rows = [(article.id, ord_, chunk.start, chunk.end, result.window.astype(np.float32).tobytes(),
-                       phrase_words(article.body[chunk.start:chunk.end], article.title, article.source,
-                                    article.published_at))
+                       *chunk_word_columns(article.body[chunk.start:chunk.end], article.title, article.source,
+                                           article.published_at))
                       for ord_, (chunk, result) in enumerate(zip(plan.chunks, vectors, strict=True))]
         with conn.cursor() as cursor:
             cursor.executemany(placeholders(INSERT_CHUNK), chunk_rows)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +51,8 @@ SHORT_CHARS = 2000     # analysed title, and outlet + date words
 WORDS_BYTES = 65535    # Milvus's largest VARCHAR (UTF-8 bytes); a chunk's words take ~12 kB
 # tantivy's BM25 constants (Milvus Lite's default k1 is 1.5, a Milvus cluster's 1.2).
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}
+# What Milvus Lite 3.2.2 scores with whatever the index asked for (ChunkCollection.bm25_params).
+MILVUS_LITE_BM25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
 LAYOUT_FIELD = "words_bm25"
 # The collection's layout, recorded in PostgreSQL (meta milvus_layout) by the restore that
 # filled it, and in its description for people: a collection with another is from an older
@@ -82,14 +85,30 @@ class ChunkDoc:
                 "dense": np.asarray(self.vector, dtype=np.float32).tolist()}
 
     def words(self) -> str:
-        """Text twice, title, outlet and date words, analysed; then the pairs of each part."""
-        text = analysed_text(self.text, TEXT_CHARS).split()
-        parts = [text, text, analysed_text(self.title, SHORT_CHARS).split(),
-                 analysed_text(metadata_terms(self.source, self.published_at), SHORT_CHARS).split()]
-        joined = " ".join(" ".join(part) for part in [*parts, *(pairs(part) for part in parts)] if part)
-        if len(joined.encode()) > WORDS_BYTES:
-            joined = joined.encode()[:WORDS_BYTES].decode(errors="ignore").rsplit(" ", 1)[0]
-        return joined
+        """What the BM25 field holds (bm25_words)."""
+        return bm25_words(self.text, self.title, self.source, self.published_at)
+
+
+def bm25_words(text: str, title: str, source: str, published_at: str | None) -> str:
+    """A chunk's BM25 field: text twice, title, outlet and date words, analysed; then the
+    pairs of each part."""
+    analysed = analysed_text(text, TEXT_CHARS).split()
+    parts = [analysed, analysed, analysed_text(title, SHORT_CHARS).split(),
+             analysed_text(metadata_terms(source, published_at), SHORT_CHARS).split()]
+    joined = " ".join(" ".join(part) for part in [*parts, *(pairs(part) for part in parts)] if part)
+    if len(joined.encode()) > WORDS_BYTES:
+        joined = joined.encode()[:WORDS_BYTES].decode(errors="ignore").rsplit(" ", 1)[0]
+    return joined
+
+
+_MILVUS_TOKEN = re.compile(r"\w+")
+
+
+def bm25_tokens(words: str) -> list[str]:
+    """The tokens Milvus's ``standard`` tokenizer makes of a BM25 field or query (runs of
+    word characters, lower case): what a document's length and term counts are made of
+    when BM25 is scored here (index.store.cluster.bm25)."""
+    return _MILVUS_TOKEN.findall(words.lower())
 
 
 def query_tokens(terms: Sequence[str], factors: Mapping[str, float] | None = None) -> list[str]:
@@ -141,6 +160,7 @@ class ChunkCollection:
         # Strong (wait for every write) unless the backend knows the last write is older than
         # Milvus's staleness bound; see ClusterKnowledgeBase.reader.
         self.consistency = "Strong"
+        self._bm25_params: dict[str, float] | None = None
 
     @classmethod
     def connect(cls, uri: str, name: str, dim: int | None, *, timeout: float = 10.0) -> ChunkCollection:
@@ -275,6 +295,22 @@ class ChunkCollection:
         result = self.client.hybrid_search(self.name, requests, ranker=RRFRanker(rrf_k), limit=k,
                                            output_fields=["chunk_id"], consistency_level=self.consistency)
         return _hits(result)
+
+    def bm25_params(self) -> dict[str, float]:
+        """The k1 and b the server scores BM25 with, asked once: what its index reports, else
+        Milvus Lite's defaults. Milvus Lite 3.2.2 reads an index's parameters only from a
+        ``params`` JSON, which pymilvus does not send when it creates the collection with its
+        indexes, so it reports none and scores with k1 = 1.5 (checked: the scores of a
+        one-segment collection are k1 = 1.5's, not BM25_PARAMS' 1.2). A BM25 scored here
+        (cluster.bm25) must use the server's, to rank as the server does."""
+        if self._bm25_params is None:
+            described = self.client.describe_index(self.name, LAYOUT_FIELD) or {}
+            nested = described.get("params")
+            if isinstance(nested, str):
+                nested = json.loads(nested)
+            given = {**described, **(nested if isinstance(nested, dict) else {})}
+            self._bm25_params = {key: float(given.get(key, default)) for key, default in MILVUS_LITE_BM25.items()}
+        return self._bm25_params
 
     def count(self) -> int:
         rows = self.client.query(self.name, filter="", output_fields=["count(*)"])

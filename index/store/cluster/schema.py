@@ -43,9 +43,14 @@ CHUNK_WORDS = [
     "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS words tsvector",
     "CREATE INDEX IF NOT EXISTS chunks_words ON chunks USING gin (words)",
     "CREATE INDEX IF NOT EXISTS chunks_words_missing ON chunks (id) WHERE words IS NULL",
+    # The chunk's Milvus BM25 field as a BM25 scored here reads it (cluster.bm25.encode_terms):
+    # its length in tokens (the average over all chunks is BM25's avgdl) and its term counts.
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS bm25_length integer",
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS bm25_terms bytea",
+    "CREATE INDEX IF NOT EXISTS chunks_bm25_missing ON chunks (id) WHERE bm25_terms IS NULL",
 ]
-INSERT_CHUNK = ('INSERT INTO chunks(article_id, ord, start, "end", vector, words) '
-                "VALUES (?,?,?,?,?,to_tsvector('simple', ?))")
+INSERT_CHUNK = ('INSERT INTO chunks(article_id, ord, start, "end", vector, words, bm25_length, bm25_terms) '
+                "VALUES (?,?,?,?,?,to_tsvector('simple', ?),?,?)")
 
 DERIVED_TABLES = ("sentences", "chunks")
 
@@ -67,16 +72,25 @@ def create_schema(conn: psycopg.Connection, enrichers: Sequence[object] = ()) ->
                      (epoch, str(SCHEMA_VERSION), f"newsbot_{epoch[:16]}"))
 
 
-def fill_chunk_words(conn: psycopg.Connection) -> int:
-    """Fills ``chunks.words`` where it is missing (chunks written by an older newsbot);
-    returns the chunks filled. Cheap when there are none (a partial index)."""
+def chunk_word_columns(text: str, title: str, source: str, published_at: str | None) -> tuple[str, int, bytes]:
+    """A chunk row's ``words`` (as text for to_tsvector), ``bm25_length`` and ``bm25_terms``,
+    e.g. ``chunk_word_columns(body[start:end], title, source, published_at)``."""
+    from index.store.cluster.bm25 import encode_terms
     from index.store.cluster.lexical import phrase_words
+    from index.store.cluster.milvus import bm25_words
 
+    return (phrase_words(text, title, source, published_at),
+            *encode_terms(bm25_words(text, title, source, published_at)))
+
+
+def fill_chunk_words(conn: psycopg.Connection) -> int:
+    """Fills ``chunks.words`` and the BM25 columns where missing (chunks written by an older
+    newsbot); returns the chunks filled. Cheap when there are none (partial indexes)."""
     rows = conn.execute('SELECT c.id, substr(a.body, c.start + 1, c."end" - c.start), a.title, a.source, '
                         "a.published_at FROM chunks c JOIN articles a ON a.id = c.article_id "
-                        "WHERE c.words IS NULL").fetchall()
+                        "WHERE c.words IS NULL OR c.bm25_terms IS NULL").fetchall()
     with conn.cursor() as cursor:
-        cursor.executemany("UPDATE chunks SET words = to_tsvector('simple', %s) WHERE id = %s",
-                           [(phrase_words(text, title, source, published_at), chunk_id)
-                            for chunk_id, text, title, source, published_at in rows])
+        cursor.executemany("UPDATE chunks SET words = to_tsvector('simple', %s), bm25_length = %s, bm25_terms = %s "
+                           "WHERE id = %s", [(*chunk_word_columns(text, title, source, published_at), chunk_id)
+                                            for chunk_id, text, title, source, published_at in rows])
     return len(rows)

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.store.base import SnapshotMemo
-from index.store.cluster.lexical import analyse
-from index.store.cluster.milvus import restriction
+from index.store.cluster.bm25 import Bm25Stats, LocalBm25
+from index.store.cluster.lexical import PAIR_JOINER, analyse
+from index.store.cluster.milvus import bm25_tokens, query_tokens, restriction
 from index.store.cluster.sqlcompat import SqliteCompat
 from index.store.embedded.lexical import PHRASE_COUNT_CAP, fts5_idf_factor
 from index.store.records import ArticleRow, ChunkRow, SentenceRow, dequantize_int8, outlet_names
@@ -40,7 +41,16 @@ LISTED_CHUNKS = 20_000  # most chunk ids an outlet restriction sends to Milvus a
 # Most chunks of an outlet whose vectors are kept here (6 MB at 384 dimensions), so that a
 # search restricted to it is scored exactly without a Milvus request (see dense_search).
 SCORED_CHUNKS = 4096
-DF_CAP = 10_000  # most chunks a term's document frequency is counted to (_document_frequency)
+DF_CAP = 10_000  # most chunks a term's document frequency is counted to (_document_frequencies)
+assert DF_CAP >= PHRASE_COUNT_CAP  # so that a document frequency answers phrase_count
+
+
+# The articles of any of the outlets %s names (an exact name within a comma-separated
+# source). Their chunks are then read through the chunks_article index, in time with the
+# outlet's size: a join let the planner scan every chunk (11-15 ms a statement at 7,658
+# chunks, the first time a question names an outlet).
+_OUTLET_ARTICLES = ("SELECT a.id FROM articles a WHERE EXISTS (SELECT 1 FROM unnest(string_to_array(a.source, ',')) "
+                    "part WHERE btrim(part) = ANY(%s))")
 
 
 class ClusterSnapshot(SnapshotMemo):
@@ -54,6 +64,7 @@ class ClusterSnapshot(SnapshotMemo):
         self._kb = kb
         self._db = kb._rdb
         self._listed: list[ChunkRow] = []  # the rows chunks() last returned (see sentences)
+        self._described: dict[int, ChunkRow] = {}  # the rows chunk_metadata read (see chunks)
         self._chunk_sentences: dict[tuple[str, int, int], list[SentenceRow]] = {}
         self._chunks = kb._collection
 
@@ -104,16 +115,34 @@ class ClusterSnapshot(SnapshotMemo):
         three searches restricted to each outlet it names; each was a Milvus request of 15-20 ms
         on Milvus Lite (a fixed cost per request), and scoring a few thousand vectors here takes
         under a millisecond. The embedded store scores such a subset exactly too."""
-        def compute() -> tuple[np.ndarray, np.ndarray] | None:
+        scoring = self._outlet_scoring(outlets)
+        return None if scoring is None else scoring[0]
+
+    def _outlet_bm25(self, outlets: list[str]) -> LocalBm25 | None:
+        """The BM25 term counts of a small outlet's chunks (``chunks.bm25_terms``), kept until
+        the knowledge base changes; None for an outlet of more than SCORED_CHUNKS chunks
+        (searched in Milvus)."""
+        scoring = self._outlet_scoring(outlets)
+        return None if scoring is None else scoring[1]
+
+    def _outlet_scoring(self, outlets: list[str]) -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25 | None] | None:
+        """What _outlet_vectors and _outlet_bm25 keep, read in one statement: a question that
+        names an outlet runs both kinds of search restricted to it."""
+        def compute() -> tuple[tuple[np.ndarray, np.ndarray], LocalBm25 | None] | None:
             ids = self.chunks_of_outlets(outlets)
             if len(ids) > SCORED_CHUNKS:
                 return None
-            rows = self._rows("SELECT id, vector FROM chunks WHERE id = ANY(%s) ORDER BY id", (ids,))
+            rows = self._rows("SELECT id, vector, bm25_length, bm25_terms FROM chunks WHERE id = ANY(%s) ORDER BY id",
+                              (ids,))
             dim = len(rows[0][1]) // 4 if rows else 0
-            vectors = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), dim)
-            return np.array([r[0] for r in rows], dtype=np.int64), vectors
+            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            # A chunk without term counts (written meanwhile by an older newsbot, which the next
+            # open of the schema fills): this outlet's BM25 stays Milvus's for this state.
+            local = None if any(r[3] is None for r in rows) else LocalBm25.build(
+                (int(i), int(n), bytes(blob)) for i, _, n, blob in rows)
+            return (np.array([r[0] for r in rows], dtype=np.int64), vectors), local
 
-        return self.memo(("outlet_vectors", tuple(outlets)), compute)
+        return self.memo(("outlet_scoring", tuple(outlets)), compute)
 
     @staticmethod
     def _scored(scored: tuple[np.ndarray, np.ndarray], query: np.ndarray, k: int,
@@ -129,11 +158,34 @@ class ClusterSnapshot(SnapshotMemo):
 
     def lexical_search(self, terms: Sequence[str] | str, k: int, *, outlets: Collection[str] | None = None,
                        published_between: tuple[date, date] | None = None) -> list[tuple[int, float]]:
+        """BM25 in Milvus; restricted to an outlet of at most SCORED_CHUNKS chunks, the same
+        BM25 scored here (cluster.bm25), as dense_search does with the outlet's vectors."""
         if outlets is not None and not outlets:
             return []
         words = terms.split() if isinstance(terms, str) else list(terms)
+        factors = self._idf_factors(words)
+        if outlets is not None:
+            local = self._outlet_bm25(sorted(outlets))
+            if local is not None:
+                query = bm25_tokens(" ".join(query_tokens(words, factors)))
+                return local.search(query, self._bm25_stats(query), k,
+                                    self.restricted_chunks(outlets, published_between))
         expr = self._expr(outlets, published_between)
-        return [] if expr is None else self._chunks.lexical(words, k, expr, self._idf_factors(words))
+        return [] if expr is None else self._chunks.lexical(words, k, expr, factors)
+
+    def _bm25_stats(self, query: Sequence[str]) -> Bm25Stats:
+        """What Milvus scores BM25 with: every chunk's count and average length, and each
+        query token's document frequency (a word pair's: the phrase's, lexical.pairs)."""
+        def sizes() -> tuple[int, float]:
+            count, length = self._rows("SELECT count(*), coalesce(avg(bm25_length), 0) FROM chunks")[0]
+            return int(count), float(length)
+
+        count, average = self.memo("bm25_sizes", sizes)
+        phrases = {token: token.replace(PAIR_JOINER, " ") for token in dict.fromkeys(query)}
+        found = self._document_frequencies(list(phrases.values()))
+        params = self._chunks.bm25_params()
+        return Bm25Stats(count, average, {token: found[phrase] for token, phrase in phrases.items()},
+                         params["bm25_k1"], params["bm25_b"])
 
     def _idf_factors(self, terms: Sequence[str]) -> dict[str, float]:
         """Weights that make Milvus's BM25 score a term as the embedded tantivy index does.
@@ -143,24 +195,39 @@ class ClusterSnapshot(SnapshotMemo):
         each with the pair's own IDF, so the pairs are weighed by the ratio of the two.
         Document frequencies come from PostgreSQL's ``chunks.words``, kept per state."""
         total = self.memo("chunk_total", lambda: max(1, self.chunk_count))
+        analysed = [tokens for tokens in (analyse(term) for term in dict.fromkeys(terms)) if tokens]
+        df = self._document_frequencies([*(t for tokens in analysed for t in tokens),
+                                         *(f"{a} {b}" for tokens in analysed for a, b in pairwise(tokens))])
         factors = {}
-        for term in dict.fromkeys(terms):
-            tokens = analyse(term)
+        for tokens in analysed:
             if len(tokens) == 1:
-                factors[tokens[0]] = fts5_idf_factor(self._document_frequency(tokens[0]), total)
-            elif tokens:
-                words = sum(_idf(self._document_frequency(t), total) for t in tokens)
-                phrase = sum(_idf(self._document_frequency(f"{a} {b}"), total) for a, b in pairwise(tokens))
+                factors[tokens[0]] = fts5_idf_factor(df[tokens[0]], total)
+            else:
+                words = sum(_idf(df[t], total) for t in tokens)
+                phrase = sum(_idf(df[f"{a} {b}"], total) for a, b in pairwise(tokens))
                 factors[" ".join(tokens)] = words / phrase if phrase > 0 else 1.0
         return factors
 
-    def _document_frequency(self, words: str) -> int:
-        """Chunks holding these analysed words in order (one word, or a pair), counted up to
-        DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
-        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks."""
-        return self.memo(("document_frequency", words), lambda: int(self._rows(
-            "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ phraseto_tsquery('simple', %s) LIMIT %s) "
-            "AS found", (words, DF_CAP))[0][0]))
+    def _document_frequencies(self, phrases: Sequence[str]) -> dict[str, int]:
+        """Chunks holding each of these analysed words in order (one word, or a pair), counted
+        up to DF_CAP: a word in every chunk costs a read of every chunk's row (7 ms at 7,658
+        chunks, seconds at a million), so past DF_CAP a word weighs as if in DF_CAP chunks.
+        Kept per state; the ones not yet known are counted in one statement (a statement a
+        word was a round trip each, 24 for a question on a cold process)."""
+        cache = self._memo_cache
+        known = {phrase: cache.get(("document_frequency", phrase)) for phrase in dict.fromkeys(phrases)}
+        for phrase, n in known.items():  # a phrase count under its cap is exact (phrase_count)
+            counted = cache.get(("phrase_count", phrase))
+            if n is None and counted is not None and counted < PHRASE_COUNT_CAP:  # type: ignore[operator]
+                known[phrase] = counted
+        missing = [phrase for phrase, n in known.items() if n is None]
+        if missing:
+            rows = self._rows("SELECT q, (SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ "
+                              "phraseto_tsquery('simple', q) LIMIT %s) AS found) FROM unnest(%s::text[]) AS q",
+                              (DF_CAP, missing))
+            for phrase, n in rows:
+                known[phrase] = self.memo(("document_frequency", phrase), lambda n=n: int(n))
+        return {phrase: int(n) for phrase, n in known.items()}  # type: ignore[arg-type]
 
     def hybrid_search(self, query: np.ndarray, terms: Sequence[str], k: int, *,
                       outlets: Collection[str] | None = None,
@@ -181,6 +248,11 @@ class ClusterSnapshot(SnapshotMemo):
             return 0
 
         def compute() -> int:
+            # The same count as a document frequency (_document_frequencies), to a lower cap:
+            # one answers the other, so a word a question names is counted once.
+            known = self._memo_cache.get(("document_frequency", words))
+            if known is not None:
+                return min(int(known), PHRASE_COUNT_CAP)  # type: ignore[call-overload]
             row = self._rows("SELECT count(*) FROM (SELECT 1 FROM chunks WHERE words @@ "
                              "phraseto_tsquery('simple', %s) LIMIT %s) AS found", (words, PHRASE_COUNT_CAP))
             return int(row[0][0])
@@ -207,10 +279,13 @@ class ClusterSnapshot(SnapshotMemo):
         return self.memo("latest_year", compute)
 
     def chunk_metadata(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+        """Also keeps the chunks' rows: the search asks for the rows of the best of these next
+        (chunks), which then needs no statement of its own."""
         if not chunk_ids:
             return {}
-        rows = self._rows("SELECT c.id, c.article_id, a.source, a.published_at FROM chunks c "
+        rows = self._rows('SELECT c.id, c.article_id, a.source, a.published_at, c.ord, c.start, c."end" FROM chunks c '
                           "JOIN articles a ON a.id = c.article_id WHERE c.id = ANY(%s)", (list(chunk_ids),))
+        self._described.update({int(r[0]): ChunkRow(int(r[0]), r[1], int(r[4]), int(r[5]), int(r[6])) for r in rows})
         return {int(r[0]): (r[1], r[2], r[3]) for r in rows}
 
     def chunks_of_outlets(self, outlets: Sequence[str]) -> list[int]:
@@ -218,10 +293,8 @@ class ClusterSnapshot(SnapshotMemo):
             return []
 
         def compute() -> list[int]:
-            rows = self._rows(
-                "SELECT c.id FROM articles a JOIN chunks c ON c.article_id = a.id WHERE EXISTS "
-                "(SELECT 1 FROM unnest(string_to_array(a.source, ',')) part WHERE btrim(part) = ANY(%s)) "
-                "ORDER BY c.id", (list(outlets),))
+            rows = self._rows(f"SELECT id FROM chunks WHERE article_id = ANY(ARRAY({_OUTLET_ARTICLES})) ORDER BY id",
+                              (list(outlets),))
             return [int(r[0]) for r in rows]
 
         return self.memo(("chunks_of_outlets", tuple(sorted(outlets))), compute)
@@ -240,14 +313,13 @@ class ClusterSnapshot(SnapshotMemo):
 
         def compute() -> list[int]:
             # published_at is ISO text: its first ten characters are the day it was written.
-            sql = ("SELECT c.id FROM articles a JOIN chunks c ON c.article_id = a.id "
-                   "WHERE left(a.published_at, 10) BETWEEN %s AND %s")
+            within = "SELECT a.id FROM articles a WHERE left(a.published_at, 10) BETWEEN %s AND %s"
             params: list[object] = [published_between[0].isoformat(), published_between[1].isoformat()]
             if outlets is not None:
-                sql += (" AND EXISTS (SELECT 1 FROM unnest(string_to_array(a.source, ',')) part "
-                        "WHERE btrim(part) = ANY(%s))")
-                params.append(sorted(outlets))
-            return [int(r[0]) for r in self._rows(sql + " ORDER BY c.id", params)]
+                within = f"{_OUTLET_ARTICLES} AND left(a.published_at, 10) BETWEEN %s AND %s"
+                params.insert(0, sorted(outlets))
+            sql = f"SELECT id FROM chunks WHERE article_id = ANY(ARRAY({within})) ORDER BY id"
+            return [int(r[0]) for r in self._rows(sql, params)]
 
         key = ("restricted_chunks", None if outlets is None else tuple(sorted(outlets)), published_between)
         return self.memo(key, compute)
@@ -255,9 +327,12 @@ class ClusterSnapshot(SnapshotMemo):
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
             return {}
-        rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
-                          (list(chunk_ids),))
-        found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        if all(c in self._described for c in chunk_ids):  # rows chunk_metadata read in this snapshot
+            found = {int(c): self._described[c] for c in chunk_ids}
+        else:
+            rows = self._rows('SELECT id, article_id, ord, start, "end" FROM chunks WHERE id = ANY(%s)',
+                              (list(chunk_ids),))
+            found = {int(r[0]): ChunkRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows}
         self._listed = list(found.values())
         return found
 

@@ -32,8 +32,7 @@ from index.intake import Article
 from index.store.additions import INGEST_BATCH
 from index.store.base import KnowledgeBaseError
 from index.store.cluster import sync
-from index.store.cluster.lexical import phrase_words
-from index.store.cluster.schema import INSERT_CHUNK
+from index.store.cluster.schema import INSERT_CHUNK, chunk_word_columns
 from index.store.records import AddReport, ArticleOutcome, quantize_int8
 from index.store.tables import INSERT_ARTICLE, INSERT_SENTENCE, article_values
 
@@ -201,9 +200,10 @@ def _import_batch(kb: ClusterKnowledgeBase, batch: Sequence[dict], report: AddRe
 
 def _insert_record(db: SqliteCompat, article: Article, record: dict, known: set[str]) -> None:
     db.execute(INSERT_ARTICLE, article_values(article, record["article"].get("added_at") or ""))
-    db.executemany(INSERT_CHUNK, [(article.id, i, s, e, base64.b64decode(v),
-                                   phrase_words(article.body[s:e], article.title, article.source, article.published_at))
-                                  for i, (s, e, v) in enumerate(record["chunks"])])
+    words = [chunk_word_columns(article.body[s:e], article.title, article.source, article.published_at)
+             for s, e, _ in record["chunks"]]
+    db.executemany(INSERT_CHUNK, [(article.id, i, s, e, base64.b64decode(v), *columns)
+                                  for i, ((s, e, v), columns) in enumerate(zip(record["chunks"], words, strict=True))])
     db.executemany(INSERT_SENTENCE, [(article.id, i, s, e, base64.b64decode(v))
                                      for i, (s, e, v) in enumerate(record["sentences"])])
     for table, content in record["tables"].items():
