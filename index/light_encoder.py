@@ -14,6 +14,7 @@ sentence-transformers: it needs the token embeddings and batching that library g
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -142,11 +143,20 @@ class LightQueryEncoder:
 
 def _one_blas_thread():
     """threadpoolctl's limit when it is installed (it comes with the pinned install);
-    else a no-op: the numbers are the same, only slower on a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    else a no-op: the numbers are the same, only slower on a busy machine. The controller is
+    made once: making one scans every loaded library (about 8 ms, each question)."""
+    controller = _blas_controller()
+    if controller is None:
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _blas_controller():  # type: ignore[no-untyped-def]
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
