@@ -313,8 +313,10 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # a name, not the act: "Kick" (a platform) does not start anything
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
-        if describes_a_noun(sentence, match.start(), match.end()):
-            continue  # "citing rising capital costs": what the costs are like, not a raise of prices
+        # "citing rising capital costs": what the costs are like, not a raise of prices. Only an
+        # -ing word is parsed: loading the parser imports torch, which a one-off question avoids.
+        if match.group(0).endswith("ing") and describes_a_noun(sentence, match.start(), match.end()):
+            continue
         window = lowered[max(0, match.start() - 30):match.start()]
         if _PLEA.search(window[-20:]):
             continue  # "pleaded not guilty": a plea, not a finding
