@@ -99,7 +99,7 @@ _TITLE_MODIFIERS = frozenset("head assistant associate senior deputy vice genera
 _NOT_AN_OWNER = frozenset("the a an its their his her our former then new interim acting current ex and".split())
 
 
-def _role_word_before(body: str, start: int, span: TypedSpan,
+def role_word_before(body: str, start: int, span: TypedSpan,
                       predicate: str) -> tuple[str, list[re.Match[str]], int | None]:
     """The words before the span (within its sentence, from ``start``) and the index of the
     last of them, among the three nearest, that says the role asked about (None if none)."""
@@ -118,7 +118,7 @@ def titled_elsewhere(body: str, start: int, span: TypedSpan, predicate: str, nam
     if not names or "person" not in span.kinds:
         return False
     asked = {w.lower() for name in names for w in re.findall(r"[\w&-]+", name.replace("’", "'"))}
-    segment, words, at = _role_word_before(body, start, span, predicate)
+    segment, words, at = role_word_before(body, start, span, predicate)
     if at is None or any(not (w.group(0)[:1].isupper() or w.group(0).lower() in _TITLE_WORDS)
                          for w in words[at + 1:]):
         return False  # no title of the asked role right before the name
@@ -147,7 +147,7 @@ _FORMER = re.compile(r"\b(?:former|ex|then|previous|past|outgoing|ousted|late)\b
 
 def formerly_titled(body: str, start: int, span: TypedSpan, predicate: str) -> bool:
     """The span held the role asked about once: "former CEO Joe Natale", "then-CEO Natale"."""
-    segment, words, at = _role_word_before(body, start, span, predicate)
+    segment, words, at = role_word_before(body, start, span, predicate)
     return at is not None and _FORMER.search(segment[:words[at].start()]) is not None
 
 

@@ -30,10 +30,11 @@ from bot.engine.evidence import (
     cast_part,
     formerly_titled,
     plays_asked_part,
+    role_word_before,
     titled_elsewhere,
 )
 from bot.engine.focus import Focus, held_stems, without_article, words
-from bot.engine.lexicon import is_known_act, related_stems, says_predicate
+from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
@@ -422,11 +423,10 @@ def _bare_title_of_another(sentence: RankedSentence, span: TypedSpan, body: str,
     """A person titled with the role and no owner ("CEO Brian Armstrong", "its CEO") holds it
     at the organisation the sentence last names before the title; when that is one the
     question does not ask about, not at the one asked."""
-    before = list(re.finditer(r"[\w'’&.-]+", body[sentence.start:span.start]))[-4:]
-    at = next((i for i in range(len(before) - 1, -1, -1) if says_predicate(before[i].group(0), role)), None)
+    segment, before, at = role_word_before(body, sentence.start, span, role)
     if at is None or (at > 0 and before[at - 1].group(0)[:1].isupper()):
         return False  # no title right before, or an owner written with it ("Quora CEO")
-    title_start = sentence.start + before[at].start()
+    title_start = span.start - len(segment) + before[at].start()
     earlier = [t for t in sentence.spans if "organization" in t.kinds and t.end <= title_start]
     if not earlier:
         return False
