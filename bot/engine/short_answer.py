@@ -385,6 +385,20 @@ def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> 
     return dated is not None and _names_another(dated.group(1), focus)
 
 
+def _date_as_subject(body: str, span: TypedSpan) -> bool:
+    """The date is the subject of its clause ("as 2023 has ground on", "2024 will see"):
+    no preposition dates an act by it, and a verb follows it straight away. A regex, not the
+    parse, so that a one-off CLI question loads no parser."""
+    return _PREPOSITION_BEFORE.search(body[max(0, span.start - 12):span.start]) is None and \
+        _VERB_AFTER.match(body, span.end) is not None
+
+
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|at|by|since|from|until|till|to|of|for|during|before|after|through|"
+                                 r"early|late|mid|around|between|and|or|than)[\s-]+$", re.IGNORECASE)
+_VERB_AFTER = re.compile(r"\s+(?:has|have|had|is|was|will|would|could|may|might|can|should|saw|sees|brought|brings|"
+                         r"marks|marked|promises|promised|looks|looked|proved|proves|became|becomes)\b")
+
+
 def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """Whether a span of the right type plays the part the question asks about, as the
     sentence and its parse tell."""
@@ -479,6 +493,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "$8.4 million in revenue from contributions", asked for the revenue
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
+    if "date" in span.kinds and _date_as_subject(body, span):
+        return True  # "as 2023 has ground on": the time talked about, not when anything was done
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(
             sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
             asked_done=_ASKS_DONE.search(asked.focus.text) is not None):

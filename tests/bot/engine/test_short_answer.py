@@ -451,6 +451,15 @@ def test_a_date_of_another_deal_and_a_part_of_the_day_are_no_answers(service, tm
     assert "date" not in kinds_found(phone, [EntitySpan(phone.index("14"), phone.index("14") + 2, "DATE")])
 
 
+def test_a_year_that_is_its_clauses_subject_dates_nothing(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines' booking app stays on top",
+        "Travellers feared the Northwind Airlines booking app would crash at peak times, but as 2024 has "
+        "worn on, the app has kept working. Laura Bennett, who runs it, says the app will get a new look.")
+    launched = service.ask("when did the northwind airlines app come out")
+    assert launched.short_answer is None, launched.answer  # the year is talked about, not when it came out
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
