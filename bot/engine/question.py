@@ -240,6 +240,8 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
                     return "number", ("duration",)
                 # "how many" counts: a share or an amount is no answer ("8% of Amazon's workforce");
                 # a size may be ("how big was the round").
+                if re.search(r"\bhow\s+old\b|\bwhat\s+age\b", lowered):
+                    return "number", ("duration",)  # an age, "48 years old": never an amount
                 return "number", () if re.search(r"\bhow\s+many\b", lowered) else ("percent", "money")
             return kind, ()
     return "open", ()

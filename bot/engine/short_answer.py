@@ -169,7 +169,8 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     # The outlets that publish the articles are not answers, unless the question asks who reported.
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
     asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class,
-                   question.asks_object, years or {}, bool(_MEASURED.match(question.text)))
+                   question.asks_object, years or {}, bool(_MEASURED.match(question.text)),
+                   bool(_AGE.match(question.text)))
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -234,6 +235,7 @@ class _Asked:
     asks_object: bool = False  # "who did canelo beat": the one beaten
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
     measured: bool = False  # "how thick is it": a count is an answer only with its unit
+    age: bool = False  # "how old is she": only "48 years old" answers, not "for 25 years"
 
     @property
     def contest(self) -> bool:
@@ -563,6 +565,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                 if unit is None:
                     continue  # "only about 1" of "1 nanometer thick" is no thickness
                 text = body[span.start:unit.end()].strip()
+            if asked.age != bool(_YEARS_OLD.search(text)):
+                continue  # "has run it for 25 years" is no age, and "48-year-old" no length of time
             if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):
                 continue
             if not any(k in span.kinds for k in kinds) or \
@@ -585,10 +589,12 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
 
 
 # A size asked for ("how thick", "how far"; "how long" too, which a duration answers instead).
-_MEASURED = re.compile(r"how\s+(?:thick|thin|tall|high|long|far|heavy|deep|wide)\b", re.IGNORECASE)
+_MEASURED = re.compile(r"(?:how\s+(?:thick|thin|tall|high|long|far|heavy|deep|wide|old)|what\s+age)\b", re.IGNORECASE)
+_AGE = re.compile(r"how\s+old|what\s+age\b", re.IGNORECASE)
+_YEARS_OLD = re.compile(r"\byears?[\s-]old\b", re.IGNORECASE)
 _UNIT = re.compile(r"[\s-]*(?:(?:nano|micro|milli|centi|kilo)?(?:met(?:er|re)s?|grams?)|nm|mm|cm|km|kg|mg|lbs?|"
                    r"pounds?|tons?|tonnes?|feet|foot|ft|inch(?:es)?|miles?|yards?|mph|km/h|kph|storeys?|stories|"
-                   r"floors|light[\s-]years?|degrees?|°[CF]?)(?![\w])", re.IGNORECASE)
+                   r"floors|light[\s-]years?|degrees?|°[CF]?|years?[\s-]old)(?![\w])", re.IGNORECASE)
 _NAME_RUN = r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,4}"
 _LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our)\s+)?(?:.*[’']s\s+)?")
 

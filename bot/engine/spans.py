@@ -79,7 +79,7 @@ _DURATION = re.compile(
     rf"^(?:(?:about|around|nearly|almost|over|more\s+than|less\s+than|up\s+to|at\s+least|the\s+)\s*)?"
     rf"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|few|several|"
     rf"many|some|a\s+couple\s+of|couple\s+of|dozens\s+of|hundreds\s+of)[\s-]+(?:more\s+|full\s+)?{_TIME_UNITS}"
-    rf"(?:\s+(?:old|long|later|earlier))?$", re.IGNORECASE)
+    rf"(?:[\s-]+(?:old|long|later|earlier))?$", re.IGNORECASE)
 _PART_OF_AMOUNT = ("date", "money", "percent", "score", "duration")
 
 

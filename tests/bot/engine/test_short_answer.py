@@ -460,6 +460,20 @@ def test_a_year_that_is_its_clauses_subject_dates_nothing(service, tmp_path) -> 
     assert launched.short_answer is None, launched.answer  # the year is talked about, not when it came out
 
 
+def test_an_age_is_answered_by_years_old_never_by_an_amount(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines earns more",
+        "Laura Bennett last projected revenues of about $3 billion for Northwind Airlines this year. "
+        "Bennett, who is 48 years old, took over the airline in 2019.")
+    age = service.ask("how old is laura bennett")
+    assert age.short_answer == "48 years old", age.answer
+    add_written_article(
+        service, tmp_path, "Northwind Airlines picks a pilot",
+        "Northwind Airlines named Omar Pike, a 52-year-old pilot, to fly its new route. Pike has flown "
+        "for the airline for 25 years.")
+    assert service.ask("how old is omar pike").short_answer == "52-year-old"
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
