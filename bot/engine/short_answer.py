@@ -134,6 +134,16 @@ def _common_word(text: str, sentence: RankedSentence, body: str) -> bool:
         re.search(rf"(?<![\w]){re.escape(text.lower())}(?![\w])", body) is not None
 
 
+def _says_the_act(text: str, predicate: str | None) -> bool:
+    """A span that says the act asked about is a heading's words, not who did it: "Winners
+    List" of "World Cup 2023, Winners List from 1975", asked who won. (A role may stand in a
+    name's span: "CEO Laura Bennett".)"""
+    if not predicate or is_role(predicate):
+        return False
+    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    return any(stem(w) in acts for w in words(text))
+
+
 # Short capitalised terms that name a field, not an answer ("AI", "EV", "US").
 _GENERIC_TERMS = frozenset("ai ev evs us uk eu un tv pc ceo cto cfo ipo etf nft vr ar app apps api gpu cpu llm "
                            "llms q1 q2 q3 q4 inc co corp ltd llc ip".split())
@@ -573,7 +583,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                     (_place_as_other(span, asked) and not _a_side_of_the_contest(sentence, span, asked)) or \
                     not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _another_model(text, asked.focus) or \
-                    _common_word(text, sentence, body) or \
+                    _common_word(text, sentence, body) or _says_the_act(text, asked.predicate) or \
+                    (asked.kind == "place" and _OWNS.match(body, span.end)) or \
                     not _stands_in_act(sentence, span, body, asked):
                 continue
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
@@ -651,6 +662,9 @@ def _place_as_other(span: TypedSpan, asked: _Asked) -> bool:
     return asked.kind == "person" or (asked.kind == "organization" and asked.named_class not in _SIDES)
 
 
+# "San Francisco's best avenue": a place that owns the next words is a team or a city's
+# people, not where anything is.
+_OWNS = re.compile(r"['’]s?\s", re.IGNORECASE)
 _SIDES = frozenset("team side club country nation teams sides clubs countries nations".split())
 
 

@@ -7,7 +7,7 @@ import pytest
 from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _another_model, _fits, _made_role, _someone_elses, usual_spelling
+from bot.engine.short_answer import _another_model, _fits, _made_role, _says_the_act, _someone_elses, usual_spelling
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -472,6 +472,23 @@ def test_an_age_is_answered_by_years_old_never_by_an_amount(service, tmp_path) -
         "Northwind Airlines named Omar Pike, a 52-year-old pilot, to fly its new route. Pike has flown "
         "for the airline for 25 years.")
     assert service.ask("how old is omar pike").short_answer == "52-year-old"
+
+
+def test_a_span_that_says_the_act_is_no_one_who_did_it() -> None:
+    assert _says_the_act("Winners List", "won")  # a heading, asked who won
+    assert _says_the_act("Founders Fund", "founded")
+    assert not _says_the_act("Laura Bennett", "won")
+    assert not _says_the_act("CEO Laura Bennett", "ceo")  # a role may stand in a name's span
+
+
+def test_a_place_that_owns_what_follows_is_not_where_it_is(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "The race for the Northwind Airlines summit",
+        "That was worth just under $20 million last year, so the cash may look like Madrid's best avenue "
+        "toward keeping its Northwind Airlines summit window open. Laura Bennett, who runs Northwind "
+        "Airlines, has not said where the summit will be.")
+    where = service.ask("where is the northwind airlines summit")
+    assert where.short_answer is None, where.answer  # Madrid's avenue is no place of the summit
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
