@@ -336,6 +336,14 @@ def read_question(text: str) -> Question:
 
 
 _MAKING = frozenset("makes made".split())
+
+
+def asks_maker(text: str) -> bool:
+    """"what company makes chatgpt": the maker is asked, though no sentence need say "make"
+    (so it is no predicate); one that does makes its object the thing made, not the maker."""
+    which = _WHICH_DOES.match(with_apostrophes(text.lower().replace("’", "'")))
+    return which is not None and which.group(1) in _MAKING
+
 _WHICH_DOES = re.compile(rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_ORG})\s+([a-z]+(?:s|ed)|won|bought|sold|"
                          r"ran|led|beat|lost|paid|spent)\b")
 _WHERE_PARTICIPLE = re.compile(r"^where\s+(?:is|are|was|were|'s)\s+(?:.+?\s+)?(based|headquartered|located|born|"

@@ -35,7 +35,7 @@ from bot.engine.evidence import (
 )
 from bot.engine.focus import Focus, held_stems, without_article, words
 from bot.engine.lexicon import is_known_act, related_stems
-from bot.engine.question import CHANGE_WORDS, SINCE, Question, is_role
+from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
 from index.text import STOP_WORDS as STOPWORDS
@@ -180,7 +180,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     skip = frozenset() if _ASKS_SOURCE.search(focus.text) else frozenset(o.lower() for o in outlets)
     asked = _Asked(focus, skip, question.predicate, question.answer_type, question.named_class,
                    question.asks_object, years or {}, bool(_MEASURED.match(question.text)),
-                   bool(_AGE.match(question.text)))
+                   bool(_AGE.match(question.text)), asks_maker(question.text))
     kinds = (question.answer_type,)
     if question.answer_type == "number" and not question.predicate:
         kinds += question.also  # "how big was the round": a size may be an amount; nothing is counted
@@ -246,6 +246,7 @@ class _Asked:
     years: Mapping[str, int] = field(default_factory=dict)  # article id → the year it was published
     measured: bool = False  # "how thick is it": a count is an answer only with its unit
     age: bool = False  # "how old is she": only "48 years old" answers, not "for 25 years"
+    maker: bool = False  # "what company makes chatgpt": what a sentence says is made is no maker
 
     @property
     def contest(self) -> bool:
@@ -433,6 +434,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
             return False  # "A Coinbase spokesperson declined, but CEO Brian Armstrong said", asked Binance's
         return beside_act(body, sentence.start, sentence.end, span, role, window=40) or \
             takes_part(sentence.text, start, end, role, unsure=False)
+    if asked.maker and not _tied_as_maker(sentence, span, body, asked.focus):
+        return False  # "resellers on eBay", in a sentence on ChatGPT: no maker of it
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
         return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
     if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
@@ -443,6 +446,29 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+def _tied_as_maker(sentence: RankedSentence, span: TypedSpan, body: str, focus: Focus) -> bool:
+    """Whether the words between the span and a name the question asks about (either way
+    round, a few words apart) say that the span makes it: "OpenAI's ChatGPT", "OpenAI,
+    the startup behind ChatGPT", "ChatGPT maker OpenAI", "Pixel 8, made by Google"."""
+    text = sentence.text
+    lo, hi = span.start - sentence.start, span.end - sentence.start
+    for name in focus.names:
+        for found in re.finditer(re.escape(name), text, re.IGNORECASE):
+            between = text[hi:found.start()] if found.start() >= hi else text[found.end():lo] if found.end() <= lo \
+                else None
+            if between is None or len(between) > 50:
+                continue
+            if (found.start() >= hi and re.fullmatch(r"[’']s?\s+(?:new\s+|own\s+|popular\s+)?", between)) or \
+                    _MAKER_CUE.search(between):
+                return True
+    return False
+
+
+_MAKER_CUE = re.compile(r"\b(?:behind|maker|makers|creator|creators|developer|developers|owner|parent|makes|made|"
+                        r"develops|developed|created|creates|built|builds|launched|launches|released|releases|"
+                        r"unveiled|unveils|introduced|introduces|from)\b", re.IGNORECASE)
 
 
 def _bare_title_of_another(sentence: RankedSentence, span: TypedSpan, body: str, role: str, focus: Focus) -> bool:
@@ -585,6 +611,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                     asked.focus.asks_about(text) or _another_model(text, asked.focus) or \
                     _common_word(text, sentence, body) or _says_the_act(text, asked.predicate) or \
                     (asked.kind == "place" and _OWNS.match(body, span.end)) or \
+                    _listed_with_the_name_asked(sentence, span, body, asked) or \
                     not _stands_in_act(sentence, span, body, asked):
                 continue
             value = _proximity(sentence, span, asked.focus, s) * _placement(sentence, span, body, asked) \
@@ -607,7 +634,8 @@ _UNIT = re.compile(r"[\s-]*(?:(?:nano|micro|milli|centi|kilo)?(?:met(?:er|re)s?|
                    r"pounds?|tons?|tonnes?|feet|foot|ft|inch(?:es)?|miles?|yards?|mph|km/h|kph|storeys?|stories|"
                    r"floors|light[\s-]years?|degrees?|°[CF]?|years?[\s-]old)(?![\w])", re.IGNORECASE)
 _NAME_RUN = r"[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,4}"
-_LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our)\s+)?(?:.*[’']s\s+)?")
+_LEADING = re.compile(r"^(?:(?:The|A|An|Its|Their|His|Her|Our|This|That|Each|Every|Another)(?:\s+|$))?"
+                      r"(?:.*[’']s\s+)?")  # "The company told ...": an article, and no name
 
 
 def _named_by_class(sentence: RankedSentence, body: str, asked: _Asked) -> list[TypedSpan]:
@@ -660,6 +688,31 @@ def _place_as_other(span: TypedSpan, asked: _Asked) -> bool:
     if "place" not in span.kinds:
         return False
     return asked.kind == "person" or (asked.kind == "organization" and asked.named_class not in _SIDES)
+
+
+def _listed_with_the_name_asked(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
+    """A name listed beside a name the question asks about ("the heart of Messi and Martino")
+    is its peer, not the team or company it belongs to: asked what team Messi plays for. A
+    question of two sides together ("who is Xiaomi partnering with") is not asked so."""
+    if asked.kind not in ("organization", "place") or asked.asks_object or asked.contest or \
+            _TWO_SIDES.search(asked.focus.text):
+        return False
+    return listed_with(body[sentence.start:span.start], body[span.end:sentence.end], asked.focus)
+
+
+def listed_with(before: str, after: str, focus: Focus) -> bool:
+    """Whether the words ``before`` and ``after`` a span list it with a name ``focus`` asks
+    about: "Messi and " + span, or span + " or Messi"."""
+    listed = (_LISTED_AFTER.search(before), _LISTED_BEFORE.match(after))
+    return any(m is not None and focus.asks_about(m.group(1)) for m in listed)
+
+
+_NAME_WORD = r"([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})"
+# "and" or "or" lists; a bare comma may be an apposition ("College Station, Texas").
+_LISTED_AFTER = re.compile(_NAME_WORD + r",?\s+(?:and|or|&)\s+$")
+_LISTED_BEFORE = re.compile(r",?\s+(?:and|or|&)\s+" + _NAME_WORD)
+_TWO_SIDES = re.compile(r"\b(?:with|against|vs\.?|versus|between|and|partner\w*|team\w*\s+up|join\w*|merg\w+|"
+                        r"rival\w*|ally|allies|allied)\b", re.IGNORECASE)
 
 
 # "San Francisco's best avenue": a place that owns the next words is a team or a city's

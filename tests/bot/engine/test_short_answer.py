@@ -7,7 +7,15 @@ import pytest
 from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
-from bot.engine.short_answer import _another_model, _fits, _made_role, _says_the_act, _someone_elses, usual_spelling
+from bot.engine.short_answer import (
+    _another_model,
+    _fits,
+    _made_role,
+    _says_the_act,
+    _someone_elses,
+    listed_with,
+    usual_spelling,
+)
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
@@ -489,6 +497,33 @@ def test_a_place_that_owns_what_follows_is_not_where_it_is(service, tmp_path) ->
         "Airlines, has not said where the summit will be.")
     where = service.ask("where is the northwind airlines summit")
     assert where.short_answer is None, where.answer  # Madrid's avenue is no place of the summit
+
+
+def test_the_maker_asked_is_the_one_said_to_make_it(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "A busy year for the Skylark app",
+        "The demand for the Skylark app and its new features, like making custom trips, has led to a slew "
+        "of resellers on Fleetbay. The company told reporters in April that the Skylark app would get a new "
+        "look. Skylark app maker Northwind Airlines said on Monday that the app now has ten million users.")
+    maker = service.ask("what company makes the skylark app")
+    assert maker.short_answer == "Northwind Airlines", maker.answer  # not the resellers' Fleetbay, nor "The"
+
+
+def test_the_class_noun_after_an_article_names_nothing(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Laura Bennett moves on",
+        "Laura Bennett has left her job in Lisbon. The company told reporters in April that Laura Bennett "
+        "would leave.")
+    left = service.ask("what company did laura bennett leave")
+    assert left.short_answer is None, left.answer  # "The" of "The company told" is no company's name
+
+
+def test_a_name_listed_beside_the_one_asked_is_its_peer() -> None:
+    focus = Focus("what team does laura bennett play for", names=("Laura Bennett",))
+    assert listed_with("a special place in the hearts of Laura Bennett and ", ".", focus)
+    assert listed_with("Fans of ", " or Laura Bennett came.", focus)
+    assert not listed_with("Fans in ", ", Texas, cheered Laura Bennett.", focus)  # an apposition, no list
+    assert not listed_with("Fans of Omar Pike and ", ".", focus)
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
