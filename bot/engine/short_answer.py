@@ -521,6 +521,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
                                                               re.IGNORECASE):
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
+    if set(span.kinds) & {"number", "money", "percent"} and _named_only_another(sentence, span, body, asked):
+        return True  # "Under Zhao's plea agreement ... a $150 million fine", asked how much Binance was fined
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
@@ -545,6 +547,16 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
+
+
+def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
+    """The sentence names none of the question's names (its article's title may), but names
+    another person or company before the amount: the amount is that one's."""
+    if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower()):
+        return False
+    return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) and
+               body[t.start:t.end].lower() not in asked.outlets and not asked.focus.asks_about(body[t.start:t.end])
+               for t in sentence.spans)
 
 
 def _in_quoted_title(sentence: RankedSentence, span: TypedSpan) -> bool:

@@ -526,6 +526,16 @@ def test_a_name_listed_beside_the_one_asked_is_its_peer() -> None:
     assert not listed_with("Fans of Omar Pike and ", ".", focus)
 
 
+def test_an_amount_in_a_sentence_of_another_name_only_is_that_ones(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines pleads guilty",
+        "Under Laura Bennett's plea agreement, she will agree that the court impose a $2 million fine to the "
+        "regulator. Northwind Airlines has not said what it will pay.")
+    fined = service.ask("how much was northwind airlines fined")
+    assert fined.short_answer is None, fined.answer  # the fine is Bennett's
+    assert service.ask("how much was laura bennett fined").short_answer == "$2 million"
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
