@@ -622,7 +622,7 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                     not text or not _fits(text, kinds, asked.outlets) or \
                     asked.focus.asks_about(text) or _another_model(text, asked.focus) or \
                     _common_word(text, sentence, body) or _says_the_act(text, asked.predicate) or \
-                    (asked.kind == "place" and _OWNS.match(body, span.end)) or \
+                    (asked.kind == "place" and not _where_said(body, span)) or \
                     _listed_with_the_name_asked(sentence, span, body, asked) or \
                     not _stands_in_act(sentence, span, body, asked):
                 continue
@@ -727,9 +727,23 @@ _TWO_SIDES = re.compile(r"\b(?:with|against|vs\.?|versus|between|and|partner\w*|
                         r"rival\w*|ally|allies|allied)\b", re.IGNORECASE)
 
 
-# "San Francisco's best avenue": a place that owns the next words is a team or a city's
-# people, not where anything is.
-_OWNS = re.compile(r"['’]s?\s", re.IGNORECASE)
+def _where_said(body: str, span: TypedSpan) -> bool:
+    """Whether a place is said as where something is: after "in", "at", "near" and the like
+    ("a plant in Beijing"), as a city's state ("College Station, Texas"), or as a base or
+    host ("Austin-based", "Las Vegas will host"). "Rebecca and Jacquelyn report", a name the
+    tagger took for a place, and "San Francisco's best avenue", a city's team, say no where."""
+    if _OWNS.match(body, span.end):
+        return False
+    before = body[max(0, span.start - 40):span.start]
+    return bool(_LOCATIVE_BEFORE.search(before) or _BASED_AFTER.match(body, span.end))
+
+
+_OWNS = re.compile(r"['’]s?\s")
+_LOCATIVE_BEFORE = re.compile(
+    r"(?:\b(?:in|at|from|near|outside|inside|across|into|throughout|around|within|to|toward|towards|on|off|"
+    r"via|through|between|and|or|including|besides|except|beyond|like|as)\s+(?:the\s+)?(?:(?:city|state|town|region|province|country)\s+of\s+)?|"
+    r"[A-Z][\w.'’-]*,\s+)$")
+_BASED_AFTER = re.compile(r"(?:-|\s+)(?:based|headquartered|born|area)\b|\s+(?:will\s+|would\s+)?host", re.IGNORECASE)
 _SIDES = frozenset("team side club country nation teams sides clubs countries nations".split())
 
 

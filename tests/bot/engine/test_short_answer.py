@@ -13,6 +13,7 @@ from bot.engine.short_answer import (
     _made_role,
     _says_the_act,
     _someone_elses,
+    _where_said,
     listed_with,
     usual_spelling,
 )
@@ -487,6 +488,20 @@ def test_a_span_that_says_the_act_is_no_one_who_did_it() -> None:
     assert _says_the_act("Founders Fund", "founded")
     assert not _says_the_act("Laura Bennett", "won")
     assert not _says_the_act("CEO Laura Bennett", "ceo")  # a role may stand in a name's span
+
+
+def test_a_place_answers_where_only_as_said_where_something_is() -> None:
+    def said(body: str, place: str) -> bool:
+        start = body.index(place)
+        return _where_said(body, TypedSpan(start, start + len(place), ("place",)))
+
+    assert said("The carrier opened a plant in Lisbon last year.", "Lisbon")
+    assert said("Customers in College Station, Texas, get parcels by drone.", "Texas")
+    assert said("It paused rides in every market, including Austin, Houston and Phoenix.", "Austin")
+    assert said("The Porto-based carrier grew.", "Porto")
+    assert said("Madrid will host the summit.", "Madrid")
+    assert not said("Inside the trial: Rebecca and Laura Bennett report on day two.", "Rebecca")  # a person, mistagged
+    assert not said("That may look like Madrid's best avenue.", "Madrid")  # a city's team
 
 
 def test_a_place_that_owns_what_follows_is_not_where_it_is(service, tmp_path) -> None:
