@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.engine.lexicon import is_known_act, related_stems
-from bot.engine.question import YES_NO_OPENERS
+from bot.engine.question import YES_NO_OPENERS, is_role
 from bot.engine.syntax import contest_role, describes_a_noun
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
@@ -114,7 +114,9 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         return YesNoQuestion(subject, None, (), negated)
     # The verb is the first word the lexicon knows as an act, or that an object follows
     # ("the brackwater council approve *the* toll"); the words before it extend the subject.
-    verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (is_known_act(stem(w)) or
+    # A role before the verb is the subject's ("did the binance ceo resign"), not the act.
+    verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (
+                    (is_known_act(stem(w)) and not (is_role(w) and i + 1 < len(after))) or
                     (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
     if after[verb_at] == "found" and after[verb_at + 1:verb_at + 2] and after[verb_at + 1] in _FINDINGS:

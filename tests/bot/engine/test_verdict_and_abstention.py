@@ -90,6 +90,14 @@ def test_selling_a_thing_is_no_longer_owning_it() -> None:
     assert decide_verdict("is pellmore still owned by orbel?", sold, names=["Pellmore", "Orbel"]).value == "no"
 
 
+def test_a_role_before_the_verb_belongs_to_the_subject() -> None:
+    question = "did the orbel ceo resign?"
+    parsed = parse_yes_no(question, ["Orbel"])
+    assert (parsed.subject, parsed.predicate) == (("orbel", "ceo"), stem("resign"))
+    stepping = evidence("Dana Kell, the founder and CEO of Orbel, is stepping down and has pleaded guilty.")
+    assert decide_verdict(question, stepping, names=["Orbel"]).value == "yes"
+
+
 def test_allowed_to_do_asks_whether_it_was_done() -> None:
     question = "Was Orbel allowed to keep its innovation award?"
     assert parse_yes_no(question, ["Orbel"]).predicate == "keep"
