@@ -112,14 +112,18 @@ class Focus:
     def _name_parts(self) -> list[list[str]]:
         return [[stem(w) for w in words(name)] for name in self.names]
 
-    def names_any(self, held: set[str] | frozenset[str], article: str = "") -> bool:
+    def names_any(self, held: set[str] | frozenset[str], article: str = "",
+                  surnames: set[str] | frozenset[str] | None = None) -> bool:
         """Whether a text reduced to :func:`held_stems` names one of the question's names at
         least (a person by surname too), when it has any: "the company confirmed laying off
         129 people", in a list of other companies' layoffs, is not about Google. A name of
         several words is named by its first word too in an ``article`` (lower-cased) that
-        writes it in full: news shortens "Rogers Communications" to "Rogers"."""
+        writes it in full: news shortens "Rogers Communications" to "Rogers". ``surnames``:
+        the stems a last word must be among to stand for its name (the text's capitalised
+        words, say), when not all of ``held``."""
+        last = held if surnames is None else surnames
         return not self._name_parts or any(
-            set(parts) <= held or self._by_surname(parts, held) or _by_first_word(parts, held, name, article)
+            set(parts) <= held or self._by_surname(parts, last) or _by_first_word(parts, held, name, article)
             for parts, name in zip(self._name_parts, self.names, strict=True))
 
     def says_every_name(self, text: str) -> bool:

@@ -552,7 +552,10 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
 def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """The sentence names none of the question's names (its article's title may), but names
     another person or company before the amount: the amount is that one's."""
-    if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower()):
+    # A last word stands for its name only when written as one: "our favorite premium
+    # streaming device" does not name X Premium.
+    capitalised = held_stems(" ".join(re.findall(r"\S*[A-Z]\S*", sentence.text)))
+    if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower(), capitalised):
         return False
     return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) and
                body[t.start:t.end].lower() not in asked.outlets and not asked.focus.asks_about(body[t.start:t.end])
