@@ -388,6 +388,24 @@ def _counts_another(body: str, end: int, span: TypedSpan, asked: _Asked) -> bool
     return not any(stem(w) in same or DamerauLevenshtein.distance(w, counted) <= 2 for w in unit.group(0).split())
 
 
+def _counts_a_change(body: str, sentence: RankedSentence, span: TypedSpan, focus: Focus) -> bool:
+    """A count of those who joined or left ("21,000 people have lost their jobs", "laid off
+    11,000 employees") is no total, unless the question asks about the change."""
+    if _CHANGE_OF_STAFF.search(focus.text):
+        return False
+    before = body[max(sentence.start, span.start - 30):span.start]
+    after = re.split(r"[,;:]|\s(?:and|but|while)\s", body[span.end:min(sentence.end, span.end + 60)])[0]
+    return bool(_CHANGED_BEFORE.search(before) or _CHANGE_OF_STAFF.search(after))
+
+
+_CHANGE_OF_STAFF = re.compile(r"\b(?:lost|lose|loses|losing|laid\s+off|lay\s*offs?|layoffs?|cut|cuts|cutting|shed|"
+                              r"fired|let\s+go|eliminat\w+|hired|hiring|hire|added|adding|quit|resigned|left|leave|"
+                              r"leaving|dismissed|furlough\w*|redundan\w+)\b", re.IGNORECASE)
+_CHANGED_BEFORE = re.compile(r"\b(?:laid\s+off|lay\s+off|cut|cuts|cutting|shed|sheds|fired|hired|hires|added|adds|"
+                             r"eliminated|eliminates|lost|loses)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|"
+                             r"over\s+|some\s+|more\s+than\s+|another\s+|an\s+additional\s+)?$", re.IGNORECASE)
+
+
 _OF_NAME_THEN = re.compile(r"\b(?:of|for)\s+(?:the\s+)?([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)\s+(?:in|on|at)\s+$")
 
 
@@ -523,6 +541,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
     if set(span.kinds) & {"number", "money", "percent"} and _named_only_another(sentence, span, body, asked):
         return True  # "Under Zhao's plea agreement ... a $150 million fine", asked how much Binance was fined
+    if asked.kind == "number" and "number" in span.kinds and _counts_a_change(body, sentence, span, asked.focus):
+        return True  # "about 21,000 people have lost their jobs at Meta", asked how many work there
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):

@@ -560,6 +560,16 @@ def test_a_last_word_in_lower_case_does_not_name_the_product(service, tmp_path) 
     assert price.short_answer is None, price.answer  # "premium streaming device" names no Northwind Premium
 
 
+def test_a_count_of_those_who_left_is_no_total(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines trims staff",
+        "In total, about 1,200 people have lost their jobs at Northwind Airlines since March. Laura Bennett "
+        "said the airline would keep flying every route.")
+    staff = service.ask("how many employees does northwind airlines have")
+    assert staff.short_answer is None, staff.answer
+    assert service.ask("how many people lost their jobs at northwind airlines").short_answer == "about 1,200"
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
