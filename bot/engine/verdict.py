@@ -126,11 +126,28 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     elif stem(after[verb_at]) in _PERMITTED and after[verb_at + 1:verb_at + 2] == ["to"] and verb_at + 2 < len(after):
         verb_at += 2  # "was keep labs allowed to keep its award": whether it kept it
     following = after[verb_at + 1:]
+    if stem(after[verb_at]) in _REPORTING and (clause := _reported_clause(words, after[verb_at])):
+        # "did a study find that 97% of kids use phones": whether the finding holds, as said
+        return parse_yes_no(f"{words[0]} {clause}", names) or YesNoQuestion(subject, None, (), negated)
     if following[:1] == ["by"] and len(following) > 1:
         doer = tuple(w for w in following[1:] if w not in STOPWORDS)
         return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated)
     objects = tuple(stem(w) for w in following if w not in STOPWORDS)
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
+
+
+# Verbs that report a claim without taking a side on it (unlike "confirm" or "deny").
+_REPORTING = frozenset(stem(w) for w in "say said says find found finds show showed shows report reported "
+                       "reports claim claimed claims allege alleged reveal revealed suggest suggested state "
+                       "stated write wrote note noted".split())
+
+
+def _reported_clause(words: Sequence[str], verb: str) -> str | None:
+    """The clause after "<verb> that", when the question has one of three words or more."""
+    at = next((i for i, w in enumerate(words) if w.lower() == verb), None)
+    if at is None or at + 1 >= len(words) or words[at + 1].lower() != "that" or len(words) - at - 2 < 3:
+        return None
+    return " ".join(words[at + 2:])
 
 
 _PLEA = re.compile(r"\bplea(?:d|ds|ded|ding)?\s+(?:not\s+)?$")

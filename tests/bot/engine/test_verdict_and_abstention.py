@@ -98,6 +98,16 @@ def test_a_role_before_the_verb_belongs_to_the_subject() -> None:
     assert decide_verdict(question, stepping, names=["Orbel"]).value == "yes"
 
 
+def test_a_reported_claim_asks_whether_the_claim_holds() -> None:
+    question = "Did a survey find that 80% of pilots sleep during layovers?"
+    assert parse_yes_no(question, []).predicate != stem("find")
+    slept = evidence("In all, 80% of pilots slept during layovers, while half of them slept in the cockpit.")
+    assert decide_verdict(question, slept, names=[]).value == "yes"
+    closing = "did the report say that orbel would close the pellmore plant?"
+    kept = evidence("Orbel will not close the Pellmore plant, the report said.")
+    assert decide_verdict(closing, kept, names=["Orbel", "Pellmore"]).value == "no"
+
+
 def test_allowed_to_do_asks_whether_it_was_done() -> None:
     question = "Was Orbel allowed to keep its innovation award?"
     assert parse_yes_no(question, ["Orbel"]).predicate == "keep"
