@@ -539,12 +539,14 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
                                                               re.IGNORECASE):
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
-    if set(span.kinds) & {"number", "money", "percent"} and _named_only_another(sentence, span, body, asked):
+    if set(span.kinds) & {"number", "money", "percent", "person"} and _named_only_another(sentence, span, body, asked):
         return True  # "Under Zhao's plea agreement ... a $150 million fine", asked how much Binance was fined
     if asked.kind == "number" and "number" in span.kinds and _counts_a_change(body, sentence, span, asked.focus):
         return True  # "about 21,000 people have lost their jobs at Meta", asked how many work there
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
+    if asked.kind == "person" and _employer_of_a_role(before):
+        return True  # "Robert Boroujerdi, managing director of the hedge fund Third Point, testified"
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
@@ -571,15 +573,36 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
 
 def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """The sentence names none of the question's names (its article's title may), but names
-    another person or company before the amount: the amount is that one's."""
+    another person or company before the amount: the amount is that one's. A person in it
+    given a role of another company holds that one's ("Zhao Changpeng, founder of Binance",
+    asked who founded Coinbase)."""
     # A last word stands for its name only when written as one: "our favorite premium
     # streaming device" does not name X Premium.
     capitalised = held_stems(" ".join(re.findall(r"\S*[A-Z]\S*", sentence.text)))
     if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower(), capitalised):
         return False
-    return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) and
-               body[t.start:t.end].lower() not in asked.outlets and not asked.focus.asks_about(body[t.start:t.end])
-               for t in sentence.spans)
+    person = "person" in span.kinds
+    others = [t for t in sentence.spans if not _overlap(t, span) and body[t.start:t.end].lower() not in asked.outlets
+              and not asked.focus.asks_about(body[t.start:t.end])]
+    if person:  # "Zhao Changpeng (R), founder and chief executive officer of Binance"
+        acts = related_stems(stem(asked.predicate))[0] | {stem(asked.predicate)} if asked.predicate else set()
+        starts = {t.start for t in others if "organization" in t.kinds}
+        return any(sentence.start + role.end() in starts and
+                   any(is_role(w) or stem(w) in acts for w in words(role.group(0)))
+                   for role in _ROLE_OF_ORG.finditer(sentence.text))
+    return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) for t in others)
+
+
+def _employer_of_a_role(before: str) -> bool:
+    """The words before a span make it the firm a role is held at ("managing director of the
+    hedge fund", "founder and CEO of"): whoever holds the role is the person, not it."""
+    held = _ROLE_OF.search(before)
+    return held is not None and is_role(held.group(1).lower())
+
+
+_ROLE_OF_ORG = re.compile(r"\b[a-z]+(?:\s+(?:and\s+)?[a-z]+){0,4}?\s+(?:of|at)\s+(?:the\s+)?")
+# "director of the hedge fund ", "CEO of ": not "director of high-performance " (a field).
+_ROLE_OF = re.compile(r"\b([A-Za-z]+)\s+(?:of|at)\s+(?:the\s+(?:[a-z-]+\s+){0,3})?$")
 
 
 def _in_quoted_title(sentence: RankedSentence, span: TypedSpan) -> bool:

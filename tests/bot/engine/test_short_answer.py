@@ -9,6 +9,7 @@ from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import (
     _another_model,
+    _employer_of_a_role,
     _fits,
     _made_role,
     _says_the_act,
@@ -568,6 +569,22 @@ def test_a_count_of_those_who_left_is_no_total(service, tmp_path) -> None:
     staff = service.ask("how many employees does northwind airlines have")
     assert staff.short_answer is None, staff.answer
     assert service.ask("how many people lost their jobs at northwind airlines").short_answer == "about 1,200"
+
+
+def test_a_person_given_another_companys_role_did_not_do_the_act(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Northwind Airlines and its rivals",
+        "Northwind Airlines has grown fast this year. Combination showing Omar Pike (L) and Laura Bennett (R), "
+        "founder and chief executive officer of Skyline Jets.")
+    founder = service.ask("who founded northwind airlines")
+    assert founder.short_answer is None, founder.answer  # she founded Skyline Jets
+    assert service.ask("who founded skyline jets").short_answer == "Laura Bennett"
+
+
+def test_the_firm_a_role_is_held_at_is_not_the_person() -> None:
+    assert _employer_of_a_role("Omar Pike, managing director of the hedge fund ")  # ... Harrow Capital, testified
+    assert _employer_of_a_role("Laura Bennett, CEO of ")
+    assert not _employer_of_a_role("Harrow Rugby's director of high-performance ")  # ... Omar Pike: a field, then him
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
