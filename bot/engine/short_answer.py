@@ -549,6 +549,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "Robert Boroujerdi, managing director of the hedge fund Third Point, testified"
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
+    if "money" in span.kinds and _a_lot_of_it(before, asked.focus):
+        return True  # "about 4 Bitcoin, which were worth about $20,000": the lot's worth, not one's
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return True  # "offered £4bn to buy Chelsea", asked what he pays for United
     if "money" in span.kinds and _earned_from_another(body, sentence.end, span, asked.focus):
@@ -591,6 +593,17 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
                    any(is_role(w) or stem(w) in acts for w in words(role.group(0)))
                    for role in _ROLE_OF_ORG.finditer(sentence.text))
     return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) for t in others)
+
+
+def _a_lot_of_it(before: str, focus: Focus) -> bool:
+    """The words before an amount count the thing asked about ("4 Bitcoin", "two Pixel
+    phones"; a year is no count: "in 2021 Orbel bought"): the amount is what that many cost
+    or are worth."""
+    return any(re.search(rf"\b{_COUNT_OF}\s+{re.escape(name)}", before, re.IGNORECASE) for name in focus.names)
+
+
+_COUNT_OF = (r"(?:(?!(?:19|20)\d\d\b)\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|"
+             r"(?:dozens|hundreds|thousands)\s+of)")
 
 
 def _employer_of_a_role(before: str) -> bool:

@@ -8,6 +8,7 @@ from bot.engine.evidence import cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import (
+    _a_lot_of_it,
     _another_model,
     _employer_of_a_role,
     _fits,
@@ -585,6 +586,14 @@ def test_the_firm_a_role_is_held_at_is_not_the_person() -> None:
     assert _employer_of_a_role("Omar Pike, managing director of the hedge fund ")  # ... Harrow Capital, testified
     assert _employer_of_a_role("Laura Bennett, CEO of ")
     assert not _employer_of_a_role("Harrow Rugby's director of high-performance ")  # ... Omar Pike: a field, then him
+
+
+def test_the_worth_of_several_is_no_price_of_one() -> None:
+    focus = Focus("how much is a skylark token worth", names=("Skylark",))
+    assert _a_lot_of_it("He held about 4 Skylark, which were worth about ", focus)
+    assert _a_lot_of_it("She sold two Skylark tokens for ", focus)
+    assert not _a_lot_of_it("In 2021 Skylark tokens traded at ", focus)  # a year counts nothing
+    assert not _a_lot_of_it("One Skylark token trades at ", focus)
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
