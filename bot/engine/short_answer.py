@@ -287,6 +287,20 @@ def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:
 
 
 _WINNING = related_stems(stem("win"))[0]
+
+
+def _another_prize(sentence: RankedSentence, asked: _Asked) -> bool:
+    """The sentence names what was won with a field of its own ("the Nobel Prize in
+    medicine") and lacks one of the question's three heaviest words ("peace"): another prize
+    of the name."""
+    field = _PRIZE_IN.search(sentence.text)
+    if field is None or stem(field.group(1)) in asked.focus.question_stems:
+        return False
+    held = held_stems(sentence.text)
+    return any(term not in held for term, _ in asked.focus.rarest[:3])
+
+
+_PRIZE_IN = re.compile(r"\b(?:Prize|Award|Medal|Cup|Trophy|Championship|Title)s?\s+(?:in|for)\s+(?:the\s+)?([a-z]+)")
 # When a contest was is no contest of its own ("upsetting Rook to win the belt last year").
 _TIME_WORDS = frozenset("last this next year season week month weekend ago".split())
 
@@ -661,6 +675,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
         body = body_of[sentence.article_id]
         if _an_earlier_contest(sentence, asked) or not _wins_what_is_asked(sentence, asked):
             continue  # "when the Braves won the World Series in 1914", asked who won it (this year)
+        if asked.contest and _another_prize(sentence, asked):
+            continue  # "won the Nobel Prize in medicine", asked who won the Nobel peace prize
         if asked.asks_object and asked.contest and not asked.focus.says_every_name(sentence.text):
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote

@@ -596,6 +596,16 @@ def test_the_worth_of_several_is_no_price_of_one() -> None:
     assert not _a_lot_of_it("One Skylark token trades at ", focus)
 
 
+def test_a_winner_of_the_prize_in_another_field_did_not_win_the_one_asked(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Harrow Medal winners named",
+        "On Monday, Laura Bennett won the Harrow Medal in chemistry for her work on batteries. The Harrow "
+        "Medal is given each year.")
+    peace = service.ask("who won the harrow peace medal")
+    assert peace.short_answer is None, peace.answer  # she won it in chemistry
+    assert service.ask("who won the harrow medal in chemistry").short_answer == "Laura Bennett"
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
