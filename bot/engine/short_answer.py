@@ -430,6 +430,15 @@ def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> 
     return dated is not None and _names_another(dated.group(1), focus)
 
 
+def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
+    """A year between an article and a noun the question asks about ("the 2014 war") says
+    which one is meant, an edition of its own, not when the one asked about happened."""
+    noun = re.match(r"\s+([a-z][\w-]*)", body[span.end:span.end + 30])
+    return bool(_YEAR.fullmatch(body[span.start:span.end].strip()) and noun and focus.is_term(noun.group(1)) and
+                re.search(r"\b(?:the|a|an|its|their|his|her)\s+$", body[max(0, span.start - 8):span.start],
+                          re.IGNORECASE))
+
+
 def _date_as_subject(body: str, span: TypedSpan) -> bool:
     """The date is the subject of its clause ("as 2023 has ground on", "2024 will see"):
     no preposition dates an act by it, and a verb follows it straight away. A regex, not the
@@ -571,6 +580,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "$8.4 million in revenue from contributions", asked for the revenue
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
+    if "date" in span.kinds and _labels_the_thing_asked(body, span, asked.focus):
+        return True  # "during the 2014 war between Hamas and Israel", asked when the war in Gaza started
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2023 has ground on": the time talked about, not when anything was done
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(

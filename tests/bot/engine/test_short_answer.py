@@ -606,6 +606,15 @@ def test_a_winner_of_the_prize_in_another_field_did_not_win_the_one_asked(servic
     assert service.ask("who won the harrow medal in chemistry").short_answer == "Laura Bennett"
 
 
+def test_a_year_that_labels_an_earlier_edition_is_not_when(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Looking back at the Harrow strike",
+        "Laura Bennett, a scholar of labour economics, advised the union during the 2014 strike at Harrow "
+        "Foods. The new Harrow Foods strike has shut three plants.")
+    started = service.ask("when did the harrow foods strike start")
+    assert started.short_answer is None, started.answer  # "the 2014 strike" is another strike
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
