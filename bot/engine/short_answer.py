@@ -562,6 +562,9 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
                                                               re.IGNORECASE):
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
+    if set(span.kinds) & {"number", "money", "percent"} and len(asked.focus.names) == 1 and \
+            _one_of_a_list(sentence.text, asked.focus.names[0]):
+        return True  # "Intel, Microsoft, Nvidia, Google ... collectively exported $71 billion", asked Nvidia's
     if set(span.kinds) & {"number", "money", "percent", "person"} and _named_only_another(sentence, span, body, asked):
         return True  # "Under Zhao's plea agreement ... a $150 million fine", asked how much Binance was fined
     if asked.kind == "number" and "number" in span.kinds and _counts_a_change(body, sentence, span, asked.focus):
@@ -618,6 +621,18 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
                    any(is_role(w) or stem(w) in acts for w in words(role.group(0)))
                    for role in _ROLE_OF_ORG.finditer(sentence.text))
     return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) for t in others)
+
+
+def _one_of_a_list(text: str, name: str) -> bool:
+    """Every time the sentence writes the name, it is one of a list of names ("Intel,
+    Microsoft, Nvidia and others"): an amount in it is the group's, or any one's."""
+    found = list(re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", text, re.IGNORECASE))
+    return bool(found) and all(_LISTED_LEFT.search(text[:m.start()]) or _LISTED_RIGHT.match(text[m.end():])
+                               for m in found)
+
+
+_LISTED_LEFT = re.compile(r"[A-Z][\w&.’'-]*,\s+(?:and\s+)?$")
+_LISTED_RIGHT = re.compile(r",\s+[A-Z]|,?\s+and\s+(?:many\s+)?(?:others|[A-Z])|,?\s+or\s+[A-Z]")
 
 
 def _a_lot_of_it(before: str, focus: Focus) -> bool:
@@ -699,6 +714,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
                 if unit is None:
                     continue  # "only about 1" of "1 nanometer thick" is no thickness
                 text = body[span.start:unit.end()].strip()
+            if "money" in span.kinds and not any(ch.isdigit() for ch in text):
+                continue  # "a few dollars", "hundreds of millions of dollars": no amount is said
             if asked.age != bool(_YEARS_OLD.search(text)):
                 continue  # "has run it for 25 years" is no age, and "48-year-old" no length of time
             if titles_only and not beside_act(body, sentence.start, sentence.end, span, asked.predicate, window=40):

@@ -13,6 +13,7 @@ from bot.engine.short_answer import (
     _employer_of_a_role,
     _fits,
     _made_role,
+    _one_of_a_list,
     _says_the_act,
     _someone_elses,
     _where_said,
@@ -613,6 +614,17 @@ def test_a_year_that_labels_an_earlier_edition_is_not_when(service, tmp_path) ->
         "Foods. The new Harrow Foods strike has shut three plants.")
     started = service.ask("when did the harrow foods strike start")
     assert started.short_answer is None, started.answer  # "the 2014 strike" is another strike
+
+
+def test_an_amount_of_a_list_of_names_is_no_one_names(service, tmp_path) -> None:
+    assert _one_of_a_list("Harrow, Orbel, Pellmore and many others exported $7 billion.", "Orbel")
+    assert _one_of_a_list("Orbel and Harrow paid $2 million.", "Orbel")
+    assert not _one_of_a_list("Orbel, the mill's owner, paid $2 million.", "Orbel")
+    add_written_article(
+        service, tmp_path, "Northwind Airlines keeps fares low",
+        "Laura Bennett said a Northwind Airlines ticket may cost only a few dollars more this year.")
+    fare = service.ask("how much does a northwind airlines ticket cost")
+    assert fare.short_answer is None, fare.answer  # "a few dollars" says no amount
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
