@@ -136,7 +136,7 @@ def _common_word(text: str, sentence: RankedSentence, body: str) -> bool:
 
 def _says_the_act(text: str, predicate: str | None) -> bool:
     """A span that says the act asked about is a heading's words, not who did it: "Winners
-    List" of "World Cup 2023, Winners List from 1975", asked who won. (A role may stand in a
+    List" of a heading "Harrow Cup: Winners List", asked who won. (A role may stand in a
     name's span: "CEO Laura Bennett".)"""
     if not predicate or is_role(predicate):
         return False
@@ -403,8 +403,8 @@ def _counts_another(body: str, end: int, span: TypedSpan, asked: _Asked) -> bool
 
 
 def _counts_a_change(body: str, sentence: RankedSentence, span: TypedSpan, focus: Focus) -> bool:
-    """A count of those who joined or left ("21,000 people have lost their jobs", "laid off
-    11,000 employees") is no total, unless the question asks about the change."""
+    """A count of those who joined or left ("1,200 people have lost their jobs", "laid off
+    300 employees") is no total, unless the question asks about the change."""
     if _CHANGE_OF_STAFF.search(focus.text):
         return False
     before = body[max(sentence.start, span.start - 30):span.start]
@@ -431,7 +431,7 @@ def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> 
 
 
 def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
-    """A year between an article and a noun the question asks about ("the 2014 war") says
+    """A year between an article and a noun the question asks about ("the 2014 strike") says
     which one is meant, an edition of its own, not when the one asked about happened."""
     noun = re.match(r"\s+([a-z][\w-]*)", body[span.end:span.end + 30])
     return bool(_YEAR.fullmatch(body[span.start:span.end].strip()) and noun and focus.is_term(noun.group(1)) and
@@ -440,7 +440,7 @@ def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
 
 
 def _date_as_subject(body: str, span: TypedSpan) -> bool:
-    """The date is the subject of its clause ("as 2023 has ground on", "2024 will see"):
+    """The date is the subject of its clause ("as 2024 has worn on", "2025 will see"):
     no preposition dates an act by it, and a verb follows it straight away. A regex, not the
     parse, so that a one-off CLI question loads no parser."""
     return _PREPOSITION_BEFORE.search(body[max(0, span.start - 12):span.start]) is None and \
@@ -476,7 +476,7 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
         return beside_act(body, sentence.start, sentence.end, span, role, window=40) or \
             takes_part(sentence.text, start, end, role, unsure=False)
     if asked.maker and not _tied_as_maker(sentence, span, body, asked.focus):
-        return False  # "resellers on eBay", in a sentence on ChatGPT: no maker of it
+        return False  # "resellers on Fleetbay", in a sentence on the Skylark app: no maker of it
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
         return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
     if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
@@ -564,19 +564,19 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue
     if set(span.kinds) & {"number", "money", "percent"} and len(asked.focus.names) == 1 and \
             _one_of_a_list(sentence.text, asked.focus.names[0]):
-        return True  # "Intel, Microsoft, Nvidia, Google ... collectively exported $71 billion", asked Nvidia's
+        return True  # "Harrow, Orbel, Pellmore and many others exported $7 billion", asked Orbel's
     if set(span.kinds) & {"number", "money", "percent", "person"} and _named_only_another(sentence, span, body, asked):
-        return True  # "Under Zhao's plea agreement ... a $150 million fine", asked how much Binance was fined
+        return True  # "Under Laura Bennett's plea deal, a $2 million fine", asked the airline's fine
     if asked.kind == "number" and "number" in span.kinds and _counts_a_change(body, sentence, span, asked.focus):
-        return True  # "about 21,000 people have lost their jobs at Meta", asked how many work there
+        return True  # "about 1,200 people have lost their jobs at X", asked how many work there
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
     if asked.kind == "person" and _employer_of_a_role(before):
-        return True  # "Robert Boroujerdi, managing director of the hedge fund Third Point, testified"
+        return True  # "Omar Pike, managing director of the hedge fund Harrow Capital, testified"
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
     if "money" in span.kinds and _a_lot_of_it(before, asked.focus):
-        return True  # "about 4 Bitcoin, which were worth about $20,000": the lot's worth, not one's
+        return True  # "about 4 Skylark tokens, worth about $2,000": the lot's worth, not one's
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):
         return True  # "offered £4bn to buy Chelsea", asked what he pays for United
     if "money" in span.kinds and _earned_from_another(body, sentence.end, span, asked.focus):
@@ -584,9 +584,9 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     if "date" in span.kinds and _dated_for_another(body, sentence.start, span, asked.focus):
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
     if "date" in span.kinds and _labels_the_thing_asked(body, span, asked.focus):
-        return True  # "during the 2014 war between Hamas and Israel", asked when the war in Gaza started
+        return True  # "during the 2014 strike at Harrow Foods", asked when the (new) strike started
     if "date" in span.kinds and _date_as_subject(body, span):
-        return True  # "as 2023 has ground on": the time talked about, not when anything was done
+        return True  # "as 2024 has worn on": the time talked about, not when anything was done
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(
             sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
             asked_done=_ASKS_DONE.search(asked.focus.text) is not None):
@@ -604,17 +604,17 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
 def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """The sentence names none of the question's names (its article's title may), but names
     another person or company before the amount: the amount is that one's. A person in it
-    given a role of another company holds that one's ("Zhao Changpeng, founder of Binance",
-    asked who founded Coinbase)."""
-    # A last word stands for its name only when written as one: "our favorite premium
-    # streaming device" does not name X Premium.
+    given a role of another company holds that one's ("Laura Bennett, founder of Skyline
+    Jets", asked who founded Northwind Airlines)."""
+    # A last word stands for its name only when written as one: "a premium streaming box"
+    # does not name Northwind Premium.
     capitalised = held_stems(" ".join(re.findall(r"\S*[A-Z]\S*", sentence.text)))
     if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower(), capitalised):
         return False
     person = "person" in span.kinds
     others = [t for t in sentence.spans if not _overlap(t, span) and body[t.start:t.end].lower() not in asked.outlets
               and not asked.focus.asks_about(body[t.start:t.end])]
-    if person:  # "Zhao Changpeng (R), founder and chief executive officer of Binance"
+    if person:  # "Laura Bennett (R), founder and chief executive officer of Skyline Jets"
         acts = related_stems(stem(asked.predicate))[0] | {stem(asked.predicate)} if asked.predicate else set()
         starts = {t.start for t in others if "organization" in t.kinds}
         return any(sentence.start + role.end() in starts and
@@ -624,8 +624,8 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
 
 
 def _one_of_a_list(text: str, name: str) -> bool:
-    """Every time the sentence writes the name, it is one of a list of names ("Intel,
-    Microsoft, Nvidia and others"): an amount in it is the group's, or any one's."""
+    """Every time the sentence writes the name, it is one of a list of names ("Harrow,
+    Orbel, Pellmore and others"): an amount in it is the group's, or any one's."""
     found = list(re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", text, re.IGNORECASE))
     return bool(found) and all(_LISTED_LEFT.search(text[:m.start()]) or _LISTED_RIGHT.match(text[m.end():])
                                for m in found)
@@ -636,8 +636,8 @@ _LISTED_RIGHT = re.compile(r",\s+[A-Z]|,?\s+and\s+(?:many\s+)?(?:others|[A-Z])|,
 
 
 def _a_lot_of_it(before: str, focus: Focus) -> bool:
-    """The words before an amount count the thing asked about ("4 Bitcoin", "two Pixel
-    phones"; a year is no count: "in 2021 Orbel bought"): the amount is what that many cost
+    """The words before an amount count the thing asked about ("4 Skylark tokens", "two
+    Orbel phones"; a year is no count: "in 2021 Orbel bought"): the amount is what that many cost
     or are worth."""
     return any(re.search(rf"\b{_COUNT_OF}\s+{re.escape(name)}", before, re.IGNORECASE) for name in focus.names)
 
@@ -806,8 +806,9 @@ def _place_as_other(span: TypedSpan, asked: _Asked) -> bool:
 
 
 def _listed_with_the_name_asked(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
-    """A name listed beside a name the question asks about ("the heart of Messi and Martino")
-    is its peer, not the team or company it belongs to: asked what team Messi plays for. A
+    """A name listed beside a name the question asks about ("the hearts of Laura Bennett and
+    Omar Pike") is its peer, not the team or company it belongs to: asked what team Bennett
+    plays for. A
     question of two sides together ("who is Xiaomi partnering with") is not asked so."""
     if asked.kind not in ("organization", "place") or asked.asks_object or asked.contest or \
             _TWO_SIDES.search(asked.focus.text):
@@ -817,7 +818,7 @@ def _listed_with_the_name_asked(sentence: RankedSentence, span: TypedSpan, body:
 
 def listed_with(before: str, after: str, focus: Focus) -> bool:
     """Whether the words ``before`` and ``after`` a span list it with a name ``focus`` asks
-    about: "Messi and " + span, or span + " or Messi"."""
+    about: "Bennett and " + span, or span + " or Bennett"."""
     listed = (_LISTED_AFTER.search(before), _LISTED_BEFORE.match(after))
     return any(m is not None and focus.asks_about(m.group(1)) for m in listed)
 
@@ -833,8 +834,8 @@ _TWO_SIDES = re.compile(r"\b(?:with|against|vs\.?|versus|between|and|partner\w*|
 def _where_said(body: str, span: TypedSpan) -> bool:
     """Whether a place is said as where something is: after "in", "at", "near" and the like
     ("a plant in Beijing"), as a city's state ("College Station, Texas"), or as a base or
-    host ("Austin-based", "Las Vegas will host"). "Rebecca and Jacquelyn report", a name the
-    tagger took for a place, and "San Francisco's best avenue", a city's team, say no where."""
+    host ("Austin-based", "Las Vegas will host"). "Rebecca and Laura report", a name the
+    tagger took for a place, and "Madrid's best avenue", a city's team, say no where."""
     if _OWNS.match(body, span.end):
         return False
     before = body[max(0, span.start - 40):span.start]
