@@ -439,6 +439,19 @@ def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
                           re.IGNORECASE))
 
 
+def _dates_the_subject_after(body: str, sentence: RankedSentence, span: TypedSpan, focus: Focus) -> bool:
+    """A sentence that opens with a participle and the date ("Released May 2, the Orbel X2
+    is ...") dates the subject named after the comma; another name's date is not asked."""
+    if not _OPENING_PARTICIPLE.fullmatch(body[sentence.start:span.start]):
+        return False
+    subject = _SUBJECT_AFTER.match(body, span.end, sentence.end)
+    return subject is not None and not focus.asks_about(subject.group(1))
+
+
+_OPENING_PARTICIPLE = re.compile(r"\s*[A-Z][a-z]+ed\s+(?:(?:on|in|back\s+in)\s+)?")
+_SUBJECT_AFTER = re.compile(r",\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z0-9][\w.’'-]*){0,3})")
+
+
 def _date_as_subject(body: str, span: TypedSpan) -> bool:
     """The date is the subject of its clause ("as 2024 has worn on", "2025 will see"):
     no preposition dates an act by it, and a verb follows it straight away. A regex, not the
@@ -585,6 +598,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "its purchase of LinkedIn in 2016", asked when Microsoft bought Activision
     if "date" in span.kinds and _labels_the_thing_asked(body, span, asked.focus):
         return True  # "during the 2014 strike at Harrow Foods", asked when the (new) strike started
+    if "date" in span.kinds and _dates_the_subject_after(body, sentence, span, asked.focus):
+        return True  # "Released May 2, the Orbel X2 ...", asked when the Orbel X1 came out
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(

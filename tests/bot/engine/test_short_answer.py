@@ -627,6 +627,15 @@ def test_an_amount_of_a_list_of_names_is_no_one_names(service, tmp_path) -> None
     assert fare.short_answer is None, fare.answer  # "a few dollars" says no amount
 
 
+def test_an_opening_participle_dates_the_subject_after_it(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel phones compared",
+        "Released May 2, the Orbel X2 is sold to buyers of the Orbel Plus plan. The Orbel X1 is still on sale.")
+    first = service.ask("when was the orbel x1 released")
+    assert first.short_answer is None, first.answer  # May 2 is the X2's
+    assert service.ask("when was the orbel x2 released").short_answer == "May 2"
+
+
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Orbel Ferries adds a night crossing",
