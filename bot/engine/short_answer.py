@@ -624,11 +624,13 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
     # A last word stands for its name only when written as one: "a premium streaming box"
     # does not name Northwind Premium.
     capitalised = held_stems(" ".join(re.findall(r"\S*[A-Z]\S*", sentence.text)))
-    if not asked.focus.names or asked.focus.names_any(held_stems(sentence.text), body.lower(), capitalised):
+    longer = bool(asked.focus.names) and _only_in_longer_names(sentence.text, asked.focus)
+    if not asked.focus.names or (asked.focus.names_any(held_stems(sentence.text), body.lower(), capitalised) and
+                                 not longer):
         return False
     person = "person" in span.kinds
     others = [t for t in sentence.spans if not _overlap(t, span) and body[t.start:t.end].lower() not in asked.outlets
-              and not asked.focus.asks_about(body[t.start:t.end])]
+              and (longer or not asked.focus.asks_about(body[t.start:t.end]))]
     if person:  # "Laura Bennett (R), founder and chief executive officer of Skyline Jets"
         acts = related_stems(stem(asked.predicate))[0] | {stem(asked.predicate)} if asked.predicate else set()
         starts = {t.start for t in others if "organization" in t.kinds}
@@ -636,6 +638,16 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
                    any(is_role(w) or stem(w) in acts for w in words(role.group(0)))
                    for role in _ROLE_OF_ORG.finditer(sentence.text))
     return any(t.end <= span.start and {"person", "organization"} & set(t.kinds) for t in others)
+
+
+def _only_in_longer_names(text: str, focus: Focus) -> bool:
+    """Each name asked is written only as the start of a longer name the question does not
+    give ("Orbel Freight lost $13 million", asked about Orbel): a unit or product of its own."""
+    for name in focus.names:
+        found = list(re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", text, re.IGNORECASE))
+        if not found or any(not re.match(r"\s+[A-Z][a-z]", text[m.end():]) for m in found):
+            return False
+    return True
 
 
 def _one_of_a_list(text: str, name: str) -> bool:
