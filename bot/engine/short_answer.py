@@ -452,6 +452,16 @@ _OPENING_PARTICIPLE = re.compile(r"\s*[A-Z][a-z]+ed\s+(?:(?:on|in|back\s+in)\s+)
 _SUBJECT_AFTER = re.compile(r",\s+(?:the\s+)?([A-Z][\w.’'-]*(?:\s+[A-Z0-9][\w.’'-]*){0,3})")
 
 
+def in_a_since_clause(before: str) -> bool:
+    """The words before a date, in its clause, open with "since" and a clause of their own
+    ("since the US took Harrow to court in", not "since"): the date is the earlier event's."""
+    return _SINCE_CLAUSE.search(re.split(r"[,;:—–(]", before)[-1]) is not None
+
+
+_SINCE_CLAUSE = re.compile(r"\bsince\s+(?!(?:19|20)\d\d\b|the\s+(?:start|end|beginning)\b)(?:the\s+)?"
+                           r"[A-Za-z]+\s+\w+.*\s$", re.IGNORECASE)
+
+
 def _date_as_subject(body: str, span: TypedSpan) -> bool:
     """The date is the subject of its clause ("as 2024 has worn on", "2025 will see"):
     no preposition dates an act by it, and a verb follows it straight away. A regex, not the
@@ -600,6 +610,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "during the 2014 strike at Harrow Foods", asked when the (new) strike started
     if "date" in span.kinds and _dates_the_subject_after(body, sentence, span, asked.focus):
         return True  # "Released May 2, the Orbel X2 ...", asked when the Orbel X1 came out
+    if "date" in span.kinds and in_a_since_clause(before):
+        return True  # "the biggest fight since the US took Harrow to court in the 1990s": the earlier one
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(

@@ -17,6 +17,7 @@ from bot.engine.short_answer import (
     _says_the_act,
     _someone_elses,
     _where_said,
+    in_a_since_clause,
     listed_with,
     usual_spelling,
 )
@@ -643,6 +644,13 @@ def test_an_amount_of_a_longer_name_is_not_the_shorter_ones(service, tmp_path) -
         "$1 million profit in the same quarter last year. Northwind Airlines itself did not give a profit figure.")
     profit = service.ask("how much profit did northwind airlines make")
     assert profit.short_answer is None, profit.answer  # the unit Northwind Airlines Cargo's
+
+
+def test_a_date_in_a_since_clause_is_of_the_earlier_event() -> None:
+    assert in_a_since_clause("the biggest fight in aviation since the regulator took Harrow Air to court in ")
+    assert not in_a_since_clause("Orbel has been the default maker since ")  # "since 2002" answers since when
+    assert not in_a_since_clause("It grew since the start of ")
+    assert not in_a_since_clause("Since the deal, which closed, the plant opened in ")  # another clause
 
 
 def test_when_does_it_start_is_answered_by_from_a_month(service, tmp_path) -> None:
