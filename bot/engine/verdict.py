@@ -352,6 +352,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
         held = held - _said_only_as_subject(question, lowered[match.end():])
+        if denial and not agrees and word_stem not in opposite and question.predicate not in _CLAIM_ACTS:
+            continue  # "did varga commit fraud": "Varga denied wrongdoing" is his word, not the fact
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
@@ -364,6 +366,12 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
 
 _DENIAL_STEMS = frozenset(stem(w) for w in "reject rejected deny denied denial dismiss dismissed refute refuted rebut "
                           "groundless baseless unfounded untrue false dispute disputed contradict".split())
+
+
+# Acts of saying or granting something is so: only these does a bare denial answer ("did
+# hyundai confirm the deal": "Hyundai rejected the report"). What someone denies having done is
+# their claim, which the article reports and does not settle.
+_CLAIM_ACTS = related_stems(stem("confirm"))[0] | related_stems(stem("accept"))[0]
 
 
 def _asks_of_a_denial(question: YesNoQuestion) -> bool:

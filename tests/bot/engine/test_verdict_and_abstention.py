@@ -481,6 +481,18 @@ def test_a_denial_agrees_with_a_question_that_asks_whether_it_was_denied() -> No
     assert decide_verdict("did korvath reject the ruling", denied).value is None
 
 
+def test_a_denial_answers_only_whether_the_subject_said_or_granted_something() -> None:
+    # What someone denies having done is their claim: the article reports it, it does not settle it.
+    assert decide_verdict("did varga commit fraud",
+                          evidence("Varga has denied any wrongdoing.")).value is None
+    assert decide_verdict("did varga sign the ferry contract",
+                          evidence("Varga denied knowledge of the matter.")).value is None
+    assert decide_verdict("did varga confirm the ferry contract",
+                          evidence("Varga denied the report.")).value == "no"
+    assert decide_verdict("did varga accept the ferry contract",
+                          evidence("Varga rejected the ferry contract.")).value == "no"
+
+
 def test_an_opposite_act_answers_no_only_when_it_names_every_thing_asked_about() -> None:
     question = "did korvath raise ferry prices"
     assert decide_verdict(question, evidence("Korvath's bus pass price dropped to a new low of $20.")).value is None
