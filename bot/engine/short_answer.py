@@ -381,10 +381,26 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 # "Bluesky hit 1 million users": a count another name has or reached.
-_HELD_BY = re.compile(r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+(?:had|has|have|now\s+has|boasts|hit|reached|"
-                      r"crossed|passed|surpassed|topped|got|gained|attracted|drew)\s+"
-                      r"(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?$")
+_HOLDS = (r"(?:had|has|have|now\s+has|boasts|hit|reached|crossed|passed|surpassed|topped|got|gained|attracted|"
+          r"drew|broke|broken)\s+(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?")
+_HOLDER = r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+"
+_HELD_BY = re.compile(_HOLDER + _HOLDS + "$")
+_HELD_EARLIER = re.compile(_HOLDER + _HOLDS)
+# "... and by Friday she's broken 100,000": a pronoun's count is held by the name that held one before it.
+_HELD_BY_PRONOUN = re.compile(r"\b(?:she|he|they)(?:['’]s|['’]d|\s+has|\s+had|\s+have)?\s+" + _HOLDS + "$",
+                              re.IGNORECASE)
 _UNIT_WORDS = re.compile(r"(?:\s+[a-z][\w'’-]*){1,3}")
+
+
+def _count_holder(before: str) -> str | None:
+    """The name that has or reached the count that follows ``before`` ("Vela had 3,000
+    followers"), or, after a pronoun ("and she's passed 9,000"), the name that held a count
+    earlier in the sentence."""
+    if held := _HELD_BY.search(before):
+        return held.group(1)
+    if _HELD_BY_PRONOUN.search(before) and (earlier := list(_HELD_EARLIER.finditer(before))):
+        return earlier[-1].group(1)
+    return None
 
 
 def _counts_another(body: str, end: int, span: TypedSpan, asked: _Asked) -> bool:
@@ -580,7 +596,7 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # a video called “Last To Leave Circle Wins $500,000”: a title's words
         if _COULD.search(before[-40:]):
             return True  # "he could score six goals", "is expected to gross $1.4bn": not what was done
-        if (held := _HELD_BY.search(before)) and _names_another(held.group(1), asked.focus):
+        if (holder := _count_holder(before)) and _names_another(holder, asked.focus):
             return True  # "Taylor had around 12,000 subscribers", asked how many MrBeast has
         if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
                                                               re.IGNORECASE):

@@ -346,6 +346,11 @@ _QUELL = ("Mara Quell passes a milestone",
           "over $900m. The Harrow Hawks took the lead late in the game and held on to earn the win, 23-20.")
 WRITTEN_SHORT_ANSWERS |= {
     "a count another holds is not the count asked for": (*_QUELL, "how many subscribers does mara quell have", None),
+    "a pronoun's count is the name's that held one before it": (
+        "Dana Kell's big week",
+        "On Sunday, the day after she and Mara Quell posted their videos, Dana Kell had about 3,000 subscribers, "
+        "and by Friday she's broken 80,000.",
+        "how many subscribers does mara quell have", None),
     "what a tour made is what it grossed, not what it is expected to": (
         *_QUELL, "how much did quell's lantern tour make", "$900m"),
     "a score counts no games and an amount counts none": (*_QUELL, "how many games did the harrow hawks win", None),
