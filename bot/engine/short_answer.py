@@ -381,6 +381,10 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 # "Bluesky hit 1 million users": a count another name has or reached.
+# A year's rate stays an amount ("$90,000 a year" is a salary); a day's or an hour's is a rate.
+_PER_TIME = re.compile(r"\)?\s*(?:per|a|an|each|every)\s+(?:day|week|month|hour|minute|night)\b", re.IGNORECASE)
+_ASKS_A_RATE = re.compile(r"\b(?:per|an?\s+(?:day|week|month|hour|night)|hourly|daily|weekly|monthly|nightly)\b",
+                          re.IGNORECASE)
 _HOLDS = (r"(?:had|has|have|now\s+has|boasts|hit|reached|crossed|passed|surpassed|topped|got|gained|attracted|"
           r"drew|broke|broken)\s+(?:(?:about|around|nearly|almost|over|more\s+than|roughly|some)\s+)?")
 _HOLDER = r"\b([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+"
@@ -598,6 +602,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
             return True  # "he could score six goals", "is expected to gross $1.4bn": not what was done
         if (holder := _count_holder(before)) and _names_another(holder, asked.focus):
             return True  # "Taylor had around 12,000 subscribers", asked how many MrBeast has
+        if _PER_TIME.match(body, span.end) and not _ASKS_A_RATE.search(asked.focus.text):
+            return True  # "a fine of up to $10,000 per day": a rate, asked how much the fine was
         if _BY_AMOUNT.search(before[-30:]) and not re.search(rf"\bby\b|\b(?:{CHANGE_WORDS})\b", asked.focus.text,
                                                               re.IGNORECASE):
             return True  # "revenue was impacted ... by $161 million": a change, asked for the revenue

@@ -355,6 +355,12 @@ WRITTEN_SHORT_ANSWERS |= {
         *_QUELL, "how much did quell's lantern tour make", "$900m"),
     "a score counts no games and an amount counts none": (*_QUELL, "how many games did the harrow hawks win", None),
 }
+_DAILY_FINE = ("Regulator fines Orbel", "The regulator set a daily fine of up to 2 million crowns (about $190,000) "
+               "per day until Orbel stops tracking users without consent.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a day's rate is not the amount asked for": (*_DAILY_FINE, "how much did orbel get fined", None),
+    "unless the question asks the rate": (*_DAILY_FINE, "how much is orbel fined per day", "about $190,000"),
+}
 WRITTEN_SHORT_ANSWERS |= {
     "a country is no company asked for": (
         "Old crashes, new rules for airlines",
