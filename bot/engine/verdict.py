@@ -52,11 +52,15 @@ _NP_END = frozenset("the a an any its their his her this that these those to for
 # A verb under a modal or an intention says what may, should or will happen, not what did.
 _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|needs|needed|have|has|had|want|wants|"
                            r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
-                           r"weighing)\s+to)\b|"
+                           r"weighing|order|orders|ordered|told|asked|urged|bid|effort|attempt|request|requested|"
+                           r"proposal|proposed|threatened|vowed|promised|pledged)\s+to)\b|"
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
 _ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth seventh eighth ninth tenth last".split())
+# A month asked about is part of the claim: raising rates this year is no answer about November.
+_MONTHS = frozenset(stem(w) for w in "january february march april june july august september october november "
+                    "december".split())
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NOT_A_VERB = frozenset(
@@ -396,7 +400,7 @@ def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str]
     "finishing bottom of the group", and a fall in Apple's shares is not a cut in rates."""
     wanted = [o for o in question.objects if o not in act_stems]
     held = [o for o in wanted if o in held_stems or related_stems(o)[0] & held_stems]
-    exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS]  # "second", "15": the claim itself
+    exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS | _MONTHS]  # "second", "15": the claim itself
     return not wanted or (len(held) >= (len(wanted) if every else len(wanted) / 2) and all(o in held for o in exact))
 
 

@@ -481,6 +481,16 @@ def test_a_denial_agrees_with_a_question_that_asks_whether_it_was_denied() -> No
     assert decide_verdict("did korvath reject the ruling", denied).value is None
 
 
+def test_a_month_asked_about_must_be_said_and_an_order_to_act_is_no_act() -> None:
+    question = "did the central bank raise rates in june"
+    assert decide_verdict(question, evidence("The central bank has raised rates twice this year.")).value is None
+    assert decide_verdict(question, evidence("The central bank raised rates in June.")).value == "yes"
+    ordered = [EvidenceSentence("The regulator issued an order to stop selling the Lumen in stores.", 0.6,
+                                "Orbel's Lumen faces a ban"),
+               EvidenceSentence("Orbel was ordered to stop selling the Lumen.", 0.6)]
+    assert decide_verdict("did orbel stop selling the lumen", ordered).value is None
+
+
 def test_a_denial_answers_only_whether_the_subject_said_or_granted_something() -> None:
     # What someone denies having done is their claim: the article reports it, it does not settle it.
     assert decide_verdict("did varga commit fraud",
