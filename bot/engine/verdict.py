@@ -54,6 +54,7 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
                            r"weighing|order|orders|ordered|told|asked|urged|bid|effort|attempt|request|requested|"
                            r"proposal|proposed|threatened|vowed|promised|pledged)\s+to)\b|"
+                           r"\b(?:if|whether|unless)\b|"  # "would not say if it had offered a settlement"
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")

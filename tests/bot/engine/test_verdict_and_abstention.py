@@ -491,6 +491,12 @@ def test_a_month_asked_about_must_be_said_and_an_order_to_act_is_no_act() -> Non
     assert decide_verdict("did orbel stop selling the lumen", ordered).value is None
 
 
+def test_an_act_under_if_or_whether_is_not_done() -> None:
+    question = "did orbel settle with harrow"
+    assert decide_verdict(question, evidence("Orbel wouldn't say if it has offered Harrow a settlement.")).value is None
+    assert decide_verdict(question, evidence("Orbel settled with Harrow in May.")).value == "yes"
+
+
 def test_a_denial_answers_only_whether_the_subject_said_or_granted_something() -> None:
     # What someone denies having done is their claim: the article reports it, it does not settle it.
     assert decide_verdict("did varga commit fraud",
