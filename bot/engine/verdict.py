@@ -199,6 +199,19 @@ def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
 
 
+_POSSESSOR = re.compile(r"\b([A-Z][\w.-]*)(?:['’]s|['’])\s+(?:[a-z][\w-]*\s+){0,2}$")
+
+
+def _owned_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
+    """The act at ``at`` is a noun another name owns ("Varga's surprise attack", asked
+    whether Orbel attacked): a proper name's possessive that is not the subject's."""
+    owner = _POSSESSOR.search(sentence[max(0, at - 60):at])
+    if not owner or not subject:
+        return False
+    name = owner.group(1).lower()
+    return not any(name == word or name in word.split() for word in subject)
+
+
 # An aside that compares the doer with others: "He, like many of SBF's colleagues, testified"
 # is not SBF testifying.
 _ASIDE = re.compile(r",\s*(?:like|unlike|including|such\s+as|as\s+with|along\s+with)\b[^,]*,")
@@ -335,6 +348,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue
         if match.start() and sentence[match.start():match.start() + 1].isupper():  # a slice: lower() may lengthen
             continue  # a name, not the act: "Kick" (a platform) does not start anything
+        if _owned_by_another(sentence, match.start(), question.subject):
+            continue  # "Israel's blockade since Hamas' surprise attack": the attack is Hamas's
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
         # "citing rising capital costs": what the costs are like, not a raise of prices. Only an

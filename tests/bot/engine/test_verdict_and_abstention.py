@@ -491,6 +491,13 @@ def test_a_month_asked_about_must_be_said_and_an_order_to_act_is_no_act() -> Non
     assert decide_verdict("did orbel stop selling the lumen", ordered).value is None
 
 
+def test_an_act_another_name_owns_is_not_the_subjects() -> None:
+    question = "did orbel attack harrow"
+    owned = evidence("Orbel's tariffs on Harrow rose sharply after Varga's surprise attack on Harrow in May.")
+    assert decide_verdict(question, owned).value is None
+    assert decide_verdict(question, evidence("Orbel's surprise attack on Harrow came in May.")).value == "yes"
+
+
 def test_an_act_under_if_or_whether_is_not_done() -> None:
     question = "did orbel settle with harrow"
     assert decide_verdict(question, evidence("Orbel wouldn't say if it has offered Harrow a settlement.")).value is None
