@@ -435,8 +435,9 @@ def _counts_a_change(body: str, sentence: RankedSentence, span: TypedSpan, focus
 _CHANGE_OF_STAFF = re.compile(r"\b(?:lost|lose|loses|losing|laid\s+off|lay\s*offs?|layoffs?|cut|cuts|cutting|shed|"
                               r"fired|let\s+go|eliminat\w+|hired|hiring|hire|added|adding|quit|resigned|left|leave|"
                               r"leaving|dismissed|furlough\w*|redundan\w+)\b", re.IGNORECASE)
-_CHANGED_BEFORE = re.compile(r"\b(?:laid\s+off|lay\s+off|cut|cuts|cutting|shed|sheds|fired|hired|hires|added|adds|"
-                             r"eliminated|eliminates|lost|loses)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|"
+_CHANGED_BEFORE = re.compile(r"\b(?:laid\s+off|lay(?:s|ing)?\s+off|cut|cuts|cutting|shed|sheds|shedding|fired|firing|"
+                             r"hired|hires|hiring|added|adds|adding|eliminat\w+|slash\w*|ax(?:e|es|ed|ing)|lost|loses|"
+                             r"losing)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|"
                              r"over\s+|some\s+|more\s+than\s+|another\s+|an\s+additional\s+)?$", re.IGNORECASE)
 
 

@@ -585,6 +585,15 @@ def test_a_count_of_those_who_left_is_no_total(service, tmp_path) -> None:
     assert service.ask("how many people lost their jobs at northwind airlines").short_answer == "about 1,200"
 
 
+def test_a_count_being_cut_is_no_total(service, tmp_path) -> None:
+    add_written_article(
+        service, tmp_path, "Orbel cuts jobs",
+        "Orbel makes cuts: Orbel is eliminating about 1,400 jobs, or roughly 12% of its workforce, in its "
+        "second round of layoffs this year.")
+    assert service.ask("how many people work at orbel").short_answer is None
+    assert service.ask("how many jobs is orbel cutting").short_answer == "about 1,400"
+
+
 def test_a_person_given_another_companys_role_did_not_do_the_act(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Northwind Airlines and its rivals",
