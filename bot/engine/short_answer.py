@@ -592,10 +592,24 @@ def _done_to_another(text: str, asked: _Asked) -> bool:
     return bool(objects) and not any(asked.focus.asks_about(o) or asked.focus.says_every_name(o) for o in objects)
 
 
+# "Tomas Varga, also known as “TV,”" or "Tomas Varga (TV)": the name the span also goes by.
+_ALIAS = re.compile(r"\s*(?:,\s*(?:(?:also|better|widely)\s+)?(?:known\s+as|nicknamed|dubbed|a\.?k\.?a\.?)|\()\s*"
+                    r"[\"“‘']?([\w.'’ -]{1,40}?)[\"”’',.]*(?:[,)]|\s|$)", re.IGNORECASE)
+
+
+def _is_the_asked_by_alias(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
+    """The span is the one the question names, by a nickname the sentence gives: "who will
+    replace TV" is not answered by Tomas Varga, "also known as TV"."""
+    alias = _ALIAS.match(body, span.end, end)
+    return bool(alias) and focus.asks_about(alias.group(1))
+
+
 def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
     """The span belongs to a named thing or company the question does not ask about, or
     to what could happen rather than what did."""
     before = body[sentence.start:span.start]
+    if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
+        return True
     if set(span.kinds) & {"number", "money", "percent"}:
         if _in_quoted_title(sentence, span):
             return True  # a video called “Last To Leave Circle Wins $500,000”: a title's words

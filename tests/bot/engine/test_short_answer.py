@@ -12,6 +12,7 @@ from bot.engine.short_answer import (
     _another_model,
     _employer_of_a_role,
     _fits,
+    _is_the_asked_by_alias,
     _made_role,
     _one_of_a_list,
     _says_the_act,
@@ -444,6 +445,15 @@ def test_a_head_coach_is_no_president_and_a_team_that_titles_another_player_is_t
     rovers, harrow = (TypedSpan(body.index(n), body.index(n) + len(n), ("organization",))
                       for n in ("Lyon Rovers", "Harrow Athletic"))
     assert _someone_elses(body, len(body), rovers, team) and not _someone_elses(body, len(body), harrow, team)
+
+
+def test_the_person_asked_about_by_a_nickname_is_not_the_answer() -> None:
+    focus = Focus("who will replace tvg", names=("TVG",))
+    body = "Tomas Varga, also known as “TVG,” the founder of Pellmore, is stepping down; Lena Voss (LV) takes over."
+    varga, voss = (TypedSpan(body.index(n), body.index(n) + len(n), ("person",)) for n in ("Tomas Varga", "Lena Voss"))
+    assert _is_the_asked_by_alias(body, len(body), varga, focus)
+    assert not _is_the_asked_by_alias(body, len(body), voss, focus)  # a nickname of her own
+    assert _is_the_asked_by_alias(body.replace(", also known as “TVG,”", " (TVG)"), len(body) - 18, varga, focus)
 
 
 def test_who_runs_a_firm_is_no_board_member_titled_by_another_role_or_firm(service, tmp_path) -> None:
