@@ -191,7 +191,7 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
     other = [k for k in question.also if not (counted and k in ("money", "percent"))]
     if not found[0] and other:
         found = _candidates(asked, ranked, body_of, s, *other)
-    pick = _winner(*found, s)
+    pick = _winner(*found, s, places=question.answer_type == "place")
     if pick is None:
         return None
     text = pick.text
@@ -936,14 +936,15 @@ def _titles_only(sentence: RankedSentence, asked: _Asked, s: ShortAnswerSettings
 
 
 def _winner(score: dict[str, float], articles: dict[str, set[str]],
-            where: dict[str, tuple[float, RankedSentence, str]], s: ShortAnswerSettings) -> ShortAnswer | None:
+            where: dict[str, tuple[float, RankedSentence, str]], s: ShortAnswerSettings,
+            places: bool = False) -> ShortAnswer | None:
     if not score:
         return None
     total = {k: score[k] * (1 + 0.3 * (len(articles[k]) - 1)) for k in score}  # redundancy across articles
     ranked_keys = sorted(total, key=lambda k: -total[k])
     best = ranked_keys[0]
     third = total[ranked_keys[2]] if len(ranked_keys) > 2 else 0.0
-    pair = coordinated(where[best], where[ranked_keys[1]]) if len(ranked_keys) > 1 else None
+    pair = coordinated(where[best], where[ranked_keys[1]], places) if len(ranked_keys) > 1 else None
     if pair is not None and total[best] + total[ranked_keys[1]] >= max(s.min_score, s.min_margin * third):
         return pair  # "founded by Alex Gunnarson and Zach Hudson": both are the answer
     if total[best] < s.min_score:
@@ -985,11 +986,13 @@ def restated(first: Placed, second: Placed) -> bool:
         r"[^()]{0,12}\(\s*(?:about|around|roughly|approximately|or|some|nearly)?\s*[$€£¥₹]?", found[2]) is not None
 
 
-def coordinated(first: Placed, second: Placed) -> ShortAnswer | None:
+def coordinated(first: Placed, second: Placed, places: bool = False) -> ShortAnswer | None:
     """Two winning spans joined by "and" in one sentence are one answer, quoted as the
-    sentence writes it ("Max and Bob")."""
+    sentence writes it ("Max and Bob"); two ``places`` joined by a comma are one place, a
+    city and its country or state ("Tampere, Finland")."""
     found = _between(first, second)
-    if found is None or not re.fullmatch(r"\s*(?:,\s*)?(?:and|&)\s+", found[2]):
+    joined = r"\s*(?:,\s*)?(?:and|&)\s+" + (r"|,\s+" if places else "")
+    if found is None or not re.fullmatch(joined, found[2]):
         return None
     start, end, _ = found
     sentence = first[1]

@@ -363,6 +363,11 @@ WRITTEN_SHORT_ANSWERS |= {
     "unless the question asks the rate": (*_DAILY_FINE, "how much is orbel fined per day", "about $190,000"),
 }
 WRITTEN_SHORT_ANSWERS |= {
+    "a city and its country are one place": (
+        "Orbel builds abroad", "Months after Orbel announced the opening of its new plant in Tampere, Finland, "
+        "its shares rose.", "where is the orbel plant", "Tampere, Finland"),
+}
+WRITTEN_SHORT_ANSWERS |= {
     "a country is no company asked for": (
         "Old crashes, new rules for airlines",
         "Flight 394 crashed off Denmark in September 1989 when its tail fin broke away, and all 55 people on "
