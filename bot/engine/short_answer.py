@@ -914,15 +914,26 @@ def _where_said(body: str, span: TypedSpan) -> bool:
     tagger took for a place, and "Madrid's best avenue", a city's team, say no where."""
     if _OWNS.match(body, span.end):
         return False
-    before = body[max(0, span.start - 40):span.start]
-    return bool(_LOCATIVE_BEFORE.search(before) or _BASED_AFTER.match(body, span.end))
+    if _BASED_AFTER.match(body, span.end):
+        return True
+    start = span.start
+    for _ in range(6):  # "in Lyon, Tampere and Oslo": a place listed after one said as a place
+        before = body[max(0, start - 40):start]
+        if _LOCATIVE_BEFORE.search(before):
+            return True
+        listed = _AFTER_A_LISTED_PLACE.search(before)
+        if listed is None:
+            return False  # "friendlies against Germany and Ghana": neither is where
+        start = start - len(before) + listed.start()
+    return False
 
 
 _OWNS = re.compile(r"['’]s?\s")
 _LOCATIVE_BEFORE = re.compile(
     r"(?:\b(?:in|at|from|near|outside|inside|across|into|throughout|around|within|to|toward|towards|on|off|"
-    r"via|through|between|and|or|including|besides|except|beyond|like|as)\s+(?:the\s+)?(?:(?:city|state|town|region|province|country)\s+of\s+)?|"
+    r"via|through|between|including|besides|except|beyond|like|as)\s+(?:the\s+)?(?:(?:city|state|town|region|province|country)\s+of\s+)?|"
     r"[A-Z][\w.'’-]*,\s+)$")
+_AFTER_A_LISTED_PLACE = re.compile(r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
 _BASED_AFTER = re.compile(r"(?:-|\s+)(?:based|headquartered|born|area)\b|\s+(?:will\s+|would\s+)?host", re.IGNORECASE)
 _SIDES = frozenset("team side club country nation teams sides clubs countries nations".split())
 

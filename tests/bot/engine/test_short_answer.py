@@ -363,6 +363,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "unless the question asks the rate": (*_DAILY_FINE, "how much is orbel fined per day", "about $190,000"),
 }
 WRITTEN_SHORT_ANSWERS |= {
+    "places named as opponents say no where": (
+        "Harrow Hawks line up friendlies", "The Harrow Hawks continue their preparations for the 2026 Lantern Cup "
+        "with friendlies against Germany and Ghana this month.", "where will the 2026 lantern cup be", None),
     "a city and its country are one place": (
         "Orbel builds abroad", "Months after Orbel announced the opening of its new plant in Tampere, Finland, "
         "its shares rose.", "where is the orbel plant", "Tampere, Finland"),
@@ -450,6 +453,14 @@ def test_a_head_coach_is_no_president_and_a_team_that_titles_another_player_is_t
     rovers, harrow = (TypedSpan(body.index(n), body.index(n) + len(n), ("organization",))
                       for n in ("Lyon Rovers", "Harrow Athletic"))
     assert _someone_elses(body, len(body), rovers, team) and not _someone_elses(body, len(body), harrow, team)
+
+
+def test_a_place_listed_after_one_said_as_a_place_is_where_too() -> None:
+    body = "The Hawks play friendlies in Lyon, Tampere and Oslo, then against Germany and Ghana."
+    def place(name: str) -> TypedSpan:
+        return TypedSpan(body.index(name), body.index(name) + len(name), ("place",))
+    assert all(_where_said(body, place(n)) for n in ("Lyon", "Tampere", "Oslo"))
+    assert not any(_where_said(body, place(n)) for n in ("Germany", "Ghana"))
 
 
 def test_the_person_asked_about_by_a_nickname_is_not_the_answer() -> None:
