@@ -362,6 +362,20 @@ WRITTEN_SHORT_ANSWERS |= {
     "a day's rate is not the amount asked for": (*_DAILY_FINE, "how much did orbel get fined", None),
     "unless the question asks the rate": (*_DAILY_FINE, "how much is orbel fined per day", "about $190,000"),
 }
+# A count of those who joined or left, or are being cut, is no total, unless the question asks the change.
+_TRIMS = ("Northwind Airlines trims staff", "In total, about 1,200 people have lost their jobs at Northwind "
+          "Airlines since March. Laura Bennett said the airline would keep flying every route.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a count of those who left is no total": (*_TRIMS, "how many employees does northwind airlines have", None),
+    "unless the question asks who left": (
+        *_TRIMS, "how many people lost their jobs at northwind airlines", "about 1,200"),
+}
+_CUTS = ("Orbel cuts jobs", "Orbel makes cuts: Orbel is eliminating about 1,400 jobs, or roughly 12% of its "
+         "workforce, in its second round of layoffs this year.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a count being cut is no total": (*_CUTS, "how many people work at orbel", None),
+    "unless the question asks the cut": (*_CUTS, "how many jobs is orbel cutting", "about 1,400"),
+}
 WRITTEN_SHORT_ANSWERS |= {
     "places named as opponents say no where": (
         "Harrow Hawks line up friendlies", "The Harrow Hawks continue their preparations for the 2026 Lantern Cup "
@@ -416,6 +430,27 @@ WRITTEN_SHORT_ANSWERS |= {
     "a description before the kind asked for is no name": (
         "Orbel adds a voice", "Orbel announced that it is adding a new voice to the AI-powered chatbot. "
         "Orbel did not say when the voice would reach Lyon.", "what's orbel's chatbot called", None),
+}
+
+
+_PLEA = ("Northwind Airlines pleads guilty",
+         "Under Laura Bennett's plea agreement, she will agree that the court impose a $2 million fine to the "
+         "regulator. Northwind Airlines has not said what it will pay.")
+_RIVALS = ("Northwind Airlines and its rivals",
+           "Northwind Airlines has grown fast this year. Combination showing Omar Pike (L) and Laura Bennett (R), "
+           "founder and chief executive officer of Skyline Jets.")
+_MEDAL = ("Harrow Medal winners named", "On Monday, Laura Bennett won the Harrow Medal in chemistry for her work on "
+          "batteries. The Harrow Medal is given each year.")
+WRITTEN_SHORT_ANSWERS |= {
+    "an amount in a sentence of another name only is that one's": (
+        *_PLEA, "how much was northwind airlines fined", None),  # the fine is Bennett's
+    "... and is the answer asked of that name": (*_PLEA, "how much was laura bennett fined", "$2 million"),
+    "a person given another company's role did not do the act": (
+        *_RIVALS, "who founded northwind airlines", None),  # she founded Skyline Jets
+    "... but did it for that company": (*_RIVALS, "who founded skyline jets", "Laura Bennett"),
+    "a winner of the prize in another field did not win the one asked": (
+        *_MEDAL, "who won the harrow peace medal", None),  # she won it in chemistry
+    "... but did win that field's": (*_MEDAL, "who won the harrow medal in chemistry", "Laura Bennett"),
 }
 
 
@@ -582,16 +617,6 @@ def test_a_name_listed_beside_the_one_asked_is_its_peer() -> None:
     assert not listed_with("Fans of Omar Pike and ", ".", focus)
 
 
-def test_an_amount_in_a_sentence_of_another_name_only_is_that_ones(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Northwind Airlines pleads guilty",
-        "Under Laura Bennett's plea agreement, she will agree that the court impose a $2 million fine to the "
-        "regulator. Northwind Airlines has not said what it will pay.")
-    fined = service.ask("how much was northwind airlines fined")
-    assert fined.short_answer is None, fined.answer  # the fine is Bennett's
-    assert service.ask("how much was laura bennett fined").short_answer == "$2 million"
-
-
 def test_a_last_word_in_lower_case_does_not_name_the_product(service, tmp_path) -> None:
     add_written_article(
         service, tmp_path, "Streaming gear for the holidays",
@@ -599,35 +624,6 @@ def test_a_last_word_in_lower_case_does_not_name_the_product(service, tmp_path) 
         "Northwind Premium, the airline's paid tier from Northwind Airlines, also got a new look this year.")
     price = service.ask("how much is northwind premium")
     assert price.short_answer is None, price.answer  # "premium streaming device" names no Northwind Premium
-
-
-def test_a_count_of_those_who_left_is_no_total(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Northwind Airlines trims staff",
-        "In total, about 1,200 people have lost their jobs at Northwind Airlines since March. Laura Bennett "
-        "said the airline would keep flying every route.")
-    staff = service.ask("how many employees does northwind airlines have")
-    assert staff.short_answer is None, staff.answer
-    assert service.ask("how many people lost their jobs at northwind airlines").short_answer == "about 1,200"
-
-
-def test_a_count_being_cut_is_no_total(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Orbel cuts jobs",
-        "Orbel makes cuts: Orbel is eliminating about 1,400 jobs, or roughly 12% of its workforce, in its "
-        "second round of layoffs this year.")
-    assert service.ask("how many people work at orbel").short_answer is None
-    assert service.ask("how many jobs is orbel cutting").short_answer == "about 1,400"
-
-
-def test_a_person_given_another_companys_role_did_not_do_the_act(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Northwind Airlines and its rivals",
-        "Northwind Airlines has grown fast this year. Combination showing Omar Pike (L) and Laura Bennett (R), "
-        "founder and chief executive officer of Skyline Jets.")
-    founder = service.ask("who founded northwind airlines")
-    assert founder.short_answer is None, founder.answer  # she founded Skyline Jets
-    assert service.ask("who founded skyline jets").short_answer == "Laura Bennett"
 
 
 def test_the_firm_a_role_is_held_at_is_not_the_person() -> None:
@@ -642,16 +638,6 @@ def test_the_worth_of_several_is_no_price_of_one() -> None:
     assert _a_lot_of_it("She sold two Skylark tokens for ", focus)
     assert not _a_lot_of_it("In 2021 Skylark tokens traded at ", focus)  # a year counts nothing
     assert not _a_lot_of_it("One Skylark token trades at ", focus)
-
-
-def test_a_winner_of_the_prize_in_another_field_did_not_win_the_one_asked(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Harrow Medal winners named",
-        "On Monday, Laura Bennett won the Harrow Medal in chemistry for her work on batteries. The Harrow "
-        "Medal is given each year.")
-    peace = service.ask("who won the harrow peace medal")
-    assert peace.short_answer is None, peace.answer  # she won it in chemistry
-    assert service.ask("who won the harrow medal in chemistry").short_answer == "Laura Bennett"
 
 
 def test_a_year_that_labels_an_earlier_edition_is_not_when(service, tmp_path) -> None:
