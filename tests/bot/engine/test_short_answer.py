@@ -441,6 +441,8 @@ _RIVALS = ("Northwind Airlines and its rivals",
            "founder and chief executive officer of Skyline Jets.")
 _MEDAL = ("Harrow Medal winners named", "On Monday, Laura Bennett won the Harrow Medal in chemistry for her work on "
           "batteries. The Harrow Medal is given each year.")
+_PHONES = ("Orbel phones compared",
+           "Released May 2, the Orbel X2 is sold to buyers of the Orbel Plus plan. The Orbel X1 is still on sale.")
 WRITTEN_SHORT_ANSWERS |= {
     "an amount in a sentence of another name only is that one's": (
         *_PLEA, "how much was northwind airlines fined", None),  # the fine is Bennett's
@@ -451,6 +453,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "a winner of the prize in another field did not win the one asked": (
         *_MEDAL, "who won the harrow peace medal", None),  # she won it in chemistry
     "... but did win that field's": (*_MEDAL, "who won the harrow medal in chemistry", "Laura Bennett"),
+    "an opening participle dates the subject after it": (
+        *_PHONES, "when was the orbel x1 released", None),  # May 2 is the X2's
+    "... which it answers": (*_PHONES, "when was the orbel x2 released", "May 2"),
 }
 
 
@@ -658,15 +663,6 @@ def test_an_amount_of_a_list_of_names_is_no_one_names(service, tmp_path) -> None
         "Laura Bennett said a Northwind Airlines ticket may cost only a few dollars more this year.")
     fare = service.ask("how much does a northwind airlines ticket cost")
     assert fare.short_answer is None, fare.answer  # "a few dollars" says no amount
-
-
-def test_an_opening_participle_dates_the_subject_after_it(service, tmp_path) -> None:
-    add_written_article(
-        service, tmp_path, "Orbel phones compared",
-        "Released May 2, the Orbel X2 is sold to buyers of the Orbel Plus plan. The Orbel X1 is still on sale.")
-    first = service.ask("when was the orbel x1 released")
-    assert first.short_answer is None, first.answer  # May 2 is the X2's
-    assert service.ask("when was the orbel x2 released").short_answer == "May 2"
 
 
 def test_an_amount_of_a_longer_name_is_not_the_shorter_ones(service, tmp_path) -> None:
