@@ -381,8 +381,9 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 # "Bluesky hit 1 million users": a count another name has or reached.
-# A year's rate stays an amount ("$90,000 a year" is a salary); a day's or an hour's is a rate.
-_PER_TIME = re.compile(r"\)?\s*(?:per|a|an|each|every)\s+(?:day|week|month|hour|minute|night)\b", re.IGNORECASE)
+# A year's or a month's rate stays an amount ("$90,000 a year" is a salary, "$9.99 a month" a
+# plan's price); a day's or an hour's is a rate.
+_PER_TIME = re.compile(r"\)?\s*(?:per|a|an|each|every)\s+(?:day|week|hour|minute|night)\b", re.IGNORECASE)
 _ASKS_A_RATE = re.compile(r"\b(?:per|an?\s+(?:day|week|month|hour|night)|hourly|daily|weekly|monthly|nightly)\b",
                           re.IGNORECASE)
 _HOLDS = (r"(?:had|has|have|now\s+has|boasts|hit|reached|crossed|passed|surpassed|topped|got|gained|attracted|"

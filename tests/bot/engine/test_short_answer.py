@@ -361,6 +361,8 @@ _DAILY_FINE = ("Regulator fines Orbel", "The regulator set a daily fine of up to
 WRITTEN_SHORT_ANSWERS |= {
     "a day's rate is not the amount asked for": (*_DAILY_FINE, "how much did orbel get fined", None),
     "unless the question asks the rate": (*_DAILY_FINE, "how much is orbel fined per day", "about $190,000"),
+    "a month's price is the price": (
+        "Orbel Plus launches", "Orbel Plus costs $9.99 a month in the US.", "how much is orbel plus", "$9.99"),
 }
 # A count of those who joined or left, or are being cut, is no total, unless the question asks the change.
 _TRIMS = ("Northwind Airlines trims staff", "In total, about 1,200 people have lost their jobs at Northwind "
