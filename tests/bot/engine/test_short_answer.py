@@ -511,7 +511,8 @@ def test_the_person_asked_about_by_a_nickname_is_not_the_answer() -> None:
     varga, voss = (TypedSpan(body.index(n), body.index(n) + len(n), ("person",)) for n in ("Tomas Varga", "Lena Voss"))
     assert _is_the_asked_by_alias(body, len(body), varga, focus)
     assert not _is_the_asked_by_alias(body, len(body), voss, focus)  # a nickname of her own
-    assert _is_the_asked_by_alias(body.replace(", also known as “TVG,”", " (TVG)"), len(body) - 18, varga, focus)
+    bracketed = body.replace(", also known as “TVG,”", " (TVG)")
+    assert _is_the_asked_by_alias(bracketed, len(bracketed), varga, focus)
 
 
 def test_who_runs_a_firm_is_no_board_member_titled_by_another_role_or_firm(service, tmp_path) -> None:
