@@ -366,14 +366,14 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
         denial = bool(_DENIAL.fullmatch(match.group(0)))  # of a report or claim, which names no object
         agrees = word_stem in same or (denial and _asks_of_a_denial(question))
+        if denial and not agrees and word_stem not in opposite and question.predicate not in _CLAIM_ACTS:
+            continue  # "did varga commit fraud": "Varga denied wrongdoing" is his word, not the fact
         # The act asked about may take its objects from the title; an opposite ("a fall",
         # "cuts") is common in passing, so its sentence must name them itself. A denial that
         # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
         held = held - _said_only_as_subject(question, lowered[match.end():])
-        if denial and not agrees and word_stem not in opposite and question.predicate not in _CLAIM_ACTS:
-            continue  # "did varga commit fraud": "Varga denied wrongdoing" is his word, not the fact
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
