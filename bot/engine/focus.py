@@ -264,6 +264,24 @@ def term_weights(snap: object, tokens: list[str], in_names: set[int]) -> dict[st
     return weights
 
 
+def _unknown_name_pairs(snap: object, text: str, matches: list[re.Match[str]], tokens: list[str],
+                        fixed: list[str], corrections: list[tuple[int, str, str]], missing: list[str]) -> None:
+    """Two words side by side, each taken for a misspelt name, that together are no name the
+    articles have: a name they lack ("coco gauff" is not "como" and "Gruff"). Their
+    corrections are dropped, and the two words are a missing name. Both words of a name
+    misspelt still correct ("janik siner" is Jannik Sinner)."""
+    corrected = {index for index, _, _ in corrections}
+    pairs = [index for index in sorted(corrected) if index + 1 in corrected
+             and not text[matches[index].end():matches[index + 1].start()].strip()
+             and name_key(f"{fixed[index]} {fixed[index + 1]}") not in name_vocabulary(snap)]
+    for index in pairs:
+        if index - 1 in pairs:
+            continue  # three in a row: the first two are one name lacked, the third stands alone
+        fixed[index:index + 2] = tokens[index:index + 2]
+        corrections[:] = [c for c in corrections if c[0] not in (index, index + 1)]
+        missing.append(text[matches[index].start():matches[index + 1].end()])
+
+
 def read_focus(snap: object, text: str) -> Focus:
     """Corrections, names, names no article has, and term weights for a cleaned question."""
     matches = list(_WORD.finditer(text))
@@ -290,6 +308,7 @@ def read_focus(snap: object, text: str) -> Focus:
                 missing[-1] = f"{missing[-1]} {match.group(0)}"
             else:
                 missing.append(match.group(0))
+    _unknown_name_pairs(snap, text, matches, tokens, fixed, corrections, missing)
     spans = find_names(snap, fixed)
     names = [form for _, _, form in spans]
     in_names = {i for first, end, _ in spans for i in range(first, end)}

@@ -390,6 +390,19 @@ def test_a_misspelt_name_is_corrected_and_said(service: NewsService) -> None:
     assert informal.interpreted_as is None and "Showing results" not in informal.answer  # "whos" is no name
 
 
+def test_two_misspelt_words_side_by_side_that_make_no_name_are_a_name_the_articles_lack(
+        service: NewsService, tmp_path) -> None:
+    add_written_articles(service, tmp_path, {
+        "Kora Systems opens a plant\nSource: Valley Ledger\nDate: 2024-06-02":
+            "Kora Systems opened a battery plant in Leeds on Monday.",
+        "Ellis Bruff takes the Halden Open\nSource: Hill Gazette\nDate: 2024-06-03":
+            "Ellis Bruff won the Halden Open on Sunday, beating the top seed in three sets."})
+    lacked = service.ask("did kori bruf win the halden open")
+    assert lacked.abstained and "mention kori bruf" in lacked.answer and lacked.interpreted_as is None
+    both = service.ask("did elis bruf win the halden open")  # both words of one name misspelt
+    assert "Showing results for “Ellis Bruff”" in both.answer and both.verdict == "yes", both.answer
+
+
 def test_abstains_on_names_and_outlets_the_articles_never_mention(service: NewsService) -> None:
     unknown_name = service.ask("Did Zephyrine Okonkwo-Baptiste confirm the turbine recall?")
     assert unknown_name.abstained and "Zephyrine Okonkwo-Baptiste" in unknown_name.answer
