@@ -58,6 +58,9 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
+# Asked whether an act was done, one still to come is no answer (asked whether it will be, it is).
+_DONE_OPENERS = frozenset("did has have had was were".split())
+_FUTURE = re.compile(r"(?:\b(?:will|would|shall|won['’]t)|['’]ll)\s+(?:[\w'’-]+\s+){0,3}$")
 _ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth seventh eighth ninth tenth last".split())
 # A month asked about is part of the claim: raising rates this year is no answer about November.
 _MONTHS = frozenset(stem(w) for w in "january february march april june july august september october november "
@@ -91,6 +94,7 @@ class YesNoQuestion:
     predicate: str | None       # the main verb's stem, e.g. "confirm"
     objects: tuple[str, ...]    # stems of the words after the verb
     negated: bool               # "Didn't Hyundai confirm ...?"
+    asks_done: bool = False     # "did", "has", "was": about an act done, not one to come
 
 
 def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | None:
@@ -103,6 +107,9 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     if not words or words[0].lower() not in YES_NO_OPENERS:
         return None
     negated = words[0].lower().endswith(("n't", "n’t")) or bool(_NEGATION.search(" ".join(words[1:4])))
+    # "did the report say that orbel would close the plant": the claim asked about is one to come.
+    asks_done = words[0].lower().replace("’", "'").removesuffix("n't") in _DONE_OPENERS and \
+        not any(_FUTURE.match(f"{w.lower()} ") for w in words[1:])
     rest = [w for w in words[1:] if not _NEGATION.fullmatch(w)]
     while rest and rest[0].lower() in _NOT_A_VERB:
         rest.pop(0)
@@ -136,9 +143,9 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         return parse_yes_no(f"{words[0]} {clause}", names) or YesNoQuestion(subject, None, (), negated)
     if following[:1] == ["by"] and len(following) > 1:
         doer = tuple(w for w in following[1:] if w not in STOPWORDS)
-        return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated)
+        return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated, asks_done)
     objects = tuple(stem(w) for w in following if w not in STOPWORDS)
-    return YesNoQuestion(subject, stem(after[verb_at]), objects, negated)
+    return YesNoQuestion(subject, stem(after[verb_at]), objects, negated, asks_done)
 
 
 # Verbs that report a claim without taking a side on it (unlike "confirm" or "deny").
@@ -362,8 +369,12 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
         if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
-        if not taken_back and _HYPOTHETICAL.search(lowered[_clause_start(lowered, match.start()):match.start()]):
+        clause = _clause_start(lowered, match.start())
+        if not taken_back and _HYPOTHETICAL.search(lowered[clause:match.start()]):
             continue  # "Apple could sit down with Masimo", "did not need to raise": not a done act
+        future = _FUTURE.search(lowered, clause, match.start())
+        if question.asks_done and future and not sentence[future.start():future.start() + 1].isupper():
+            continue  # "did sbf take the stand": "SBF will be taking the stand" is to come ("Will Smith" is a name)
         denial = bool(_DENIAL.fullmatch(match.group(0)))  # of a report or claim, which names no object
         agrees = word_stem in same or (denial and _asks_of_a_denial(question))
         if denial and not agrees and word_stem not in opposite and question.predicate not in _CLAIM_ACTS:

@@ -193,6 +193,16 @@ def test_what_could_or_need_happen_is_not_what_did() -> None:
     assert decide_verdict("did korvath raise rates", need, names=("Korvath",)).value is None
 
 
+def test_an_act_still_to_come_answers_whether_it_will_be_done_not_whether_it_was() -> None:
+    names = ("Dana Whitlock",)
+    planned = evidence("As her lawyers confirmed on Tuesday, Dana Whitlock will be testifying next week.")
+    assert decide_verdict("did dana whitlock testify", planned, names=names).value is None
+    assert decide_verdict("has whitlock testified?", planned, names=names).value is None
+    assert decide_verdict("will dana whitlock testify", planned, names=names).value == "yes"
+    done = evidence("Dana Whitlock testified on Tuesday, and she will be back in court next week.")
+    assert decide_verdict("did dana whitlock testify", done, names=names).value == "yes"
+
+
 def test_someone_elses_view_is_not_the_subjects_act() -> None:
     view = evidence("Korvath's store is popular — instead, Imogen Tate suggests there shouldn't be a "
                     "Korvath fee at all.")
