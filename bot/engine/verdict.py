@@ -202,7 +202,7 @@ def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     Hyundai rejected ..."), so the verb there is the subject's own act."""
     if not subject:
         return True
-    clause = _ASIDE.sub(",", lowered[_clause_start(lowered, at):at])
+    clause = _DASHED_ASIDE.sub(" ", _ASIDE.sub(",", lowered[_clause_start(lowered, at):at]))
     return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
 
 
@@ -222,6 +222,9 @@ def _owned_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
 # An aside that compares the doer with others: "He, like many of SBF's colleagues, testified"
 # is not SBF testifying.
 _ASIDE = re.compile(r",\s*(?:like|unlike|including|such\s+as|as\s+with|along\s+with)\b[^,]*,")
+# Between two dashes, what the doer is: "Yedidia — Varga's college friend — had testified" is
+# Yedidia testifying, not Varga.
+_DASHED_ASIDE = re.compile(r"\s[—–]\s[^—–]*\s[—–]\s")
 
 
 _SPEECH = re.compile(r"\b(?:say|says|said|saying|suggest\w*|argu\w*|claim\w*|believ\w*|think\w*|thought|"

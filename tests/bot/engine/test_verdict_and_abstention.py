@@ -58,6 +58,9 @@ def test_opposite_predicates_and_other_subjects() -> None:
     # Nor is an act of others the subject is compared with in an aside.
     aside = evidence("She, like many of Varga's former staff, testified that Varga kept two sets of books.")
     assert decide_verdict("did varga testify", aside).value is None
+    described = evidence("Okafor — Varga's college friend and former flatmate — had testified that Varga lied.")
+    assert decide_verdict("did varga testify", described).value is None
+    assert decide_verdict("did okafor testify", described).value == "yes"
     assert decide_verdict("did varga testify", evidence("Varga, like his staff, testified on Monday.")).value == "yes"
 
 
