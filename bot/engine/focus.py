@@ -264,6 +264,20 @@ def term_weights(snap: object, tokens: list[str], in_names: set[int]) -> dict[st
     return weights
 
 
+def _kept_by_a_neighbour(snap: object, tokens: list[str], index: int, better: str) -> bool:
+    """The word at ``index`` and the one before or after it are a name the articles have, and
+    with ``better`` in its place they are none ("shawn fain", not "shawn fan"; an article's
+    "korvath comunications" is still Korvath Communications)."""
+    vocabulary = name_vocabulary(snap)
+    for at in (index - 1, index):
+        if at >= 0 and at + 1 < len(tokens):
+            pair = tokens[at:at + 2]
+            fixed = [better if at + offset == index else word for offset, word in enumerate(pair)]
+            if name_key(" ".join(pair)) in vocabulary and name_key(" ".join(fixed)) not in vocabulary:
+                return True
+    return False
+
+
 def _unknown_name_pairs(snap: object, text: str, matches: list[re.Match[str]], tokens: list[str],
                         fixed: list[str], corrections: list[tuple[int, str, str]], missing: list[str]) -> None:
     """Two words side by side, each taken for a misspelt name, that together are no name the
@@ -296,6 +310,8 @@ def read_focus(snap: object, text: str) -> Focus:
         if seen > _TYPO_SEEN:
             continue
         better = correct_word(snap, token, other=seen > 0)
+        if seen and better and _kept_by_a_neighbour(snap, tokens, index, better):
+            continue  # "shawn fain": a rare word of a name the articles have, not a typo of "fan"
         if seen and better and document_frequency(snap, better) < _TYPO_RATIO * seen:
             continue  # a rare word the articles use, not an article's own typo of a common name
         if better:

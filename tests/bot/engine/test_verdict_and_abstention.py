@@ -416,6 +416,18 @@ def test_two_misspelt_words_side_by_side_that_make_no_name_are_a_name_the_articl
     assert "Showing results for “Ellis Bruff”" in both.answer and both.verdict == "yes", both.answer
 
 
+def test_a_rare_word_of_a_name_the_question_names_in_full_is_not_taken_for_a_typo(
+        service: NewsService, tmp_path) -> None:
+    # "Fain" is one letter from "Fan", a name word the articles use far more often.
+    common = {f"Fan Mills trades\nSource: Valley Ledger\nDate: 2024-05-{day:02d}":
+              f"Fan Mills shares rose {day}% on the day, Fan Mills traders said." for day in range(1, 29)}
+    add_written_articles(service, tmp_path, {
+        **common, "Union picks a leader\nSource: Hill Gazette\nDate: 2024-06-03":
+            "Union president Dara Fain told members that the ferry deal would be put to a vote."})
+    answer = service.ask("who is dara fain")
+    assert "Showing results" not in answer.answer and "Dara Fain" in answer.quotes[0].text, answer.answer
+
+
 def test_abstains_on_names_and_outlets_the_articles_never_mention(service: NewsService) -> None:
     unknown_name = service.ask("Did Zephyrine Okonkwo-Baptiste confirm the turbine recall?")
     assert unknown_name.abstained and "Zephyrine Okonkwo-Baptiste" in unknown_name.answer
