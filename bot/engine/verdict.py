@@ -58,6 +58,9 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
+# "pushed yields lower": where something ended up, often in passing; its sentence must name
+# what went lower itself (the title's "rate optimism" does not make yields rates).
+_BARE_COMPARATIVES = frozenset("lower higher".split())
 # Asked whether an act was done, one still to come is no answer (asked whether it will be, it is).
 _DONE_OPENERS = frozenset("did has have had was were".split())
 _FUTURE = re.compile(r"(?:\b(?:will|would|shall|won['’]t)|['’]ll)\s+(?:[\w'’-]+\s+){0,3}$")
@@ -386,7 +389,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # "cuts") is common in passing, so its sentence must name them itself. A denial that
         # answers another act ("did hyundai confirm the deal": "Hyundai rejected the claim")
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
-        held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING else in_sentence
+        held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING and \
+            match.group(0) not in _BARE_COMPARATIVES else in_sentence
         held = held - _said_only_as_subject(question, lowered[match.end():])
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
@@ -431,7 +435,11 @@ def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str]
     wanted = [o for o in question.objects if o not in act_stems]
     held = [o for o in wanted if o in held_stems or related_stems(o)[0] & held_stems]
     exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS | _MONTHS]  # "second", "15": the claim itself
-    return not wanted or (len(held) >= (len(wanted) if every else len(wanted) / 2) and all(o in held for o in exact))
+    # The half is of the objects but months: a month said is no sign the rates asked about are.
+    plain = [o for o in wanted if o not in _MONTHS]
+    plain_held = [o for o in plain if o in held]
+    return not wanted or (len(plain_held) >= (len(plain) if every else len(plain) / 2)
+                          and all(o in held for o in exact))
 
 
 _CONTRAST = re.compile(r"\b(?:no|not|never|without|none|nor|differ\w*|different|same|unlike|contrary|rather than)\b|"

@@ -38,6 +38,15 @@ def test_an_opposite_word_in_passing_is_no_answer_unless_its_sentence_names_the_
     assert decide_verdict(question, passing).value is None
     cut = evidence("The central bank cut rates by a quarter point in March.")
     assert decide_verdict(question, cut).value == "no"
+    # "pushed yields lower": where something ended up; the title's rates are not its yields.
+    result = [EvidenceSentence("Comments from the central bank pushed bond yields lower.", 0.6,
+                               "Shares gain on interest rate hopes")]
+    assert decide_verdict("did the central bank cut rates?", result).value is None
+    lowered = evidence("Comments from the central bank pushed its rates lower.")
+    assert decide_verdict("did the central bank cut rates?", lowered).value == "yes"
+    # A month said is no sign that the rates are: the half of the objects needed is of the others.
+    forecast = evidence("The central bank cut its growth forecast in March.")
+    assert decide_verdict("did the central bank cut rates in march?", forecast).value is None
 
 
 def test_the_predicate_itself_gives_yes_and_negation_flips_it() -> None:
