@@ -461,6 +461,25 @@ def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
                           re.IGNORECASE))
 
 
+def _stamps_an_entry(body: str, sentence: RankedSentence, span: TypedSpan) -> bool:
+    """A time or date that opens its sentence and a dash follows: a live blog's stamp on
+    an entry, when it was written, not when what it tells of began or ended."""
+    return not body[sentence.start:span.start].strip() and re.match(r"\.?\s*[—–-]\s", body[span.end:]) is not None
+
+
+def _act_only_in_a_participle_after(sentence: RankedSentence, span: TypedSpan, predicate: str) -> bool:
+    """The act asked about is said only after the date, in a participle's clause (", citing
+    the cost of the strikes"): a reason given for what the date is of, not the act's date."""
+    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    end = span.end - sentence.start
+    said = [m.start() for m in re.finditer(r"[\w'’-]+", sentence.text) if stem(words(m.group(0))[0]) in acts]
+    participle = _PARTICIPLE_CLAUSE.search(sentence.text, end)
+    return bool(said) and participle is not None and all(at > participle.start() for at in said)
+
+
+_PARTICIPLE_CLAUSE = re.compile(r",\s+(?:[a-z]+ly\s+)?[a-z]{3,}ing\b")
+
+
 def _dates_the_subject_after(body: str, sentence: RankedSentence, span: TypedSpan, focus: Focus) -> bool:
     """A sentence that opens with a participle and the date ("Released May 2, the Orbel X2
     is ...") dates the subject named after the comma; another name's date is not asked."""
@@ -652,6 +671,10 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "the biggest fight since the US took Harrow to court in the 1990s": the earlier one
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
+    if "date" in span.kinds and _stamps_an_entry(body, sentence, span):
+        return True  # "8:29 p.m. — Mantiply strikes out Lowe": when a live blog's entry was posted
+    if "date" in span.kinds and asked.predicate and _act_only_in_a_participle_after(sentence, span, asked.predicate):
+        return True  # "cancelled its talks at the show in January, citing the strikes", asked when they began
     if "date" in span.kinds and asked.predicate and dates_an_act_to_come(
             sentence.text, span.start - sentence.start, span.end - sentence.start, asked.predicate,
             asked_done=_ASKS_DONE.search(asked.focus.text) is not None):

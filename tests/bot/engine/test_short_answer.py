@@ -459,6 +459,18 @@ WRITTEN_SHORT_ANSWERS |= {
         *_PHONES, "when was the orbel x1 released", None),  # May 2 is the X2's
     "... which it answers": (*_PHONES, "when was the orbel x2 released", "May 2"),
 }
+_SHOW = ("Orbel skips the trade show", "Orbel cancelled its talks at the Harrow trade show in March, citing the cost "
+         "of the ongoing dock strike. The dock strike began on May 4, the union said.")
+_LIVE = ("Harrow Rovers v Lyon Athletic: live", "9:12 p.m. — Fans of the Vela sit-in cheer Pike, and that is the "
+         "end of the half. The Vela sit-in ended on June 3 after a vote.")
+WRITTEN_SHORT_ANSWERS |= {
+    "an act said only in a participle's clause after the date is not what it dates": (
+        "Orbel skips the trade show", _SHOW[1].split(" The dock")[0], "when did the dock strike start", None),
+    "... while its own sentence answers": (*_SHOW, "when did the dock strike begin", "May 4"),
+    "a time opening a sentence before a dash stamps a live blog's entry": (
+        "Harrow Rovers v Lyon Athletic: live", _LIVE[1].split(" The Vela")[0], "when did the vela sit-in end", None),
+    "... while a date inside a sentence answers": (*_LIVE, "when did the vela sit-in end", "June 3"),
+}
 
 
 @pytest.mark.parametrize("case", list(WRITTEN_SHORT_ANSWERS))
