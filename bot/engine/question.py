@@ -376,6 +376,13 @@ _SAYING = frozenset("say said think thought claim claimed believe believed expec
 
 
 _CLASS_NOUN = re.compile(rf"\b({_ORG}|{_PRODUCT})\b", re.IGNORECASE)
+_PRODUCT_BEFORE = re.compile(rf"\b({_PRODUCT})\s+$")  # lower case: "App" may start a name
+
+
+def product_class_before(text: str) -> str | None:
+    """The kind of product that ``text`` ends by naming, in lower case: "the customization app "."""
+    found = _PRODUCT_BEFORE.search(text)
+    return found.group(1) if found else None
 
 
 def asked_class(text: str, kind: str) -> str | None:

@@ -35,7 +35,7 @@ from bot.engine.evidence import (
 )
 from bot.engine.focus import Focus, held_stems, without_article, words
 from bot.engine.lexicon import is_known_act, related_stems
-from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role
+from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role, product_class_before
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
 from index.text import STOP_WORDS as STOPWORDS
@@ -630,6 +630,9 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     before = body[sentence.start:span.start]
     if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
         return True
+    if asked.kind == "product" and asked.named_class and (kind := product_class_before(before)) and \
+            kind not in asked.named_class and asked.named_class not in kind:
+        return True  # "the iPhone customization app Brass", asked what the new iPhone is called
     if set(span.kinds) & {"number", "money", "percent"}:
         if _in_quoted_title(sentence, span):
             return True  # a video called “Last To Leave Circle Wins $500,000”: a title's words

@@ -463,7 +463,12 @@ _SHOW = ("Orbel skips the trade show", "Orbel cancelled its talks at the Harrow 
          "of the ongoing dock strike. The dock strike began on May 4, the union said.")
 _LIVE = ("Harrow Rovers v Lyon Athletic: live", "9:12 p.m. — Fans of the Vela sit-in cheer Pike, and that is the "
          "end of the half. The Vela sit-in ended on June 3 after a vote.")
+_APPS = ("Orbel launches the Vela phone", "A new chat tool joins the Vela customization app Brass, which has ten "
+         "million users. Orbel's new smartphone, the Vela Nine, goes on sale in May.")
 WRITTEN_SHORT_ANSWERS |= {
+    "a name after another kind of product is that kind's": (
+        _APPS[0], _APPS[1].split(" Orbel's")[0], "what is the new vela called", None),  # an app's name
+    "... while the kind asked names it": (*_APPS, "what is orbel's new smartphone called", "the Vela Nine"),
     "an act said only in a participle's clause after the date is not what it dates": (
         "Orbel skips the trade show", _SHOW[1].split(" The dock")[0], "when did the dock strike start", None),
     "... while its own sentence answers": (*_SHOW, "when did the dock strike begin", "May 4"),
