@@ -235,20 +235,33 @@ def name_vocabulary(snap: TableSnapshot) -> NameVocabulary:
 def name_word_counts(snap: TableSnapshot) -> Counter[str]:
     """Single words of the names in :func:`name_vocabulary`, weighted by articles: what a
     misspelt word is matched against. One pass over the distinct names (not the spans),
-    only when a question has a word no article holds; cached for the snapshot's generation."""
+    only when a question needs it; cached for the snapshot's generation."""
+    return _name_words(snap)[0]
 
-    def compute() -> Counter[str]:
+
+def most_used_name_starting(snap: TableSnapshot, word: str) -> tuple[str, int] | None:
+    """The name most articles use of those whose first word is ``word`` (a key's word):
+    (its key, articles); from the same pass as :func:`name_word_counts`."""
+    return _name_words(snap)[1].get(word)
+
+
+def _name_words(snap: TableSnapshot) -> tuple[Counter[str], dict[str, tuple[str, int]]]:
+    def compute() -> tuple[Counter[str], dict[str, tuple[str, int]]]:
         counts: Counter[str] = Counter()
+        starting: dict[str, tuple[str, int]] = {}
         try:
             rows = snap.query("SELECT name_key, articles FROM entity_names")
         except sqlite3.OperationalError:
-            return counts
+            return counts, starting
         for key, articles in rows:
             if len(key) < 2:
                 continue
-            for word in key.split():
+            parts = key.split()
+            for word in parts:
                 if len(word) >= 3 and word.isalpha():
                     counts[word] += int(articles)
-        return counts
+            if len(parts) > 1 and int(articles) > starting.get(parts[0], ("", 0))[1]:
+                starting[parts[0]] = (key, int(articles))
+        return counts, starting
 
-    return snap.memo("name_word_counts", compute)
+    return snap.memo("name_words", compute)

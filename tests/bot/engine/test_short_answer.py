@@ -996,3 +996,18 @@ def test_a_name_long_articles_are_about_is_read_as_a_name_in_lower_case(service,
     assert service.add_paths(paths).ok
     with service.answerer.kb.reader() as snap:
         assert read_focus(snap, "where did quellmark open its first shop").names == ("Quellmark",)
+
+
+def test_a_first_name_alone_stands_for_the_one_name_the_articles_write_it_in(service, tmp_path) -> None:
+    stories = {"Zarek Holm buys a ferry line": "Zarek Holm bought the Harrow ferry line on Monday.",
+               "Zarek Holm opens a museum": "Zarek Holm opened a transport museum in Leeds.",
+               "Holm's fortune grows": "Zarek Holm has a net worth of about $3 billion, the Ledger estimates.",
+               "Boxer signs a new deal": "The unbeaten boxer boasts a net worth of $450 million."}
+    for number, (title, body) in enumerate(stories.items()):
+        path = tmp_path / f"story-{number}.txt"
+        path.write_text(f"{title}\nSource: Valley Ledger\nDate: 2024-06-0{number + 1}\n\n{body}\n")
+        assert service.add_paths([path]).ok
+    with service.kb.reader() as snap:
+        assert read_focus(snap, "whats zarek's net worth").names == ("Zarek Holm",)
+    answer = service.ask("whats zarek's net worth")
+    assert answer.short_answer == "about $3 billion" and "Zarek Holm" in answer.quotes[0].text, answer.answer
