@@ -23,6 +23,9 @@ from bot.engine.lexicon import is_known_act
 from index.text import STOP_WORDS, stem
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# The bot's name typed as a handle where Discord would make a mention ("@newsbot hi! ..."). Only
+# one that opens the question: a handle further on may be what is asked about ("what did @orbel post").
+_HANDLE = re.compile(r"^@[\w.-]+(?=[\s,:;!.?]|$)")
 # Openers that carry no content: greetings, the bot's name, apologies, "quick question".
 _CHATTER = re.compile(
     r"^(?:(?:hey|hi|hii+|hello|helo|yo|hiya|howdy|heya|sup|greetings|good\s+(?:morning|afternoon|evening)|"
@@ -187,7 +190,7 @@ def strip_chatter(text: str) -> str:
     text = " ".join(_MENTION.sub(" ", text).split())
     for _ in range(3):  # "hey bot, quick q: can you tell me ..." peels in layers
         before = text
-        text = _CHATTER.sub("", text).lstrip(" ,:;!.-")
+        text = _HANDLE.sub("", _CHATTER.sub("", text)).lstrip(" ,:;!.-")
         text = _FRAME.sub("", text).lstrip(" ,:;!.-")
         text = _TRAILER.sub("", text).strip()
         if text == before:

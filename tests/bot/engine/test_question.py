@@ -19,6 +19,9 @@ from bot.engine.question import read_question, strip_chatter
     ("sorry to bother you but who runs korvath", "who runs korvath"),
     ("wait did korvath testify", "did korvath testify"),
     ("lol ngl who runs korvath now", "who runs korvath now"),
+    ("@newsbot hi! who runs korvath?", "who runs korvath?"),  # the bot's name typed, not a mention
+    ("hey @newsbot, did korvath confirm the deal?", "did korvath confirm the deal?"),
+    ("what did @korvath post about the deal", "what did @korvath post about the deal"),  # a handle asked about
 ])
 def test_greetings_mentions_and_frames_are_not_the_question(typed: str, question: str) -> None:
     assert strip_chatter(typed) == question
