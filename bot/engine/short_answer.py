@@ -379,6 +379,9 @@ def _someone_elses(body: str, end: int, span: TypedSpan, focus: Focus) -> bool:
 
 
 _BY_AMOUNT = re.compile(r"\bby\s+(?:about\s+|around\s+|nearly\s+|almost\s+|some\s+|roughly\s+)?$", re.IGNORECASE)
+# A condition: what follows it in its clause may happen, it is not said to have ("even if" and
+# "as if" concede or compare, they set no condition).
+_CONDITION = re.compile(r"(?<!\beven\s)(?<!\bas\s)\b(?:if|unless|whether)\b", re.IGNORECASE)
 _COULD = re.compile(r"\b(?:could|might|would|(?:expected|projected|forecast|set|on\s+track)\s+to)\s+(?:\w+\s+){0,2}$")
 # "Bluesky hit 1 million users": a count another name has or reached.
 # A year's or a month's rate stays an amount ("$90,000 a year" is a salary, "$9.99 a month" a
@@ -628,6 +631,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     """The span belongs to a named thing or company the question does not ask about, or
     to what could happen rather than what did."""
     before = body[sentence.start:span.start]
+    if _CONDITION.search(re.split(r"[,;:—–]", before)[-1]):
+        return True  # "the bet wins if she wins outright or Williams wins by fewer than 5 games"
     if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
         return True
     if asked.kind == "product" and asked.named_class and (kind := product_class_before(before)) and \

@@ -465,6 +465,13 @@ _LIVE = ("Harrow Rovers v Lyon Athletic: live", "9:12 p.m. — Fans of the Vela 
          "end of the half. The Vela sit-in ended on June 3 after a vote.")
 _APPS = ("Orbel launches the Vela phone", "A new chat tool joins the Vela customization app Brass, which has ten "
          "million users. Orbel's new smartphone, the Vela Nine, goes on sale in May.")
+_BET = ("How a handicap bet works", "A bet on Dana Kell at +3.5 pays if she wins outright or Mira Osei wins the "
+        "Harrow Open by fewer than four games. Mira Osei won the Lyon Open on Sunday.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a name under a condition is not said to have done it": (
+        _BET[0], _BET[1].split(" Mira Osei won")[0], "who won the harrow open", None),
+    "... while a plain sentence says who did": (*_BET, "who won the lyon open", "Mira Osei"),
+}
 WRITTEN_SHORT_ANSWERS |= {
     "a name after another kind of product is that kind's": (
         _APPS[0], _APPS[1].split(" Orbel's")[0], "what is the new vela called", None),  # an app's name
