@@ -468,6 +468,11 @@ _APPS = ("Orbel launches the Vela phone", "A new chat tool joins the Vela custom
 _BET = ("How a handicap bet works", "A bet on Dana Kell at +3.5 pays if she wins outright or Mira Osei wins the "
         "Harrow Open by fewer than four games. Mira Osei won the Lyon Open on Sunday.")
 WRITTEN_SHORT_ANSWERS |= {
+    "a name holding a word the question asks about is the thing asked, not the answer": (
+        "Lyon beat Harrow in the cup tie", "From the first whistle, Lyon made life hard for the reigning Kessler "
+        "Trophy winner.", "who won the kessler", None),  # the trophy is no winner
+}
+WRITTEN_SHORT_ANSWERS |= {
     "a name under a condition is not said to have done it": (
         _BET[0], _BET[1].split(" Mira Osei won")[0], "who won the harrow open", None),
     "... while a plain sentence says who did": (*_BET, "who won the lyon open", "Mira Osei"),
