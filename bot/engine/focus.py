@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.lexicon import related_stems
-from index.companies.entity_spans import most_used_name_starting, name_key, name_vocabulary, name_word_counts
+from index.companies.entity_spans import most_used_name_with_end, name_key, name_vocabulary, name_word_counts
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -243,30 +243,33 @@ def find_names(snap: object, tokens: list[str]) -> list[tuple[int, int, str]]:
             at += size
             break
         else:
-            if (whole := name_it_starts(snap, tokens[at])) is not None:
+            if (whole := name_it_ends(snap, tokens[at])) is not None:
                 found.append((at, at + 1, whole))
             at += 1
     return found
 
 
-# A first name alone stands for the one name the articles mostly write it in ("elon" is Elon
-# Musk), when they write the word mostly in names and that name holds most of those uses.
-_STARTS_SHARE = 0.75
+# A first or last name alone stands for the one name the articles mostly write it in ("elon"
+# is Elon Musk, "49ers" the San Francisco 49ers), when they write the word mostly in names and
+# that name holds most of those uses.
+_ENDS_SHARE = 0.75
 _WRITTEN_IN_NAMES = 0.3
-_STARTS_SEEN = 3
+_ENDS_SEEN = 3
 
 
-def name_it_starts(snap: object, word: str) -> str | None:
-    """The name a lone word stands for as its first word ("elon": Elon Musk), or None."""
-    if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_WORDS:
+def name_it_ends(snap: object, word: str) -> str | None:
+    """The name a lone word stands for as its first or last word, or None."""
+    if len(word) < 3 or word.isdigit() or word in STOPWORDS or word in QUESTION_WORDS:
         return None
-    in_names = name_word_counts(snap).get(word, 0)
-    if in_names < _STARTS_SEEN or in_names < _WRITTEN_IN_NAMES * document_frequency(snap, word):
+    top = most_used_name_with_end(snap, word)
+    if top is None:
         return None
-    top = most_used_name_starting(snap, word)
-    if top is None or top[1] < max(_STARTS_SEEN, _STARTS_SHARE * in_names):
+    key, articles, in_names = top
+    # A word of letters and digits ("49ers") is no plain word, however seldom it is tagged.
+    plain_word = word.isalpha() and in_names < _WRITTEN_IN_NAMES * document_frequency(snap, word)
+    if articles < max(_ENDS_SEEN, _ENDS_SHARE * in_names) or plain_word:
         return None
-    return name_vocabulary(snap).get(top[0], (top[0], 0))[0]
+    return name_vocabulary(snap).get(key, (key, 0))[0]
 
 
 def term_weights(snap: object, tokens: list[str], in_names: set[int]) -> dict[str, float]:

@@ -239,29 +239,36 @@ def name_word_counts(snap: TableSnapshot) -> Counter[str]:
     return _name_words(snap)[0]
 
 
-def most_used_name_starting(snap: TableSnapshot, word: str) -> tuple[str, int] | None:
-    """The name most articles use of those whose first word is ``word`` (a key's word):
-    (its key, articles); from the same pass as :func:`name_word_counts`."""
-    return _name_words(snap)[1].get(word)
+def most_used_name_with_end(snap: TableSnapshot, word: str) -> tuple[str, int, int] | None:
+    """The name most articles use of those whose first or last word is ``word`` (a key's
+    word): (its key, its articles, the articles of every name holding the word); from the
+    same pass as :func:`name_word_counts`."""
+    found = _name_words(snap)[1].get(word)
+    return None if found is None else (*found, _name_words(snap)[2][word])
 
 
-def _name_words(snap: TableSnapshot) -> tuple[Counter[str], dict[str, tuple[str, int]]]:
-    def compute() -> tuple[Counter[str], dict[str, tuple[str, int]]]:
-        counts: Counter[str] = Counter()
-        starting: dict[str, tuple[str, int]] = {}
+def _name_words(snap: TableSnapshot) -> tuple[Counter[str], dict[str, tuple[str, int]], Counter[str]]:
+    def compute() -> tuple[Counter[str], dict[str, tuple[str, int]], Counter[str]]:
+        counts: Counter[str] = Counter()  # alphabetic words, what typos are matched against
+        holding: Counter[str] = Counter()  # every word with a letter ("49ers")
+        ends: dict[str, tuple[str, int]] = {}
         try:
             rows = snap.query("SELECT name_key, articles FROM entity_names")
         except sqlite3.OperationalError:
-            return counts, starting
+            return counts, ends, holding
         for key, articles in rows:
             if len(key) < 2:
                 continue
-            parts = key.split()
+            parts, articles = key.split(), int(articles)
             for word in parts:
                 if len(word) >= 3 and word.isalpha():
-                    counts[word] += int(articles)
-            if len(parts) > 1 and int(articles) > starting.get(parts[0], ("", 0))[1]:
-                starting[parts[0]] = (key, int(articles))
-        return counts, starting
+                    counts[word] += articles
+            for word in set(parts):
+                if any(ch.isalpha() for ch in word):
+                    holding[word] += articles
+            for end in {parts[0], parts[-1]} if len(parts) > 1 else ():
+                if articles > ends.get(end, ("", 0))[1]:
+                    ends[end] = (key, articles)
+        return counts, ends, holding
 
     return snap.memo("name_words", compute)

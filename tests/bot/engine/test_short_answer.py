@@ -1023,3 +1023,17 @@ def test_a_first_name_alone_stands_for_the_one_name_the_articles_write_it_in(ser
         assert read_focus(snap, "whats zarek's net worth").names == ("Zarek Holm",)
     answer = service.ask("whats zarek's net worth")
     assert answer.short_answer == "about $3 billion" and "Zarek Holm" in answer.quotes[0].text, answer.answer
+
+
+def test_a_last_word_of_letters_and_digits_stands_for_its_team_however_seldom_tagged(service, tmp_path) -> None:
+    games = [f"Running back Dana Kell led the Kessington 77ers to a win over {rival}."
+             for rival in ("Bath", "Ely", "Hull")]
+    games += ["Fans of the 77ers queued for hours, and the 77ers won again.",
+              "Lyon quarterback Omar Pike threw two touchdowns against the 77ers."]
+    for number, body in enumerate(games):
+        path = tmp_path / f"game-{number}.txt"
+        path.write_text(f"Harrow game {number}\nSource: Valley Ledger\nDate: 2024-06-0{number + 1}\n\n{body}\n")
+        assert service.add_paths([path]).ok
+    with service.kb.reader() as snap:
+        assert read_focus(snap, "who is the 77ers quarterback").names == ("the Kessington 77ers",)
+    assert service.ask("who is the 77ers quarterback").short_answer is None  # Pike is Lyon's
