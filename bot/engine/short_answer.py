@@ -116,6 +116,10 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Ask
     return weight
 
 
+# Past or present words for the day of writing; one to come ("next week") still says how far off.
+_DEICTIC_DATE = re.compile(r"(?:(?:just\s+|earlier\s+)?(?:today|tonight|yesterday|now|recently|"
+                           r"(?:this|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year)))",
+                           re.IGNORECASE)
 _ASIDE = r"(?:\([^)]{0,60}\)\s+)?"
 _BECAME = (rf"\s+{_ASIDE}(?:is|was|has\s+been|had\s+been|became|becomes|will\s+become)\s+{_ASIDE}"
            r"(?:(?:named|appointed|promoted|elected|made|hired|installed|confirmed)\s+(?:as\s+|to\s+)?)?"
@@ -526,6 +530,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if asks_casting(asked.predicate) and (part := cast_part(body, span)) and \
             not plays_asked_part(part, asked.focus.names):
         return False  # "Diana (played by Elizabeth Debicki)", asked who plays Charles
+    if span.kinds == ("date",) and _DEICTIC_DATE.fullmatch(body[span.start:span.end].strip()):
+        return False  # "today": when the article was written, which its citation says; no answer in bold
     start, end = span.start - sentence.start, span.end - sentence.start
     if span.untagged and not (asked.predicate and takes_part(sentence.text, start, end, asked.predicate,
                                                              unsure=False)):

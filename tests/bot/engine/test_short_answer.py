@@ -472,6 +472,13 @@ WRITTEN_SHORT_ANSWERS |= {
         "Lyon beat Harrow in the cup tie", "From the first whistle, Lyon made life hard for the reigning Kessler "
         "Trophy winner.", "who won the kessler", None),  # the trophy is no winner
 }
+_TODAY = ("Harrow dockers walk out", "The Harrow dockers walked out today over pay. The Lyon dockers walked out "
+          "on May 4 over pay.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a date that only says when the article was written is no answer in bold": (
+        _TODAY[0], _TODAY[1].split(" The Lyon")[0], "when did the harrow dockers walk out", None),
+    "... while a date of the calendar is": (*_TODAY, "when did the lyon dockers walk out", "May 4"),
+}
 WRITTEN_SHORT_ANSWERS |= {
     "a name under a condition is not said to have done it": (
         _BET[0], _BET[1].split(" Mira Osei won")[0], "who won the harrow open", None),
