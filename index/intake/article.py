@@ -16,6 +16,7 @@ A file either yields articles or a :class:`Rejection` that says why (see
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -97,11 +98,18 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def _without_entities(title: str) -> str:
+    """A title with HTML character references written out: feeds and exports often carry
+    "&#039;" and "&amp;" in titles, which every citation would show. Bodies keep their text
+    as given: quotes are offsets into them."""
+    return html.unescape(title) if re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);", title) else title
+
+
 def make_article(*, title: str, body: str, origin: str, article_id: str | None = None,
                  source: str = "", url: str | None = None, published_at: object = None,
                  author: str | None = None) -> Article:
     body = clean_text(body).strip()
-    title = " ".join(clean_text(title).split())
+    title = " ".join(_without_entities(clean_text(title)).split())
     if not body:
         raise ArticleFormatError("no article body")
     if not title:

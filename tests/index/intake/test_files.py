@@ -79,6 +79,13 @@ def test_a_single_json_object_is_one_article() -> None:
     assert article.outlets == ["A", "B"]
 
 
+def test_html_character_references_in_a_title_are_written_out_and_the_body_kept_as_given() -> None:
+    data = json.dumps({"title": "&#039;Calm&#039; at Harrow &amp; Lyon docks", "body": "Tom &amp; Ada said so.",
+                       "source": "Valley Ledger"}).encode()
+    [article] = parse_bytes(data, "one.json").articles
+    assert article.title == "'Calm' at Harrow & Lyon docks" and article.body == "Tom &amp; Ada said so."
+
+
 def test_derived_ids_are_stable_and_depend_on_content() -> None:
     assert derive_article_id("T", "Body text.") == derive_article_id("T", "Body  text.")
     assert derive_article_id("T", "Body text.") != derive_article_id("T", "Other text.")
