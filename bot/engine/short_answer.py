@@ -116,6 +116,9 @@ def _placement(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Ask
     return weight
 
 
+# A time before something ("the 13 days leading up to the truce") is not how long it lasts.
+_LEADING_UP = re.compile(r"\s*,?\s*(?:leading\s+up\s+to|before|ahead\s+of|prior\s+to|in\s+the\s+run-up\s+to)\b",
+                         re.IGNORECASE)
 # Past or present words for the day of writing; one to come ("next week") still says how far off.
 _DEICTIC_DATE = re.compile(r"(?:(?:just\s+|earlier\s+)?(?:today|tonight|yesterday|now|recently|"
                            r"(?:this|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year)))",
@@ -710,6 +713,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "the biggest fight since the US took Harrow to court in the 1990s": the earlier one
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
+    if "duration" in span.kinds and _LEADING_UP.match(body, span.end) and not _LEADING_UP.search(asked.focus.text):
+        return True  # "over the 13 days leading up to the ceasefire", asked how long the ceasefire is
     if "date" in span.kinds and _stamps_an_entry(body, sentence, span):
         return True  # "8:29 p.m. — Mantiply strikes out Lowe": when a live blog's entry was posted
     if "date" in span.kinds and asked.predicate and _act_only_in_a_participle_after(sentence, span, asked.predicate):

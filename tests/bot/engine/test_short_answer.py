@@ -474,6 +474,13 @@ WRITTEN_SHORT_ANSWERS |= {
 }
 _TODAY = ("Harrow dockers walk out", "The Harrow dockers walked out today over pay. The Lyon dockers walked out "
           "on May 4 over pay.")
+_TRUCE = ("Aid waits at the Harrow border", "Over the 12 days leading up to the Harrow truce, aid lorries queued at "
+          "the border. The Lyon truce lasted four days.")
+WRITTEN_SHORT_ANSWERS |= {
+    "a time leading up to something is not how long it lasts": (
+        _TRUCE[0], _TRUCE[1].split(" The Lyon")[0], "how long is the harrow truce", None),
+    "... while its own length is": (*_TRUCE, "how long did the lyon truce last", "four days"),
+}
 WRITTEN_SHORT_ANSWERS |= {
     "a date that only says when the article was written is no answer in bold": (
         _TODAY[0], _TODAY[1].split(" The Lyon")[0], "when did the harrow dockers walk out", None),
