@@ -131,6 +131,7 @@ def says_predicate(text: str, predicate: str | None) -> bool:
     for word in re.findall(r"[\w'’-]+", lowered):
         root = stem(word.replace("’", "'").removesuffix("'s").strip(".'-"))
         # Stemmed twice too: "losses" → "loss" → "los", the stem of "lose" and "loss".
-        if root in same or root[:5] in prefixes or stem(root) in same:
+        # A word of five letters is no prefix of a longer one: "again" says nothing "against".
+        if root in same or (len(root) > 5 and root[:5] in prefixes) or stem(root) in same:
             return True
     return False

@@ -288,7 +288,9 @@ def asked_predicate(text: str, kind: str) -> str | None:
         for pattern in (_WHO_ACT, _WHO_PARTICIPLE):
             act = pattern.match(lowered)
             if act and act.group(1) not in _NOT_ACTS:
-                return act.group(1)
+                # "who is running against trump": a race, not who runs something (its head)
+                contest = re.match(r"\s+against\b", lowered[act.end():]) and stem(act.group(1)) == stem("run")
+                return "against" if contest else act.group(1)
         if done_to := object_act(lowered):
             return done_to
         roles = [m.group(1).split()[-1] for m in re.finditer(rf"\b({_ROLE})\b", lowered)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.lexicon import says_predicate
 from bot.engine.question import read_question, strip_chatter
 
 
@@ -60,6 +61,14 @@ def test_which_company_does_an_act_asks_for_a_sentence_that_says_it() -> None:
     assert read_question("what company owns orbel").predicate == "owns"
     assert read_question("which team won the harrow cup").predicate == "won"
     assert read_question("which company makes the kestrel drone").predicate is None  # seldom said with "make"
+
+
+def test_running_against_someone_is_a_race_not_running_a_company() -> None:
+    assert read_question("who is running against dana kell").predicate == "against"
+    assert read_question("who runs orbel").predicate == "runs"
+    # "against" is said by "against", not by a five-letter word it starts with
+    assert not says_predicate("Kell asked the judge to bar Orbel from ever again running a company.", "against")
+    assert says_predicate("Omar Pike is running against Kell in the primary.", "against")
 
 
 def test_a_date_question_reads_its_act_but_not_a_start_or_an_end() -> None:
