@@ -459,48 +459,51 @@ WRITTEN_SHORT_ANSWERS |= {
         *_PHONES, "when was the orbel x1 released", None),  # May 2 is the X2's
     "... which it answers": (*_PHONES, "when was the orbel x2 released", "May 2"),
 }
-_SHOW = ("Orbel skips the trade show", "Orbel cancelled its talks at the Harrow trade show in March, citing the cost "
-         "of the ongoing dock strike. The dock strike began on May 4, the union said.")
-_LIVE = ("Harrow Rovers v Lyon Athletic: live", "9:12 p.m. — Fans of the Vela sit-in cheer Pike, and that is the "
-         "end of the half. The Vela sit-in ended on June 3 after a vote.")
-_APPS = ("Orbel launches the Vela phone", "A new chat tool joins the Vela customization app Brass, which has ten "
-         "million users. Orbel's new smartphone, the Vela Nine, goes on sale in May.")
-_BET = ("How a handicap bet works", "A bet on Dana Kell at +3.5 pays if she wins outright or Mira Osei wins the "
-        "Harrow Open by fewer than four games. Mira Osei won the Lyon Open on Sunday.")
+
+
+def _cut_then_whole(title: str, body: str, cut: str, lacking: tuple[str, str],
+                    answering: tuple[str, str, str]) -> dict[str, tuple[str, str, str, str | None]]:
+    """Two cases on one written article: its text before ``cut`` gives no short answer to the
+    question of ``lacking`` (case, question); the whole text answers ``answering`` (case,
+    question, answer) from the sentence after the cut."""
+    (lacking_case, lacking_question), (case, question, answer) = lacking, answering
+    return {lacking_case: (title, body.split(cut)[0], lacking_question, None), case: (title, body, question, answer)}
+
+
+_CUT_THEN_WHOLE = (  # (title, body, cut, (case, question) lacking, (case, question, answer) answering)
+    ("Orbel skips the trade show", "Orbel cancelled its talks at the Harrow trade show in March, citing the cost of "
+     "the ongoing dock strike. The dock strike began on May 4, the union said.", " The dock",
+     ("an act said only in a participle's clause after the date is not what it dates",
+      "when did the dock strike start"),
+     ("... while its own sentence answers", "when did the dock strike begin", "May 4")),
+    ("Harrow Rovers v Lyon Athletic: live", "9:12 p.m. — Fans of the Vela sit-in cheer Pike, and that is the end of "
+     "the half. The Vela sit-in ended on June 3 after a vote.", " The Vela",
+     ("a time opening a sentence before a dash stamps a live blog's entry", "when did the vela sit-in end"),
+     ("... while a date inside a sentence answers", "when did the vela sit-in end", "June 3")),
+    ("Orbel launches the Vela phone", "A new chat tool joins the Vela customization app Brass, which has ten million "
+     "users. Orbel's new smartphone, the Vela Nine, goes on sale in May.", " Orbel's",
+     ("a name after another kind of product is that kind's", "what is the new vela called"),  # an app's name
+     ("... while the kind asked names it", "what is orbel's new smartphone called", "the Vela Nine")),
+    ("How a handicap bet works", "A bet on Dana Kell at +3.5 pays if she wins outright or Mira Osei wins the Harrow "
+     "Open by fewer than four games. Mira Osei won the Lyon Open on Sunday.", " Mira Osei won",
+     ("a name under a condition is not said to have done it", "who won the harrow open"),
+     ("... while a plain sentence says who did", "who won the lyon open", "Mira Osei")),
+    ("Harrow dockers walk out", "The Harrow dockers walked out today over pay. The Lyon dockers walked out on May 4 "
+     "over pay.", " The Lyon",
+     ("a date that only says when the article was written is no answer in bold",
+      "when did the harrow dockers walk out"),
+     ("... while a date of the calendar is", "when did the lyon dockers walk out", "May 4")),
+    ("Aid waits at the Harrow border", "Over the 12 days leading up to the Harrow truce, aid lorries queued at the "
+     "border. The Lyon truce lasted four days.", " The Lyon",
+     ("a time leading up to something is not how long it lasts", "how long is the harrow truce"),
+     ("... while its own length is", "how long did the lyon truce last", "four days")),
+)
+for row in _CUT_THEN_WHOLE:
+    WRITTEN_SHORT_ANSWERS |= _cut_then_whole(*row)
 WRITTEN_SHORT_ANSWERS |= {
     "a name holding a word the question asks about is the thing asked, not the answer": (
         "Lyon beat Harrow in the cup tie", "From the first whistle, Lyon made life hard for the reigning Kessler "
         "Trophy winner.", "who won the kessler", None),  # the trophy is no winner
-}
-_TODAY = ("Harrow dockers walk out", "The Harrow dockers walked out today over pay. The Lyon dockers walked out "
-          "on May 4 over pay.")
-_TRUCE = ("Aid waits at the Harrow border", "Over the 12 days leading up to the Harrow truce, aid lorries queued at "
-          "the border. The Lyon truce lasted four days.")
-WRITTEN_SHORT_ANSWERS |= {
-    "a time leading up to something is not how long it lasts": (
-        _TRUCE[0], _TRUCE[1].split(" The Lyon")[0], "how long is the harrow truce", None),
-    "... while its own length is": (*_TRUCE, "how long did the lyon truce last", "four days"),
-}
-WRITTEN_SHORT_ANSWERS |= {
-    "a date that only says when the article was written is no answer in bold": (
-        _TODAY[0], _TODAY[1].split(" The Lyon")[0], "when did the harrow dockers walk out", None),
-    "... while a date of the calendar is": (*_TODAY, "when did the lyon dockers walk out", "May 4"),
-}
-WRITTEN_SHORT_ANSWERS |= {
-    "a name under a condition is not said to have done it": (
-        _BET[0], _BET[1].split(" Mira Osei won")[0], "who won the harrow open", None),
-    "... while a plain sentence says who did": (*_BET, "who won the lyon open", "Mira Osei"),
-}
-WRITTEN_SHORT_ANSWERS |= {
-    "a name after another kind of product is that kind's": (
-        _APPS[0], _APPS[1].split(" Orbel's")[0], "what is the new vela called", None),  # an app's name
-    "... while the kind asked names it": (*_APPS, "what is orbel's new smartphone called", "the Vela Nine"),
-    "an act said only in a participle's clause after the date is not what it dates": (
-        "Orbel skips the trade show", _SHOW[1].split(" The dock")[0], "when did the dock strike start", None),
-    "... while its own sentence answers": (*_SHOW, "when did the dock strike begin", "May 4"),
-    "a time opening a sentence before a dash stamps a live blog's entry": (
-        "Harrow Rovers v Lyon Athletic: live", _LIVE[1].split(" The Vela")[0], "when did the vela sit-in end", None),
-    "... while a date inside a sentence answers": (*_LIVE, "when did the vela sit-in end", "June 3"),
 }
 
 
