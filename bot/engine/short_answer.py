@@ -636,10 +636,11 @@ def _is_the_asked_by_alias(body: str, end: int, span: TypedSpan, focus: Focus) -
     return bool(alias) and focus.asks_about(alias.group(1))
 
 
-def _capitalised_run(body: str, span: TypedSpan) -> str:
-    """The span with the capitalised words right beside it, up to a title: the tagger may keep
-    only "Trophy" of "Heisman Trophy", while "Orbel CEO Kwame Lund" is a person titled."""
-    before = re.search(r"(?:[A-Z][\w'’.&-]*\s+)+$", body[max(0, span.start - 60):span.start])
+def _capitalised_run(body: str, sentence: RankedSentence, span: TypedSpan) -> str:
+    """The span with the capitalised words right beside it, up to a title or the sentence's
+    first word (capitalised wherever it is): the tagger may keep only "Trophy" of "Heisman
+    Trophy", while "Orbel CEO Kwame Lund" is a person titled and "Released May 2" a date."""
+    before = re.search(r"(?:(?<=\s)[A-Z][\w'’.&-]*\s+)+$", body[max(sentence.start, span.start - 60):span.start])
     kept: list[str] = []
     for word in reversed(before.group(0).split() if before else []):
         if is_role(word.lower()):
@@ -651,11 +652,13 @@ def _capitalised_run(body: str, span: TypedSpan) -> str:
 
 def _holds_a_word_asked(text: str, asked: _Asked) -> bool:
     """A name that holds a word of the question which is not one of the names it gives
-    ("Heisman Trophy", asked who won the heisman): the thing asked about, not who is asked for.
-    Words of the names given may be shared ("Andrea Swift", asked about Taylor Swift's family)."""
-    named = {stem(w) for name in asked.focus.names for w in words(name)}
-    asked_words = set(asked.focus.weights) - named - {stem(asked.predicate or "")}
-    return bool(asked_words & {stem(w) for w in words(text)})
+    ("Heisman Trophy", asked who won the heisman), or two words of one it gives ("ODI World
+    Cup 2023", asked who won the cricket world cup): the thing asked about, not who is asked
+    for. One word of a name given may be shared ("Andrea Swift", asked about Taylor Swift's family)."""
+    held = {stem(w) for w in words(text)}
+    given = [{stem(w) for w in words(name)} for name in asked.focus.names]
+    asked_words = set(asked.focus.weights) - set().union(*given) - {stem(asked.predicate or "")}
+    return bool(asked_words & held) or any(len(name & held) >= 2 for name in given)
 
 
 def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked: _Asked) -> bool:
@@ -666,9 +669,9 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "the bet wins if she wins outright or Williams wins by fewer than 5 games"
     if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
         return True
-    if asked.kind in ("person", "organization") and {"person", "organization"} & set(span.kinds) and \
-            _holds_a_word_asked(_capitalised_run(body, span), asked):
-        return True  # "the reigning Heisman Trophy winner", asked who won the heisman: the prize, not its winner
+    if ((asked.kind in ("person", "organization") and {"person", "organization"} & set(span.kinds)) or
+            "date" in span.kinds) and _holds_a_word_asked(_capitalised_run(body, sentence, span), asked):
+        return True  # "the reigning Heisman Trophy winner", "on Super Bowl Sunday": the thing asked, named
     if asked.kind == "product" and asked.named_class and (kind := product_class_before(before)) and \
             kind not in asked.named_class and asked.named_class not in kind:
         return True  # "the iPhone customization app Brass", asked what the new iPhone is called

@@ -10,8 +10,10 @@ from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import (
     _a_lot_of_it,
     _another_model,
+    _Asked,
     _employer_of_a_role,
     _fits,
+    _holds_a_word_asked,
     _is_the_asked_by_alias,
     _made_role,
     _one_of_a_list,
@@ -25,6 +27,7 @@ from bot.engine.short_answer import (
 from bot.engine.spans import TypedSpan, typed_spans
 from bot.engine.syntax import takes_part
 from index.companies.entity_spans import EntitySpan
+from index.text import stem
 
 
 def kinds_found(text: str, entities: list[EntitySpan] = ()) -> dict[str, list[str]]:
@@ -501,6 +504,9 @@ _CUT_THEN_WHOLE = (  # (title, body, cut, (case, question) lacking, (case, quest
 for row in _CUT_THEN_WHOLE:
     WRITTEN_SHORT_ANSWERS |= _cut_then_whole(*row)
 WRITTEN_SHORT_ANSWERS |= {
+    "a day named with the event asked is no date of it": (
+        "Harrow Bowls Sunday plans", "Lyon expect record crowds on Harrow Bowls Sunday, the organisers said.",
+        "when is the harrow bowls", None),
     "a name holding a word the question asks about is the thing asked, not the answer": (
         "Lyon beat Harrow in the cup tie", "From the first whistle, Lyon made life hard for the reigning Kessler "
         "Trophy winner.", "who won the kessler", None),  # the trophy is no winner
@@ -1054,3 +1060,12 @@ def test_a_last_word_of_letters_and_digits_stands_for_its_team_however_seldom_ta
     with service.kb.reader() as snap:
         assert read_focus(snap, "who is the 77ers quarterback").names == ("the Kessington 77ers",)
     assert service.ask("who is the 77ers quarterback").short_answer is None  # Pike is Lyon's
+
+
+def test_a_name_holding_two_words_of_a_name_asked_is_that_thing_and_one_word_is_a_namesake() -> None:
+    focus = Focus("who won the harrow bowls cup final", names=("Harrow Bowls Cup",),
+                  weights={stem(w): 1.0 for w in ("won", "harrow", "bowls", "cup", "final")})
+    asked = _Asked(focus, frozenset(), "won", "person")
+    assert _holds_a_word_asked("Lyon Bowls Cup 2024", asked)  # another edition of the thing asked
+    assert not _holds_a_word_asked("Dana Harrow", asked)  # one word shared: a namesake may answer
+    assert _holds_a_word_asked("Final Four", asked)  # a word asked that names nothing given
