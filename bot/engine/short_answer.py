@@ -471,6 +471,25 @@ def _labels_the_thing_asked(body: str, span: TypedSpan, focus: Focus) -> bool:
                           re.IGNORECASE))
 
 
+def _weekday_describing(body: str, sentence: RankedSentence, span: TypedSpan) -> bool:
+    """A bare weekday inside its sentence that no preposition or time word leads and a word
+    follows ("the most-watched Sunday TV show") describes that word; it dates nothing."""
+    if not _WEEKDAY.fullmatch(body[span.start:span.end].strip()) or not body[sentence.start:span.start].strip():
+        return False
+    led = _PREPOSITION_BEFORE.search(body[max(0, span.start - 12):span.start]) or \
+        re.search(r"\b(?:last|next|this|that|each|every|until|till|by)\s+$", body[max(0, span.start - 8):span.start],
+                  re.IGNORECASE)
+    # "beat the Jets Sunday in Leeds" still dates the win: the word after is a small word, not a noun
+    follows = re.match(r"\s+([A-Za-z][\w-]*)", body[span.end:])
+    return not led and follows is not None and follows.group(1).lower() not in STOPWORDS | _TIMES_OF_DAY
+
+
+_TIMES_OF_DAY = frozenset("night morning afternoon evening nights mornings".split())
+
+
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day", re.IGNORECASE)
+
+
 def _stamps_an_entry(body: str, sentence: RankedSentence, span: TypedSpan) -> bool:
     """A time or date that opens its sentence and a dash follows: a live blog's stamp on
     an entry, when it was written, not when what it tells of began or ended."""
@@ -718,6 +737,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
     if "duration" in span.kinds and _LEADING_UP.match(body, span.end) and not _LEADING_UP.search(asked.focus.text):
         return True  # "over the 13 days leading up to the ceasefire", asked how long the ceasefire is
+    if "date" in span.kinds and _weekday_describing(body, sentence, span):
+        return True  # "the most-watched Sunday TV show": a kind of show, not a day anything happens
     if "date" in span.kinds and _stamps_an_entry(body, sentence, span):
         return True  # "8:29 p.m. — Mantiply strikes out Lowe": when a live blog's entry was posted
     if "date" in span.kinds and asked.predicate and _act_only_in_a_participle_after(sentence, span, asked.predicate):

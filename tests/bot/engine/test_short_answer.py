@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bot.engine.evidence import cast_part, titled_elsewhere
+from bot.engine.evidence import RankedSentence, cast_part, titled_elsewhere
 from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import (
@@ -19,6 +20,7 @@ from bot.engine.short_answer import (
     _one_of_a_list,
     _says_the_act,
     _someone_elses,
+    _weekday_describing,
     _where_said,
     in_a_since_clause,
     listed_with,
@@ -1069,3 +1071,16 @@ def test_a_name_holding_two_words_of_a_name_asked_is_that_thing_and_one_word_is_
     assert _holds_a_word_asked("Lyon Bowls Cup 2024", asked)  # another edition of the thing asked
     assert not _holds_a_word_asked("Dana Harrow", asked)  # one word shared: a namesake may answer
     assert _holds_a_word_asked("Final Four", asked)  # a word asked that names nothing given
+
+
+@pytest.mark.parametrize(("text", "describes"), [
+    ("It became the most-watched Sunday radio show in Harrow.", True),  # a kind of show
+    ("Lyon beat Bath Sunday in Leeds.", False),  # the day of the win, without "on"
+    ("Lyon beat Bath on Sunday.", False),
+    ("Lyon beat Bath Sunday night.", False),
+    ("Sunday crowds were thin.", False),  # the sentence's first word: no telling
+])
+def test_a_weekday_describing_a_noun_dates_nothing(text: str, describes: bool) -> None:
+    at = text.index("Sunday")
+    sentence = RankedSentence("a", 0, len(text), text, 1.0, 1.0, 1.0, (), 0, np.zeros(2, dtype=np.float32))
+    assert _weekday_describing(text, sentence, TypedSpan(at, at + 6, ("date",))) is describes
