@@ -476,18 +476,17 @@ def _weekday_describing(body: str, sentence: RankedSentence, span: TypedSpan) ->
     follows ("the most-watched Sunday TV show") describes that word; it dates nothing."""
     if not _WEEKDAY.fullmatch(body[span.start:span.end].strip()) or not body[sentence.start:span.start].strip():
         return False
+    # _PREPOSITION_BEFORE has "until", "till" and "by"; these lead a day too ("last Sunday").
     led = _PREPOSITION_BEFORE.search(body[max(0, span.start - 12):span.start]) or \
-        re.search(r"\b(?:last|next|this|that|each|every|until|till|by)\s+$", body[max(0, span.start - 8):span.start],
-                  re.IGNORECASE)
+        re.search(r"\b(?:last|next|this|that|each|every)\s+$", body[max(0, span.start - 8):span.start], re.IGNORECASE)
     # "beat the Jets Sunday in Leeds" still dates the win: the word after is a small word, not a noun
     follows = re.match(r"\s+([A-Za-z][\w-]*)", body[span.end:])
-    return not led and follows is not None and follows.group(1).lower() not in STOPWORDS | _TIMES_OF_DAY
-
-
-_TIMES_OF_DAY = frozenset("night morning afternoon evening nights mornings".split())
+    return not led and follows is not None and follows.group(1).lower() not in _NOT_DESCRIBED
 
 
 _WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day", re.IGNORECASE)
+# After a weekday, words that leave it a day: small words, and times of that day ("Sunday night").
+_NOT_DESCRIBED = STOPWORDS | frozenset("night morning afternoon evening nights mornings".split())
 
 
 def _stamps_an_entry(body: str, sentence: RankedSentence, span: TypedSpan) -> bool:
@@ -501,7 +500,8 @@ def _act_only_in_a_participle_after(sentence: RankedSentence, span: TypedSpan, p
     the cost of the strikes"): a reason given for what the date is of, not the act's date."""
     acts = related_stems(stem(predicate))[0] | {stem(predicate)}
     end = span.end - sentence.start
-    said = [m.start() for m in re.finditer(r"[\w'’-]+", sentence.text) if stem(words(m.group(0))[0]) in acts]
+    # Tokens that start with a letter or digit: words() of a bare "--" or "'" is empty.
+    said = [m.start() for m in re.finditer(r"[A-Za-z0-9][\w'’-]*", sentence.text) if stem(words(m.group(0))[0]) in acts]
     participle = _PARTICIPLE_CLAUSE.search(sentence.text, end)
     return bool(said) and participle is not None and all(at > participle.start() for at in said)
 

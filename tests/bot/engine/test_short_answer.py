@@ -10,6 +10,7 @@ from bot.engine.focus import Focus, read_focus
 from bot.engine.question import read_question, spelled_out
 from bot.engine.short_answer import (
     _a_lot_of_it,
+    _act_only_in_a_participle_after,
     _another_model,
     _Asked,
     _employer_of_a_role,
@@ -1084,3 +1085,10 @@ def test_a_weekday_describing_a_noun_dates_nothing(text: str, describes: bool) -
     at = text.index("Sunday")
     sentence = RankedSentence("a", 0, len(text), text, 1.0, 1.0, 1.0, (), 0, np.zeros(2, dtype=np.float32))
     assert _weekday_describing(text, sentence, TypedSpan(at, at + 6, ("date",))) is describes
+
+
+def test_a_dash_or_a_lone_apostrophe_in_a_dated_sentence_is_no_word_to_read() -> None:
+    text = "Orbel cut its prices in March, citing the dock strike -- and ' its costs."
+    sentence = RankedSentence("a", 0, len(text), text, 1.0, 1.0, 1.0, (), 0, np.zeros(2, dtype=np.float32))
+    at = text.index("March")
+    assert _act_only_in_a_participle_after(sentence, TypedSpan(at, at + 5, ("date",)), "strike")
