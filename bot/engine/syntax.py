@@ -144,9 +144,19 @@ _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."
 
 def describes_a_noun(text: str, start: int, end: int) -> bool:
     """Whether the word ``text[start:end]`` is an adjective of a noun ("rising capital costs",
-    "the growing demand"): it says what the thing is like, not an act anyone did."""
-    span = _parse(text).char_span(start, end, alignment_mode="expand")
-    return span is not None and span.root.dep_ == "amod"
+    "the growing demand") or the first noun of a compound ("the official release date"): it
+    says what the thing is like, not an act anyone did."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    word = span.root
+    # The small model makes "the central bank cut rates" one noun too: a compound counts only
+    # after a determiner or adjective, where no noun before it can be the doer.
+    return word.dep_ == "amod" or (word.dep_ == "compound" and word.i > 0 and doc[word.i - 1].tag_ in _NOUN_OPENERS)
+
+
+_NOUN_OPENERS = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD"})
 
 
 def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, asked_done: bool) -> bool:

@@ -68,7 +68,7 @@ _ORDINALS = frozenset(stem(w) for w in "first second third fourth fifth sixth se
 # A month asked about is part of the claim: raising rates this year is no answer about November.
 _MONTHS = frozenset(stem(w) for w in "january february march april june july august september october november "
                     "december".split())
-_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|which|who)\b|\b(?:but|while|whereas)\b")
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:but|while|whereas|although|though|which|who)\b|\b(?:but|while|whereas)\b")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NOT_A_VERB = frozenset(
     "the a an this that these those there it its their his her any some article report reports story piece "
@@ -130,9 +130,14 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     # The verb is the first word the lexicon knows as an act, or that an object follows
     # ("the brackwater council approve *the* toll"); the words before it extend the subject.
     # A role before the verb is the subject's ("did the binance ceo resign"), not the act.
+    # After "is" or "was" a bare verb form is a noun ("is the uaw *strike* over").
+    be_opener = words[0].lower().replace("’", "'").removesuffix("n't") in _BE_OPENERS
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (
                     (is_known_act(stem(w)) and not (is_role(w) and i + 1 < len(after))) or
-                    (i + 1 < len(after) and after[i + 1] in _NP_END))), 0)
+                    (i + 1 < len(after) and after[i + 1] in _NP_END)) and
+                    not (be_opener and _noun_before_its_predicate(after, i))), 0)
+    if be_opener and _noun_before_its_predicate(after, verb_at):
+        return YesNoQuestion(subject + tuple(w for w in after if w not in STOPWORDS), None, (), negated)
     subject += tuple(w for w in after[:verb_at] if w not in STOPWORDS)
     if after[verb_at] == "found" and after[verb_at + 1:verb_at + 2] and after[verb_at + 1] in _FINDINGS:
         verb_at += 1  # "was sbf found guilty": a finding of guilt, not a founding
@@ -149,6 +154,22 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated, asks_done)
     objects = tuple(stem(w) for w in following if w not in STOPWORDS)
     return YesNoQuestion(subject, stem(after[verb_at]), objects, negated, asks_done)
+
+
+_BE_OPENERS = frozenset("is are was were am".split())
+# Past participles that do not end in -ed or -en: "was the plant *shut* down", "is the deal *done*".
+_IRREGULAR_PARTICIPLES = frozenset(
+    "done made sold built hit cut set shut put run let quit cost hurt beat bid spread split won lost found held kept "
+    "led paid bought sent spent told said gone struck brought caught fought taught left met hung sunk stuck swept "
+    "shot lit read".split())
+
+
+def _noun_before_its_predicate(after: Sequence[str], at: int) -> bool:
+    """After a form of "be", ``after[at]`` is a noun when it is no participle and another word
+    follows that starts no object: "is the uaw strike over", not "is the store open on sundays"."""
+    word = after[at]
+    return not word.endswith(("ing", "ed", "en")) and word not in _IRREGULAR_PARTICIPLES and \
+        at + 1 < len(after) and after[at + 1] not in _NP_END and after[at + 1] != "by"
 
 
 # Verbs that report a claim without taking a side on it (unlike "confirm" or "deny").
@@ -365,9 +386,10 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "Israel's blockade since Hamas' surprise attack": the attack is Hamas's
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
-        # "citing rising capital costs": what the costs are like, not a raise of prices. Only an
-        # -ing word is parsed: loading the parser imports torch, which a one-off question avoids.
-        if match.group(0).endswith("ing") and describes_a_noun(sentence, match.start(), match.end()):
+        # "citing rising capital costs", "the official release date": what the thing is like, not
+        # an act. Only a word that may modify a noun is parsed: loading the parser imports torch,
+        # which a one-off question avoids.
+        if _may_modify_a_noun(sentence, match) and describes_a_noun(sentence, match.start(), match.end()):
             continue
         window = lowered[max(0, match.start() - 30):match.start()]
         if _PLEA.search(window[-20:]):
@@ -391,7 +413,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         # names none; one asked about ("did google reject the ruling") must name what it rejects.
         held = objects_here if word_stem in same and word_stem not in _CONTEST | _LOSING and \
             match.group(0) not in _BARE_COMPARATIVES else in_sentence
-        held = held - _said_only_as_subject(question, lowered[match.end():])
+        held = held - _said_only_as_subject(question, lowered[match.end():]) - \
+            _said_only_before(question, lowered, clause, context)
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
@@ -400,6 +423,20 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so
         return -1  # the opposite act, or a denial
     return 0
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z][\w-]*)")
+_PREVIOUS_WORD = re.compile(r"(?:^|\s)([a-z][\w-]*)\s+$")
+
+
+def _may_modify_a_noun(sentence: str, match: re.Match[str]) -> bool:
+    """An -ing word, or a word after a lower-case word and before one that is no function word
+    ("the official *release* date"), may describe a noun, not do an act. "Orbel cut jobs" and
+    "Orbel denied it" are left unparsed; "the company cut jobs" is parsed."""
+    if match.group(0).endswith("ing"):
+        return True
+    after = _NEXT_WORD.match(sentence, match.end())
+    return bool(after and after.group(1) not in STOPWORDS and _PREVIOUS_WORD.search(sentence, 0, match.start()))
 
 
 _DENIAL_STEMS = frozenset(stem(w) for w in "reject rejected deny denied denial dismiss dismissed refute refuted rebut "
@@ -424,6 +461,15 @@ def _said_only_as_subject(question: YesNoQuestion, after_act: str) -> set[str]:
     the subject only, so it does not hold the object."""
     subject = {stem(w) for part in question.subject for w in _WORD.findall(part)}
     return {o for o in question.objects if o in subject} - {stem(w) for w in _WORD.findall(after_act)}
+
+
+def _said_only_before(question: YesNoQuestion, lowered: str, clause: int, context: str) -> set[str]:
+    """Objects the sentence names only in a clause before the act's, and the title not at all:
+    "compatibility with an iPhone, though Apple released an Android app" releases no iPhone."""
+    def stems(text: str) -> set[str]:
+        return {stem(w) for w in _WORD.findall(text)}
+    before, after = stems(lowered[:clause]), stems(lowered[clause:]) | stems(context.lower())
+    return {o for o in question.objects if o in before and o not in after}
 
 
 def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str],

@@ -275,6 +275,36 @@ def test_an_act_word_that_describes_a_noun_is_no_act() -> None:
     assert decide_verdict(question, raised, names=("Orbel",)).value == "yes"
 
 
+def test_an_act_word_that_is_the_first_noun_of_a_compound_is_no_act() -> None:
+    question = "did orbel release a new phone"
+    dated = evidence("For Orbel the official release date of the new phone was May 3.")
+    assert decide_verdict(question, dated, names=("Orbel",)).value is None
+    released = evidence("Orbel and Kestrel have long worked together, and Orbel released a new phone in May.")
+    assert decide_verdict(question, released, names=("Orbel",)).value == "yes"
+    cut = evidence("Orbel had a weak year and the company cut jobs.")  # parsed: a verb, not a compound
+    assert decide_verdict("did orbel cut jobs", cut, names=("Orbel",)).value == "yes"
+
+
+def test_an_object_named_only_in_a_clause_before_the_act_is_not_its_object() -> None:
+    question = "did orbel release a new phone"
+    other = evidence("It works best with a phone, though Orbel released a tablet app that can find it.")
+    assert decide_verdict(question, other, names=("Orbel",)).value is None
+    titled = [EvidenceSentence("It works best with a phone, though Orbel released it in May.", 0.6,
+                               "Orbel's new phone reviewed")]
+    assert decide_verdict(question, titled, names=("Orbel",)).value == "yes"
+
+
+def test_after_is_or_was_a_bare_verb_form_is_a_noun_of_the_subject() -> None:
+    parsed = parse_yes_no("is the orbel strike over", ("Orbel",))
+    assert parsed is not None and parsed.predicate is None
+    ongoing = evidence("Kestrel canceled its trade show, citing the cost of ongoing Orbel strikes.")
+    assert decide_verdict("is the orbel strike over", ongoing, names=("Orbel",)).value is None
+    for question, predicate in [("was the orbel plant shut down", "shut"), ("is the orbel store open on sundays",
+                                "open"), ("is the orbel ban lifted", "lift")]:
+        parsed = parse_yes_no(question, ("Orbel",))
+        assert parsed is not None and parsed.predicate == stem(predicate), question
+
+
 def test_no_verdict_for_questions_that_are_not_yes_no_or_mixed_evidence() -> None:
     assert decide_verdict("Who confirmed the recall?", evidence("Nordwind confirmed it.")).value is None
     mixed = evidence("Nordwind confirmed the recall.", "Nordwind denied the recall.")
