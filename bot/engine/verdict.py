@@ -55,6 +55,10 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            r"weighing|order|orders|ordered|told|asked|urged|bid|effort|attempt|request|requested|"
                            r"proposal|proposed|threatened|vowed|promised|pledged)\s+to)\b|"
                            r"\b(?:if|whether|unless)\b|"  # "would not say if it had offered a settlement"
+                           # "preparing for a ground invasion", "in advance of a potential one": still to come
+                           r"\b(?:prepar(?:e|es|ed|ing)|ready(?:ing)?|gear(?:s|ed|ing)\s+up)\s+(?:for|to)\b|"
+                           r"\b(?:potential|possible|planned|proposed|looming|imminent|upcoming|threatened)\s+"
+                           r"(?:[\w-]+\s+)?$|"
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
@@ -243,6 +247,52 @@ def _owned_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
     return not any(name == word or name in word.split() for word in subject)
 
 
+# A name right before the act, maybe with an auxiliary or "to" between: "Hamas invaded",
+# "ask Chewy to raise".
+_DOER_BEFORE = re.compile(r"((?:[A-Z][\w.&-]*\s+){1,4})(?:(?:has|have|had|also|reportedly|then|later|to|is|was|"
+                          r"were|are)\s+){0,2}$")
+_NOT_A_DOER = frozenset("the a an i it he she they we this that in on at by after before monday tuesday wednesday "
+                        "thursday friday saturday sunday january february march april may june july august "
+                        "september october november december".split())
+# Between the subject and a name: the name is the subject's own person ("Hyundai spokesperson
+# Kim", "Microsoft CEO Satya Nadella", "a spokesperson for Hyundai, Kim Lee").
+_OWN_PERSON = re.compile(r"^(?:['’]s|[\s,]|[A-Z][\w.&-]*|of|for|the|its|and)*$")
+
+
+def _done_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
+    """Another name does the act at ``at``: "casualties in Israel and Gaza, nine days Hamas
+    invaded Israel" is no invasion by Israel; the subject's spokesperson or chief acts for it."""
+    doer = _DOER_BEFORE.search(sentence, max(0, at - 80), at)
+    if not doer or not subject:
+        return False
+    names = [w.lower() for w in doer.group(1).split()]
+    if all(name in _NOT_A_DOER for name in names) or any(_names_subject(name, subject) for name in names):
+        return False
+    lowered = sentence[:doer.start()].lower()
+    said = [m.end() for word in subject for m in re.finditer(rf"(?<![\w]){re.escape(word)}", lowered)]
+    if not said:
+        return False  # the subject is not named before: _subject_leads decides
+    between = " ".join(w for w in sentence[max(said):doer.start()].split() if not is_role(w.strip(",")))
+    return not _OWN_PERSON.match(between)
+
+
+_AIMED_AT = re.compile(r"\s+(on|against|upon)\s+(?:the\s+)?([\w'’-]+)")
+
+
+def _done_to_subject(lowered: str, end: int, subject: tuple[str, ...]) -> bool:
+    """The act ending at ``end`` is aimed at the subject, or on its own ("attacks on Israel",
+    "the attacks on its people"): the subject is its target, not its doer. A suit "against
+    its former partner" is the subject's own."""
+    target = _AIMED_AT.match(lowered, end)
+    if not target or not subject:
+        return False
+    preposition, word = target.groups()
+    return _names_subject(word, subject) or (preposition != "against" and word in _OWN_PRONOUNS)
+
+
+_OWN_PRONOUNS = frozenset("its their his her".split())
+
+
 # An aside that compares the doer with others: "He, like many of SBF's colleagues, testified"
 # is not SBF testifying.
 _ASIDE = re.compile(r",\s*(?:like|unlike|including|such\s+as|as\s+with|along\s+with)\b[^,]*,")
@@ -382,10 +432,13 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue
         if match.start() and sentence[match.start():match.start() + 1].isupper():  # a slice: lower() may lengthen
             continue  # a name, not the act: "Kick" (a platform) does not start anything
-        if _owned_by_another(sentence, match.start(), question.subject):
+        if _owned_by_another(sentence, match.start(), question.subject) or \
+                _done_by_another(sentence, match.start(), question.subject):
             continue  # "Israel's blockade since Hamas' surprise attack": the attack is Hamas's
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
+        if _done_to_subject(lowered, match.end(), question.subject):
+            continue  # "retaliating against the attacks on its people": Israel attacked, not attacking
         # "citing rising capital costs", "the official release date": what the thing is like, not
         # an act. Only a word that may modify a noun is parsed: loading the parser imports torch,
         # which a one-off question avoids.

@@ -203,6 +203,20 @@ def test_what_could_or_need_happen_is_not_what_did() -> None:
     assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
     need = evidence("Korvath's chief said the bank did not need to raise its rates any further.")
     assert decide_verdict("did korvath raise rates", need, names=("Korvath",)).value is None
+    readying = evidence("Korvath closed its border to Orbel trucks and is preparing for a ground invasion.",
+                        "Korvath moved troops north ahead of a possible invasion of Orbel.")
+    assert decide_verdict("did korvath invade orbel", readying, names=("Korvath", "Orbel")).value is None
+    assert decide_verdict("did korvath invade orbel", evidence("Korvath invaded Orbel in May."),
+                          names=("Korvath", "Orbel")).value == "yes"
+
+
+def test_an_act_aimed_at_the_subject_is_not_its_act() -> None:
+    names = ("Korvath", "Orbel")
+    target = evidence("Korvath is hitting back at the attacks on its people by raiders from Orbel.",
+                      "Raiders from Orbel staged brutal attacks on Korvath last week.")
+    assert decide_verdict("did korvath attack orbel", target, names=names).value is None
+    suit = evidence("Korvath filed a lawsuit against its former partner Orbel.")
+    assert decide_verdict("did korvath sue orbel", suit, names=names).value == "yes"
 
 
 def test_an_act_still_to_come_answers_whether_it_will_be_done_not_whether_it_was() -> None:
@@ -292,6 +306,17 @@ def test_an_object_named_only_in_a_clause_before_the_act_is_not_its_object() -> 
     titled = [EvidenceSentence("It works best with a phone, though Orbel released it in May.", 0.6,
                                "Orbel's new phone reviewed")]
     assert decide_verdict(question, titled, names=("Orbel",)).value == "yes"
+
+
+def test_another_name_right_before_the_act_does_it_unless_it_is_the_subjects_own_person() -> None:
+    names = ("Orbel", "Kestrel", "Vantor")
+    invaded = evidence("Losses were heavy in Orbel and Kestrel, the paper wrote, days after Vantor invaded Orbel.")
+    assert decide_verdict("did orbel invade kestrel", invaded, names=names).value is None
+    asked = evidence("She could cut the price on Orbel or ask Kestrel to raise the price of the lamp.")
+    assert decide_verdict("is orbel raising prices", asked, names=names).value is None
+    for own in ["Orbel spokesperson Ana Ruiz rejected the report.", "A spokesperson for Orbel, Ana Ruiz, rejected "
+                "the report.", "Orbel on Monday rejected the report."]:
+        assert decide_verdict("did orbel confirm the report", evidence(own), names=names).value == "no", own
 
 
 def test_after_is_or_was_a_bare_verb_form_is_a_noun_of_the_subject() -> None:
