@@ -317,6 +317,17 @@ def _reported_by_other(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     return bool(speeches) and not _names_subject(lowered[clause_start:speeches[-1].start()], subject)
 
 
+# "FTX was a fraud from the start, the SEC alleges": an accuser's word, put after the claim.
+_ALLEGED_AFTER = re.compile(r"[,—–][”\"]?\s*((?:[\w'’.-]+\s+){0,6}?)(?:alleg\w*|accus\w*|claim(?:s|ed)?|contend\w*|"
+                            r"argu(?:e|es|ed))(?=\s*(?:[.,;:—–]|in\b|$))")
+
+
+def _alleged_after(lowered: str, subject: tuple[str, ...], end: int) -> bool:
+    """A clause after the act gives it as someone else's allegation ("..., the SEC alleges")."""
+    alleged = _ALLEGED_AFTER.search(lowered, end)
+    return bool(alleged and subject) and not _names_subject(alleged.group(1), subject)
+
+
 # "keep" before a verb in -ing says an act goes on, not that something is kept.
 _KEEPS_DOING = re.compile(r"(?:keep|keeps|kept|keeping)\s+(?:\w+ly\s+)?(?:on\s+)?\w{2,}ing\b")
 _CONTEST = related_stems(stem("beat"))[0]
@@ -448,7 +459,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if _PLEA.search(window[-20:]):
             continue  # "pleaded not guilty": a plea, not a finding
         taken_back = bool(_TAKEN_BACK.search(lowered, match.end(), match.end() + 60))  # the writer's own voice
-        if not taken_back and _reported_by_other(lowered, question.subject, match.start()):
+        if not taken_back and (_reported_by_other(lowered, question.subject, match.start()) or
+                               _alleged_after(lowered, question.subject, match.end())):
             continue  # "Sweeney suggests there shouldn't be a Google fee": his view, not Google's act
         clause = _clause_start(lowered, match.start())
         if not taken_back and _HYPOTHETICAL.search(lowered[clause:match.start()]):

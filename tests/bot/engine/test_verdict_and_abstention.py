@@ -210,6 +210,16 @@ def test_what_could_or_need_happen_is_not_what_did() -> None:
                           names=("Korvath", "Orbel")).value == "yes"
 
 
+def test_a_claim_given_as_someone_elses_allegation_is_no_answer() -> None:
+    names = ("Korvath",)
+    alleged = evidence("Korvath was a fraud from the start, the regulator alleges, citing missing funds.")
+    assert decide_verdict("was korvath a fraud", alleged, names=names).value is None
+    found = evidence("Korvath was a fraud from the start, the court found.")
+    assert decide_verdict("was korvath a fraud", found, names=names).value == "yes"
+    own = evidence("Korvath denied the report, Korvath's lawyers argued in court.")
+    assert decide_verdict("did korvath confirm the report", own, names=names).value == "no"
+
+
 def test_an_act_aimed_at_the_subject_is_not_its_act() -> None:
     names = ("Korvath", "Orbel")
     target = evidence("Korvath is hitting back at the attacks on its people by raiders from Orbel.",
