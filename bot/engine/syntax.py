@@ -273,6 +273,38 @@ def _side_by_act(dep: str, head) -> tuple[str, int] | None:
     return None
 
 
+def win_owner(text: str, start: int, end: int) -> str | None:
+    """Who the win named by ``text[start:end]`` belongs to, when the parse says: its owner
+    ("the Jets' win"), its "for" ("the win for the Raiders"), or the subject of the verb it is
+    reached by ("the Raiders held the Jets ... in a 16-12 win", "Detroit rolled to a victory",
+    "Kansas City did not give the ball back to earn the win").
+    None when the word is no winning noun so placed."""
+    span = _parse(text).char_span(start, end, alignment_mode="expand")
+    if span is None or stem(span.root.lower_) not in _WINNING_NOUNS:
+        return None
+    token = span.root
+    for child in token.children:
+        if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ == "for"):
+            owner = child if child.dep_ == "poss" else next((g for g in child.children if g.dep_ == "pobj"), None)
+            return _phrase_to(owner) if owner is not None else None
+    if token.dep_ == "dobj":
+        verb = token.head  # "as Kansas City did not give the ball back to earn the win"
+    elif token.dep_ == "pobj" and token.head.head is not token.head:
+        verb = token.head.head
+    else:
+        return None
+    while not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        if verb.dep_ not in ("conj", "advcl", "xcomp") or verb.head is verb:
+            return None
+        verb = verb.head
+    return _phrase_to(next(c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")))
+
+
+def _phrase_to(token) -> str:  # type: ignore[no-untyped-def]
+    """The noun phrase up to its head: "a crucial turnover", not "... from Jets QB Zach Wilson"."""
+    return " ".join(w.text for w in token.subtree if w.i <= token.i)
+
+
 def _side_by_preposition(token) -> tuple[str, int] | None:
     """"a win over Fiji", "defeats of Scotland": the one beaten; "lost to Sinner", "beaten by
     Ireland", "won by Australia": the winner; "the final of the Cup won by ...": the prize."""

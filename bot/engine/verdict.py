@@ -25,7 +25,7 @@ from datetime import date
 
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS, is_role
-from bot.engine.syntax import contest_role, describes_a_noun
+from bot.engine.syntax import contest_role, describes_a_noun, win_owner
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -53,7 +53,7 @@ _NP_END = frozenset("the a an any its their his her this that these those to for
 _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|needs|needed|have|has|had|want|wants|"
                            r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
                            r"weighing|order|orders|ordered|told|asked|urged|bid|effort|attempt|request|requested|"
-                           r"proposal|proposed|threatened|vowed|promised|pledged)\s+to)\b|"
+                           r"proposal|proposed|threatened|vowed|promised|pledged|open|willing|eager|keen)\s+to)\b|"
                            r"\b(?:if|whether|unless)\b|"  # "would not say if it had offered a settlement"
                            # "preparing for a ground invasion", "in advance of a potential one": still to come
                            r"\b(?:prepar(?:e|es|ed|ing)|ready(?:ing)?|gear(?:s|ed|ing)\s+up)\s+(?:for|to)\b|"
@@ -128,7 +128,10 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         subject_start, subject_end = subject_end + owned[0], subject_end + owned[1]
     subject = tuple(w for w in lowered[subject_start:subject_end] if w not in STOPWORDS)
     # "get" and "being" before a verb only make it passive ("did X get convicted").
-    after = [w for w in lowered[subject_end:] if w not in _NOT_A_VERB and w not in _PASSIVE_AUX]
+    kept = [j for j in range(subject_end, len(lowered)) if lowered[j] not in _NOT_A_VERB | _PASSIVE_AUX]
+    after = [lowered[j] for j in kept]
+    # The word that follows each in the question itself: "hit *the* winning six".
+    next_said = [lowered[j + 1] if j + 1 < len(lowered) else "" for j in kept]
     if not after:
         return YesNoQuestion(subject, None, (), negated)
     # The verb is the first word the lexicon knows as an act, or that an object follows
@@ -138,7 +141,7 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     be_opener = words[0].lower().replace("’", "'").removesuffix("n't") in _BE_OPENERS
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (
                     (is_known_act(stem(w)) and not (is_role(w) and i + 1 < len(after))) or
-                    (i + 1 < len(after) and after[i + 1] in _NP_END)) and
+                    (i + 1 < len(after) and next_said[i] in _NP_END)) and
                     not (be_opener and _noun_before_its_predicate(after, i))), 0)
     if be_opener and _noun_before_its_predicate(after, verb_at):
         return YesNoQuestion(subject + tuple(w for w in after if w not in STOPWORDS), None, (), negated)
@@ -434,7 +437,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     if question.predicate in _HAVING and _says_none_of(lowered, question.objects):
         return -1  # "do the frames have a camera?" against "There's no camera, no screen"
     for match in _WORD.finditer(lowered):
-        word_stem = stem(match.group(0))
+        word_stem = _act_stem(match.group(0), same | opposite)
         if not _subject_leads(lowered, question.subject, match.start()):
             if _beaten_by_object(lowered, question, word_stem, match):
                 return -1  # "Did A beat B?" against "B beat A"
@@ -448,6 +451,10 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "Israel's blockade since Hamas' surprise attack": the attack is Hamas's
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
+        if question.predicate in _CONTEST | _LOSING and \
+                (owner := win_owner(sentence, match.start(), match.end())) is not None and \
+                not _names_subject(owner.lower(), question.subject):
+            continue  # "the Raiders held the Jets ... in a 16-12 win": the win is the Raiders'
         if _done_to_subject(lowered, match.end(), question.subject):
             continue  # "retaliating against the attacks on its people": Israel attacked, not attacking
         # "citing rising capital costs", "the official release date": what the thing is like, not
@@ -535,6 +542,21 @@ def _said_only_before(question: YesNoQuestion, lowered: str, clause: int, contex
         return {stem(w) for w in _WORD.findall(text)}
     before, after = stems(lowered[:clause]), stems(lowered[clause:]) | stems(context.lower())
     return {o for o in question.objects if o in before and o not in after}
+
+
+_SHORT_VERB_ENDINGS = (("ing", "e"), ("ed", "e"), ("ed", ""), ("d", ""))
+
+
+def _act_stem(word: str, acts: set[str] | frozenset[str]) -> str:
+    """The word's stem, or for a short verb the stemmer leaves whole ("used", "sued",
+    "using") the stem of the act it inflects, when that is one of ``acts``."""
+    word_stem = stem(word)
+    if word_stem in acts:
+        return word_stem
+    for ending, restored in _SHORT_VERB_ENDINGS:
+        if word.endswith(ending) and stem(word.removesuffix(ending) + restored) in acts:
+            return stem(word.removesuffix(ending) + restored)
+    return word_stem
 
 
 def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str],

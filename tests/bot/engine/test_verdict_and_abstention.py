@@ -206,6 +206,8 @@ def test_what_could_or_need_happen_is_not_what_did() -> None:
     readying = evidence("Korvath closed its border to Orbel trucks and is preparing for a ground invasion.",
                         "Korvath moved troops north ahead of a possible invasion of Orbel.")
     assert decide_verdict("did korvath invade orbel", readying, names=("Korvath", "Orbel")).value is None
+    willing = evidence("Korvath's move to Orbel is not a done deal, and Korvath is still open to returning to Vantor.")
+    assert decide_verdict("is korvath returning to vantor", willing, names=("Korvath", "Vantor")).value is None
     assert decide_verdict("did korvath invade orbel", evidence("Korvath invaded Orbel in May."),
                           names=("Korvath", "Orbel")).value == "yes"
 
@@ -271,6 +273,28 @@ def test_a_contest_is_read_from_the_one_act_both_sides_stand_in() -> None:
     # Another loss of the subject's, in a clause of its own, is not this contest.
     won = evidence("Varga, who lost to Kell in 2021, beat Marsh on Saturday in Leeds.")
     assert decide_verdict(question, won, names=names).value == "yes"
+
+
+def test_a_win_belongs_to_the_side_that_owns_it_or_does_the_act_it_ends() -> None:
+    names = ("Harrow Hawks", "Kestrel Owls")
+    theirs = evidence("It was close as the Hawks held the Owls to one goal and then sealed it in a 2-1 win.")
+    for question in ["did the owls win", "did the owls lose"]:
+        assert decide_verdict(question, theirs, names=names).value is None, question
+    assert decide_verdict("did the hawks win", theirs, names=names).value == "yes"
+    earned = evidence("A late error by Owls keeper Dana Kell decided it as Harrow held on to earn the win.")
+    assert decide_verdict("did the owls win", earned, names=names).value is None
+    owned = evidence("The win for the Hawks was their third.", "The Owls rolled to a 3-0 victory on Monday.")
+    assert decide_verdict("did the owls win", owned, names=names).value == "yes"
+
+
+def test_a_word_an_object_follows_in_the_question_is_its_verb_and_short_verbs_match_their_forms() -> None:
+    parsed = parse_yes_no("did dana kell hit the winning goal for the hawks", ("Dana Kell", "Hawks"))
+    assert parsed is not None and parsed.subject == ("dana", "kell") and parsed.predicate == stem("hit")
+    scored = evidence("The Hawks' Dana Kell celebrates after hitting the goal that won the cup.")
+    assert decide_verdict("did dana kell hit the winning goal for the hawks", scored,
+                          names=("Dana Kell", "Hawks")).value == "yes"
+    used = evidence("Most Orbel staff used their own laptops at work, the survey found.")
+    assert decide_verdict("did orbel staff use their own laptops", used, names=("Orbel",)).value == "yes"
 
 
 def test_a_win_still_needed_is_no_win() -> None:
