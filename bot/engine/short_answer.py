@@ -537,7 +537,12 @@ def _date_as_subject(body: str, span: TypedSpan) -> bool:
     no preposition dates an act by it, and a verb follows it straight away. A regex, not the
     parse, so that a one-off CLI question loads no parser."""
     return _PREPOSITION_BEFORE.search(body[max(0, span.start - 12):span.start]) is None and \
-        _VERB_AFTER.match(body, span.end) is not None
+        _VERB_AFTER.match(body, span.end) is not None and _WHEN_CLEFT.match(body, span.end) is None
+
+
+# "November 30, 2022 is when ChatGPT was released": the date is what the clause after dates.
+_WHEN_CLEFT = re.compile(r"\s+(?:is|was)\s+(?:(?:the|a)\s+(?:day|date|week|month|year)\s+)?(?:when|that)\b",
+                         re.IGNORECASE)
 
 
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|at|by|since|from|until|till|to|of|for|during|before|after|through|"

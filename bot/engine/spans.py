@@ -298,12 +298,28 @@ def typed_spans(body: str, start: int, end: int, entities: Sequence[EntitySpan],
                                         for t in found):
                 continue  # the "2023" of "early 2023", the "5" of "$5m": part of a date or amount, not a count
             found.append(TypedSpan(s, e, (kind,)))
-    found = [t for t in found if not _ZONE_OF_A_TIME.search(body[max(0, t.start - 12):t.end])]
+    found = [_with_its_bound(body, start, t) for t in found if not _ZONE_OF_A_TIME.search(body[max(0, t.start - 12):
+                                                                                            t.end])]
     amounts = [t for t in found if set(t.kinds) & set(_PART_OF_AMOUNT)]
     # The tagger's "19.89" of "$19.89": a count inside an amount or date is part of it.
     found = [t for t in found if t.kinds != ("number",) or not any(
         a.start <= t.start and t.end <= a.end and a is not t for a in amounts)]
     return sorted(found, key=lambda t: (t.start, -t.end))
+
+
+# "above 5.25 per cent", "more than 1,500 jobs": a bound is part of the amount said.
+_BOUND_BEFORE = re.compile(r"\b(?:just\s+)?(?:above|over|under|below|more\s+than|less\s+than|fewer\s+than|nearly|"
+                           r"almost|around|about|roughly|approximately|up\s+to|at\s+least|at\s+most)\s+$",
+                           re.IGNORECASE)
+_BOUNDED_KINDS = frozenset({"money", "percent", "number"})
+
+
+def _with_its_bound(body: str, start: int, span: TypedSpan) -> TypedSpan:
+    """The span with the bound word right before it, when it is an amount or count."""
+    if not _BOUNDED_KINDS & set(span.kinds):
+        return span
+    bound = _BOUND_BEFORE.search(body, max(start, span.start - 24), span.start)
+    return TypedSpan(bound.start(), span.end, span.kinds) if bound else span
 
 
 def spans_of(spans: Sequence[TypedSpan], kinds: Sequence[str]) -> list[TypedSpan]:

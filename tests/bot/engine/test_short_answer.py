@@ -96,12 +96,17 @@ def test_who_does_a_persons_act_asks_for_a_person_only() -> None:
     assert read_question("who bought the korvath plant?").also == ("organization",)
 
 
+def test_a_bound_before_an_amount_or_count_is_part_of_it() -> None:
+    found = kinds_found("Its main rate is above 5.25 per cent, and it cut almost 1,500 jobs in May.")
+    assert "above 5.25 per cent" in found["percent"] and "almost 1,500 jobs" in found["number"]
+
+
 def test_a_tagged_count_that_says_no_number_is_no_count() -> None:
     body = "Orbel links people to shops more than 40 million times a month."
     # The tagger cut "more than" off its number: it is tagged a count, but says none.
     found = kinds_found(body, [EntitySpan(28, 37, "CARDINAL"), EntitySpan(38, 54, "CARDINAL")])
     assert "more than" not in found.get("number", [])
-    assert "40 million times" in found["number"]
+    assert "more than 40 million times" in found["number"]  # with its bound, as the sentence says it
 
 
 def test_a_surname_after_the_full_name_is_that_person_even_when_tagged_a_company() -> None:
@@ -359,7 +364,7 @@ WRITTEN_SHORT_ANSWERS |= {
         "and by Friday she's broken 80,000.",
         "how many subscribers does mara quell have", None),
     "what a tour made is what it grossed, not what it is expected to": (
-        *_QUELL, "how much did quell's lantern tour make", "$900m"),
+        *_QUELL, "how much did quell's lantern tour make", "over $900m"),  # its bound is said too
     "a score counts no games and an amount counts none": (*_QUELL, "how many games did the harrow hawks win", None),
 }
 _DAILY_FINE = ("Regulator fines Orbel", "The regulator set a daily fine of up to 2 million crowns (about $190,000) "
@@ -513,6 +518,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "a name holding a word the question asks about is the thing asked, not the answer": (
         "Lyon beat Harrow in the cup tie", "From the first whistle, Lyon made life hard for the reigning Kessler "
         "Trophy winner.", "who won the kessler", None),  # the trophy is no winner
+    "a date before 'is when' dates the act after it": (
+        "Everything to know about the Vela phone", "Orbel sells it in Lyon. May 4, 2023 is when the Vela phone was "
+        "released to buyers.", "when was the vela phone released", "May 4, 2023"),
 }
 
 
