@@ -279,6 +279,24 @@ def _done_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
     return not _OWN_PERSON.match(between)
 
 
+_NAME_AFTER = re.compile(r"\s+(?:(?:the|a|an|its|their|his|her)\s+)?((?:[A-Z][\w-]*|\d+)(?:\s+(?:[A-Z][\w-]*|\d+))*)")
+_CLAUSE_END = re.compile(r"[.;:!?]\s|,\s+(?:but|while|whereas|although|though|and)\b|\s[—–]\s")
+
+
+def _acts_on_another_name(sentence: str, end: int, question: YesNoQuestion) -> bool:
+    """The act ending at ``end`` takes for its object a name that is not the one asked about,
+    and its clause lacks an object asked about: "when it started delivering the Model Y" is
+    no Cybertruck delivered; "cut Model Y prices" still cuts prices."""
+    name = _NAME_AFTER.match(sentence, end)
+    if not question.objects or not name:
+        return False
+    if all(stem(w.lower()) in question.objects for w in name.group(1).split()):
+        return False  # the name asked about
+    stop = _CLAUSE_END.search(sentence, end)
+    clause = {stem(w) for w in _WORD.findall(sentence[end:stop.start() if stop else len(sentence)].lower())}
+    return not all(o in clause or related_stems(o)[0] & clause for o in question.objects)
+
+
 _AIMED_AT = re.compile(r"\s+(on|against|upon)\s+(?:the\s+)?([\w'’-]+)")
 
 
@@ -455,6 +473,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
                 (owner := win_owner(sentence, match.start(), match.end())) is not None and \
                 not _names_subject(owner.lower(), question.subject):
             continue  # "the Raiders held the Jets ... in a 16-12 win": the win is the Raiders'
+        if _acts_on_another_name(sentence, match.end(), question):
+            continue  # "started delivering the Model Y" delivers no Cybertruck
         if _done_to_subject(lowered, match.end(), question.subject):
             continue  # "retaliating against the attacks on its people": Israel attacked, not attacking
         # "citing rising capital costs", "the official release date": what the thing is like, not

@@ -222,6 +222,15 @@ def test_a_claim_given_as_someone_elses_allegation_is_no_answer() -> None:
     assert decide_verdict("did korvath confirm the report", own, names=names).value == "no"
 
 
+def test_an_act_on_another_name_is_no_act_on_the_thing_asked() -> None:
+    names = ("Orbel", "Vela Nine", "Vela Pro")
+    other = evidence("The Vela Pro is Orbel's first new model since 2020, when it started shipping the Vela Nine.")
+    assert decide_verdict("did orbel ship the vela pro", other, names=names).value is None
+    asked = evidence("Orbel started shipping the Vela Pro in May.", "Orbel cut Vela Nine prices in May.")
+    assert decide_verdict("did orbel ship the vela pro", asked[:1], names=names).value == "yes"
+    assert decide_verdict("did orbel cut prices", asked[1:], names=names).value == "yes"
+
+
 def test_an_act_aimed_at_the_subject_is_not_its_act() -> None:
     names = ("Korvath", "Orbel")
     target = evidence("Korvath is hitting back at the attacks on its people by raiders from Orbel.",
