@@ -115,7 +115,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         return None
     negated = words[0].lower().endswith(("n't", "n’t")) or bool(_NEGATION.search(" ".join(words[1:4])))
     # "did the report say that orbel would close the plant": the claim asked about is one to come.
-    asks_done = words[0].lower().replace("’", "'").removesuffix("n't") in _DONE_OPENERS and \
+    opener = words[0].lower().replace("’", "'").removesuffix("n't")
+    asks_done = opener in _DONE_OPENERS and \
         not any(_FUTURE.match(f"{w.lower()} ") for w in words[1:])
     rest = [w for w in words[1:] if not _NEGATION.fullmatch(w)]
     while rest and rest[0].lower() in _NOT_A_VERB:
@@ -138,7 +139,7 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
     # ("the brackwater council approve *the* toll"); the words before it extend the subject.
     # A role before the verb is the subject's ("did the binance ceo resign"), not the act.
     # After "is" or "was" a bare verb form is a noun ("is the uaw *strike* over").
-    be_opener = words[0].lower().replace("’", "'").removesuffix("n't") in _BE_OPENERS
+    be_opener = opener in _BE_OPENERS
     verb_at = next((i for i, w in enumerate(after) if not w[:1].isdigit() and (
                     (is_known_act(stem(w)) and not (is_role(w) and i + 1 < len(after))) or
                     (i + 1 < len(after) and next_said[i] in _NP_END)) and
@@ -234,7 +235,12 @@ def _subject_leads(lowered: str, subject: tuple[str, ...], at: int) -> bool:
     if not subject:
         return True
     clause = _DASHED_ASIDE.sub(" ", _ASIDE.sub(",", lowered[_clause_start(lowered, at):at]))
-    return any(re.search(rf"(?<![\w]){re.escape(word)}", clause) for word in subject)
+    return bool(_subject_mentions(clause, subject))
+
+
+def _subject_mentions(lowered: str, subject: tuple[str, ...]) -> list[int]:
+    """Where each mention of a subject word ends: a word start, so "fed" is not in "unfed"."""
+    return [m.end() for word in subject for m in re.finditer(rf"(?<![\w]){re.escape(word)}", lowered)]
 
 
 _POSSESSOR = re.compile(r"\b([A-Z][\w.-]*)(?:['’]s|['’])\s+(?:[a-z][\w-]*\s+){0,2}$")
@@ -271,8 +277,7 @@ def _done_by_another(sentence: str, at: int, subject: tuple[str, ...]) -> bool:
     names = [w.lower() for w in doer.group(1).split()]
     if all(name in _NOT_A_DOER for name in names) or any(_names_subject(name, subject) for name in names):
         return False
-    lowered = sentence[:doer.start()].lower()
-    said = [m.end() for word in subject for m in re.finditer(rf"(?<![\w]){re.escape(word)}", lowered)]
+    said = _subject_mentions(sentence[:doer.start()].lower(), subject)
     if not said:
         return False  # the subject is not named before: _subject_leads decides
     between = " ".join(w for w in sentence[max(said):doer.start()].split() if not is_role(w.strip(",")))
@@ -293,8 +298,8 @@ def _acts_on_another_name(sentence: str, end: int, question: YesNoQuestion) -> b
     if all(stem(w.lower()) in question.objects for w in name.group(1).split()):
         return False  # the name asked about
     stop = _CLAUSE_END.search(sentence, end)
-    clause = {stem(w) for w in _WORD.findall(sentence[end:stop.start() if stop else len(sentence)].lower())}
-    return not all(o in clause or related_stems(o)[0] & clause for o in question.objects)
+    clause = _stems(sentence[end:stop.start() if stop else len(sentence)].lower())
+    return not all(_held(o, clause) for o in question.objects)
 
 
 _AIMED_AT = re.compile(r"\s+(on|against|upon)\s+(?:the\s+)?([\w'’-]+)")
@@ -361,7 +366,7 @@ def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, mat
     winning verb and its subject comes after it."""
     if question.predicate not in _CONTEST or word_stem not in _CONTEST or not question.objects:
         return False
-    before = {stem(w) for w in _WORD.findall(lowered[_clause_start(lowered, match.start()):match.start()])}
+    before = _stems(lowered[_clause_start(lowered, match.start()):match.start()])
     after = lowered[match.end():match.end() + 60]
     return question.objects[0] in before and _names_subject(after, question.subject)
 
@@ -448,8 +453,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
     if phrasal and any(o in same for o in related_stems(stem("approve"))[0]) and \
             _subject_leads(lowered, question.subject, phrasal.start()):
         return -1
-    in_sentence = {stem(w) for w in _WORD.findall(lowered)}
-    objects_here = in_sentence | {stem(w) for w in _WORD.findall(context.lower())}
+    in_sentence = _stems(lowered)
+    objects_here = in_sentence | _stems(context.lower())
     if (placed := _placing(sentence, lowered, question, objects_here)) is not None:
         return placed  # "did united finish second in their group?" against "United managing to finish bottom"
     if question.predicate in _HAVING and _says_none_of(lowered, question.objects):
@@ -552,15 +557,13 @@ def _said_only_as_subject(question: YesNoQuestion, after_act: str) -> set[str]:
     the sentence does not say again after the act: "Twitter, now called X" names Twitter as
     the subject only, so it does not hold the object."""
     subject = {stem(w) for part in question.subject for w in _WORD.findall(part)}
-    return {o for o in question.objects if o in subject} - {stem(w) for w in _WORD.findall(after_act)}
+    return {o for o in question.objects if o in subject} - _stems(after_act)
 
 
 def _said_only_before(question: YesNoQuestion, lowered: str, clause: int, context: str) -> set[str]:
     """Objects the sentence names only in a clause before the act's, and the title not at all:
     "compatibility with an iPhone, though Apple released an Android app" releases no iPhone."""
-    def stems(text: str) -> set[str]:
-        return {stem(w) for w in _WORD.findall(text)}
-    before, after = stems(lowered[:clause]), stems(lowered[clause:]) | stems(context.lower())
+    before, after = _stems(lowered[:clause]), _stems(lowered[clause:]) | _stems(context.lower())
     return {o for o in question.objects if o in before and o not in after}
 
 
@@ -579,6 +582,15 @@ def _act_stem(word: str, acts: set[str] | frozenset[str]) -> str:
     return word_stem
 
 
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(text)}
+
+
+def _held(word_stem: str, stems: set[str]) -> bool:
+    """The stem, or one that says the same, is among ``stems``."""
+    return word_stem in stems or bool(related_stems(word_stem)[0] & stems)
+
+
 def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str], held_stems: set[str],
                    every: bool = False) -> bool:
     """Half the question's objects at least (``every``: all of them, for an opposite act, which
@@ -586,7 +598,7 @@ def _holds_objects(question: YesNoQuestion, act_stems: set[str] | frozenset[str]
     number and ordinal among them, are in the sentence: "finish *second* in the group" is not
     "finishing bottom of the group", and a fall in Apple's shares is not a cut in rates."""
     wanted = [o for o in question.objects if o not in act_stems]
-    held = [o for o in wanted if o in held_stems or related_stems(o)[0] & held_stems]
+    held = [o for o in wanted if _held(o, held_stems)]
     exact = [o for o in wanted if o[:1].isdigit() or o in _ORDINALS | _MONTHS]  # "second", "15": the claim itself
     # The half is of the objects but months: a month said is no sign the rates asked about are.
     plain = [o for o in wanted if o not in _MONTHS]
