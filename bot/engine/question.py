@@ -91,8 +91,9 @@ CHANGE_WORDS = r"drop|dropped|fall|fell|rise|rose|grow|grew|increase|increased|d
 _RE = {
     "score": re.compile(r"\b(?:what|which)(?:'s|\s+was|\s+is)?\s+(?:the\s+)?(?:final\s+|full-time\s+)?"
                         r"(?:score|scoreline|result)\b|\bfinal\s+score\b|\bscore\s*\??$", re.I),
-    "percent": re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:percent(?:age)?|share|proportion|fraction|margin|"
-                          r"rate|growth|stake)\b|"
+    # "whats the percentage of kids ... at school": the share, not the school at the end
+    "percent": re.compile(r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are|\s+were)?\s+(?:the\s+)?(?:\w+\s+)?"
+                          r"(?:percent(?:age)?|share(?!\s+price)|proportion|fraction|margin|rate|growth|stake)\b|"
                           r"\bby\s+what\s+(?:percent(?:age)?|margin)\b|\bhow\s+many\s+percent\b|"
                           r"\b(?:percent(?:age)?|rate|share)\s*\??$", re.I),
     "date": re.compile(r"^(?:when|since\s+when|until\s+when)\b|\b(?:what|which)\s+(?:date|day|year|month|time|"

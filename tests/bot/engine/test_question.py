@@ -84,6 +84,12 @@ def test_how_many_counts_and_takes_no_share_or_amount_while_a_size_may() -> None
     assert read_question("how many years did korvath run the mill").also == ("duration",)
 
 
+def test_what_is_the_share_asks_for_a_percent_whatever_noun_ends_the_question() -> None:
+    assert read_question("whats the percentage of pupils using tablets at school").answer_type == "percent"
+    assert read_question("what is the vacancy rate in brackwater").answer_type == "percent"
+    assert read_question("what is the share price of korvath").answer_type == "money"
+
+
 def test_what_something_made_is_money_only_with_takings_words() -> None:
     assert read_question("what did the korvath film make on its opening weekend").answer_type == "money"
     assert read_question("what did korvath earn last quarter").answer_type == "money"
