@@ -521,6 +521,10 @@ WRITTEN_SHORT_ANSWERS |= {
     "a date before 'is when' dates the act after it": (
         "Everything to know about the Vela phone", "Orbel sells it in Lyon. May 4, 2023 is when the Vela phone was "
         "released to buyers.", "when was the vela phone released", "May 4, 2023"),
+    "money secured as funding is the money raised": (
+        "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
+        "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
+        "$14 million"),
 }
 
 
