@@ -58,7 +58,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("contribute", "contribution", "commit", "submit", "patch"),
     ("invest", "investment", "back", "fund", "funding", "financing"),
     # Raising money: a start-up "secured $22 million in funding" raised it.
-    ("raise", "raised", "fundraise", "fundraising", "funding", "financing", "secure", "secured"),
+    ("raise", "raised", "fundraise", "fundraising", "secure", "secured"),
     ("attack", "strike", "assault", "raid", "invade", "invasion", "invaded"),
     ("kill", "killed", "dead", "death", "die", "died"),
     ("arrest", "detain", "charge", "charged", "indict"),
