@@ -363,11 +363,13 @@ _WINNING = related_stems(stem("win"))[0]
 
 def _beaten_by_object(lowered: str, question: YesNoQuestion, word_stem: str, match: re.Match[str]) -> bool:
     """A contest won the other way round: the question's object leads the clause with a
-    winning verb and its subject comes after it."""
+    winning verb and its subject comes after it, in the same clause ("Bayern coasted into the
+    knockout rounds but ... United entered the final matchweek" has no one beat United)."""
     if question.predicate not in _CONTEST or word_stem not in _CONTEST or not question.objects:
         return False
     before = _stems(lowered[_clause_start(lowered, match.start()):match.start()])
-    after = lowered[match.end():match.end() + 60]
+    clause_end = _CLAUSE_BREAK.search(lowered, match.end())
+    after = lowered[match.end():min(match.end() + 60, clause_end.start() if clause_end else len(lowered))]
     return question.objects[0] in before and _names_subject(after, question.subject)
 
 

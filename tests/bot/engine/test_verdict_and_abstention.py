@@ -181,6 +181,10 @@ def test_a_second_name_in_the_question_is_an_object_not_the_subject() -> None:
     assert decide_verdict(question, won, names=names).value == "yes"
     reversed_result = evidence("Orbel beat Korvath by a point on Saturday.")
     assert decide_verdict(question, reversed_result, names=names).value == "no"  # won the other way round
+    # The object's win and the subject named in the next clause: no one beat the subject.
+    apart = evidence("Orbel cruised into the knockout rounds but Korvath and Lyon entered the last week with a "
+                     "chance of joining them.")
+    assert decide_verdict(question, apart, names=names).value is None
 
 
 def test_a_number_or_ordinal_in_the_question_must_be_in_the_sentence() -> None:
