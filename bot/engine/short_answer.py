@@ -276,8 +276,12 @@ def _an_earlier_contest(sentence: RankedSentence, asked: _Asked) -> bool:
         return False
     if _LAST_EDITION.search(sentence.text):
         return True  # "Australia, who lost last year's final to Canada"
-    # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not).
-    return _before_its_article(sentence.text, published)
+    # Every year the sentence writes, tagged as a date or not ("after the 2021 season" is not),
+    # but a year it measures from: "their first win over the Utes since 2015" dates no game.
+    return _before_its_article(_SINCE_YEAR.sub(" ", sentence.text), published)
+
+
+_SINCE_YEAR = re.compile(r"\bsince\s+(?:the\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 
 
 def _wins_what_is_asked(sentence: RankedSentence, asked: _Asked) -> bool:

@@ -51,7 +51,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b{_NUMBER}{_SCALE}\s(?:dollars|euros|pounds|yuan|yen|rupees|crore|lakh|shekels|won|francs|"
         rf"(?:USD|EUR|GBP|NIS|INR|RMB)\b)"),
     "percent": re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|percentage\s+points?\b)"),
-    "score": re.compile(r"(?<![\d.,/-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d.,/%-])"),
+    # A comma or full stop may follow ("blowing out Utah, 42-18, extending"), not a digit after one.
+    "score": re.compile(r"(?<![\d.,/-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d/%-]|[.,]\d)"),
     "date": re.compile(
         r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
         r"(?:,?\s+(?:19|20)\d\d)?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
@@ -99,6 +100,8 @@ def _date_kinds(text: str) -> tuple[str, ...]:
         return ("duration",)
     if _PART_OF_DAY.fullmatch(text.strip()) or re.fullmatch(r"\d{1,2}", text.strip()):
         return ()  # "night" of "Thursday night", tagged apart, or the "14" of "iPhone 14": no day said
+    if PATTERNS["score"].fullmatch(text.strip()):
+        return ()  # "42-18", which the small tagger may call a date: a score, which the patterns find
     return ("date",) if _TIME_ANCHOR.search(text) else ()
 
 

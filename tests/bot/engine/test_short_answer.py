@@ -51,6 +51,13 @@ def test_patterns_find_amounts_percentages_scores_and_counts() -> None:
     assert kinds_found("Zim paid NIS 405 million for the house.")["money"] == ["NIS 405 million"]
 
 
+def test_a_score_before_a_comma_is_a_score_even_when_the_tagger_calls_it_a_date() -> None:
+    text = "The Hawks routed Lyon, 42-18, on Saturday."
+    tagged = [EntitySpan(text.index("42"), text.index("42") + 5, "DATE")]
+    found = kinds_found(text, tagged)
+    assert found["score"] == ["42-18"] and "42-18" not in found.get("date", [])
+
+
 def test_an_amount_the_tagger_cut_short_keeps_its_scale() -> None:
     body = "Orbel's losses ballooned to almost £300m in the year."
     tagged = [EntitySpan(body.index("almost"), body.index("£300") + 4, "MONEY")]
@@ -521,6 +528,10 @@ WRITTEN_SHORT_ANSWERS |= {
     "a date before 'is when' dates the act after it": (
         "Everything to know about the Vela phone", "Orbel sells it in Lyon. May 4, 2023 is when the Vela phone was "
         "released to buyers.", "when was the vela phone released", "May 4, 2023"),
+    "a year a sentence measures from dates no earlier game": (
+        "Harrow Hawks rout Lyon", "The Hawks ended the night in style on Saturday, routing Lyon, 42-18, for their "
+        "first win over Lyon since 2015. Omar Pike ran for two touchdowns.", "what was the score hawks lyon",
+        "42-18"),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
