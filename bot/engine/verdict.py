@@ -53,7 +53,9 @@ _NP_END = frozenset("the a an any its their his her this that these those to for
 _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|needs|needed|have|has|had|want|wants|"
                            r"wanted|plan|plans|planned|expected|likely|going|set|aims?|hopes?|considering|"
                            r"weighing|order|orders|ordered|told|asked|urged|bid|effort|attempt|request|requested|"
-                           r"proposal|proposed|threatened|vowed|promised|pledged|open|willing|eager|keen)\s+to)\b|"
+                           r"proposal|proposed|threatened|vowed|promised|pledged|open|willing|eager|keen|try|tries|"
+                           r"tried|trying|seek|seeks|sought|seeking|path|quest|race|push|battle|fight|struggle|"
+                           r"struggled|struggling|campaign|chance|hope)\s+to)\b|"
                            r"\b(?:if|whether|unless)\b|"  # "would not say if it had offered a settlement"
                            # "preparing for a ground invasion", "in advance of a potential one": still to come
                            r"\b(?:prepar(?:e|es|ed|ing)|ready(?:ing)?|gear(?:s|ed|ing)\s+up)\s+(?:for|to)\b|"
@@ -62,6 +64,8 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
+# "failed again Wednesday on a second ballot to become speaker": the act was not done.
+_FAILED_TO = re.compile(r"\b(?:fail(?:s|ed|ing)?|unable|refus(?:e|es|ed|ing))\b[^,;:.]{0,60}\bto\s+$")
 # "pushed yields lower": where something ended up, often in passing; its sentence must name
 # what went lower itself (the title's "rate optimism" does not make yields rates).
 _BARE_COMPARATIVES = frozenset("lower higher".split())
@@ -517,7 +521,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
-        negated = taken_back or bool(_NEGATION.search(window))
+        failed = _FAILED_TO.search(lowered, clause, match.start()) is not None
+        negated = taken_back or failed or bool(_NEGATION.search(window))
         if agrees:
             return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so
         return -1  # the opposite act, or a denial
@@ -570,6 +575,20 @@ def _said_only_before(question: YesNoQuestion, lowered: str, clause: int, contex
 
 
 _SHORT_VERB_ENDINGS = (("ing", "e"), ("ed", "e"), ("ed", ""), ("d", ""))
+# Past forms the stemmer cannot bring back to the verb ("became" is not "becom").
+_IRREGULAR_PAST = {
+    "became": "become", "came": "come", "took": "take", "taken": "take", "gave": "give", "given": "give",
+    "went": "go", "gone": "go", "ran": "run", "wrote": "write", "written": "write", "rose": "rise",
+    "risen": "rise", "fell": "fall", "fallen": "fall", "grew": "grow", "grown": "grow", "knew": "know",
+    "known": "know", "threw": "throw", "thrown": "throw", "drove": "drive", "driven": "drive",
+    "broke": "break", "broken": "break", "spoke": "speak", "spoken": "speak", "chose": "choose",
+    "chosen": "choose", "froze": "freeze", "frozen": "freeze", "stole": "steal", "stolen": "steal",
+    "wore": "wear", "worn": "wear", "ate": "eat", "eaten": "eat", "saw": "see", "seen": "see", "flew": "fly",
+    "flown": "fly", "drew": "draw", "drawn": "draw", "withdrew": "withdraw", "withdrawn": "withdraw",
+    "sang": "sing", "sung": "sing", "began": "begin", "begun": "begin", "got": "get", "gotten": "get",
+    "forgave": "forgive", "overtook": "overtake", "shook": "shake", "shaken": "shake", "swore": "swear",
+    "sworn": "swear", "woke": "wake", "hid": "hide", "hidden": "hide", "rode": "ride", "ridden": "ride",
+}
 
 
 def _act_stem(word: str, acts: set[str] | frozenset[str]) -> str:
@@ -578,6 +597,8 @@ def _act_stem(word: str, acts: set[str] | frozenset[str]) -> str:
     word_stem = stem(word)
     if word_stem in acts:
         return word_stem
+    if word in _IRREGULAR_PAST and stem(_IRREGULAR_PAST[word]) in acts:
+        return stem(_IRREGULAR_PAST[word])
     for ending, restored in _SHORT_VERB_ENDINGS:
         if word.endswith(ending) and stem(word.removesuffix(ending) + restored) in acts:
             return stem(word.removesuffix(ending) + restored)

@@ -202,6 +202,18 @@ def test_the_writer_taking_a_claim_back_says_no_and_a_surname_names_the_person()
     assert verdict.value == "no"
 
 
+def test_failing_to_do_an_act_is_no_and_a_path_to_it_is_not_doing_it() -> None:
+    question, names = "did dana kell become mayor", ("Dana Kell",)
+    failed = evidence("Councillor Dana Kell failed again on Wednesday on a second ballot to become mayor of Lyon.")
+    assert decide_verdict(question, failed, names=names).value == "no"
+    unable = evidence("Dana Kell was unable to become mayor.")
+    assert decide_verdict(question, unable, names=names).value == "no"
+    path = evidence("What was clear was that Kell's path to become mayor was almost certainly lost.")
+    assert decide_verdict(question, path, names=names).value is None
+    became = evidence("Dana Kell became mayor of Lyon on Friday.")  # a past the stemmer cannot undo
+    assert decide_verdict(question, became, names=names).value == "yes"
+
+
 def test_what_could_or_need_happen_is_not_what_did() -> None:
     could = evidence("Korvath could sit down with Orbel and hammer out a licensing deal for the mill.")
     assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
