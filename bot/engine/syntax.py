@@ -159,6 +159,16 @@ def describes_a_noun(text: str, start: int, end: int) -> bool:
 _NOUN_OPENERS = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD"})
 
 
+def direct_objects_at(text: str, start: int, end: int) -> list[str]:
+    """The direct objects of the verb ``text[start:end]``, each as the words of its phrase
+    ("the company has *made* good progress": ["good progress"]); none for a word that is no verb."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not span.root.tag_.startswith("VB"):
+        return []
+    return [doc[c.left_edge.i:c.right_edge.i + 1].text for c in span.root.children if c.dep_ == "dobj"]
+
+
 def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, asked_done: bool) -> bool:
     """Whether the date ``text[start:end]`` dates the act only as yet to come, so it is not
     when the act was done: it belongs to another verb under which the act is to come ("was

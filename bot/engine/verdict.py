@@ -25,7 +25,7 @@ from datetime import date
 
 from bot.engine.lexicon import is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS, is_role
-from bot.engine.syntax import contest_role, describes_a_noun, win_owner
+from bot.engine.syntax import contest_role, describes_a_noun, direct_objects_at, win_owner
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -292,6 +292,22 @@ _NAME_AFTER = re.compile(r"\s+(?:(?:the|a|an|its|their|his|her)\s+)?((?:[A-Z][\w
 _CLAUSE_END = re.compile(r"[.;:!?]\s|,\s+(?:but|while|whereas|although|though|and)\b|\s[—–]\s")
 
 
+_PRONOUN_OBJECTS = frozenset("that which it them this these those what who whom".split())
+# "IAC sold the brand", after naming CollegeHumor: a definite object may be the thing asked.
+_REFERS_BACK = re.compile(r"^(?:the|this|that|these|those|its|their|his|her)\s", re.IGNORECASE)
+
+
+def _acts_on_another_thing(sentence: str, match: re.Match[str], question: YesNoQuestion) -> bool:
+    """The act takes an object of its own, and the question's objects are said only before
+    it: "despite the predicted losses, the company has made good progress" makes no loss.
+    Only then is the sentence parsed. A pronoun or a definite object may stand for the thing."""
+    if not question.objects or any(_held(o, _stems(sentence[match.end():].lower())) for o in question.objects):
+        return False
+    objects = [o for o in direct_objects_at(sentence, match.start(), match.end())
+               if o.lower() not in _PRONOUN_OBJECTS and not _REFERS_BACK.match(o)]
+    return bool(objects) and not any(_held(o, _stems(phrase.lower())) for phrase in objects for o in question.objects)
+
+
 def _acts_on_another_name(sentence: str, end: int, question: YesNoQuestion) -> bool:
     """The act ending at ``end`` takes for its object a name that is not the one asked about,
     and its clause lacks an object asked about: "when it started delivering the Model Y" is
@@ -486,6 +502,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "the Raiders held the Jets ... in a 16-12 win": the win is the Raiders'
         if _acts_on_another_name(sentence, match.end(), question):
             continue  # "started delivering the Model Y" delivers no Cybertruck
+        if _acts_on_another_thing(sentence, match, question):
+            continue  # "has made good progress", after the losses: makes no loss
         if _done_to_subject(lowered, match.end(), question.subject):
             continue  # "retaliating against the attacks on its people": Israel attacked, not attacking
         # "citing rising capital costs", "the official release date": what the thing is like, not

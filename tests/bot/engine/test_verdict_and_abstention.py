@@ -214,6 +214,18 @@ def test_failing_to_do_an_act_is_no_and_a_path_to_it_is_not_doing_it() -> None:
     assert decide_verdict(question, became, names=names).value == "yes"
 
 
+def test_an_act_on_an_object_of_its_own_is_no_act_on_the_thing_said_before_it() -> None:
+    question, names = "did korvath make a loss", ("Korvath",)
+    progress = evidence("Despite the slump and predicted future losses, Korvath's chief said the company has made "
+                        "good progress this year.")
+    assert decide_verdict(question, progress, names=names).value is None
+    assert decide_verdict(question, evidence("Korvath made a loss of $3m."), names=names).value == "yes"
+    # a definite object may stand for the thing named before it
+    sold = evidence("The Lyon Ledger survived, as Korvath sold the paper to its editor.")
+    assert decide_verdict("is the lyon ledger still owned by korvath", sold,
+                          names=("Lyon Ledger", "Korvath")).value == "no"
+
+
 def test_what_could_or_need_happen_is_not_what_did() -> None:
     could = evidence("Korvath could sit down with Orbel and hammer out a licensing deal for the mill.")
     assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
