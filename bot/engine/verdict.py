@@ -106,6 +106,7 @@ class YesNoQuestion:
     objects: tuple[str, ...]    # stems of the words after the verb
     negated: bool               # "Didn't Hyundai confirm ...?"
     asks_done: bool = False     # "did", "has", "was": about an act done, not one to come
+    passive: bool = False       # "was orbel sued": the subject is the one the act was done to
 
 
 def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | None:
@@ -165,7 +166,8 @@ def parse_yes_no(question: str, names: Sequence[str] = ()) -> YesNoQuestion | No
         doer = tuple(w for w in following[1:] if w not in STOPWORDS)
         return YesNoQuestion(doer, stem(after[verb_at]), tuple(stem(w) for w in subject), negated, asks_done)
     objects = tuple(stem(w) for w in following if w not in STOPWORDS)
-    return YesNoQuestion(subject, stem(after[verb_at]), objects, negated, asks_done)
+    passive = (be_opener or bool(_PASSIVE_AUX & set(lowered[subject_end:]))) and _is_participle(after[verb_at])
+    return YesNoQuestion(subject, stem(after[verb_at]), objects, negated, asks_done, passive)
 
 
 _BE_OPENERS = frozenset("is are was were am".split())
@@ -174,6 +176,37 @@ _IRREGULAR_PARTICIPLES = frozenset(
     "done made sold built hit cut set shut put run let quit cost hurt beat bid spread split won lost found held kept "
     "led paid bought sent spent told said gone struck brought caught fought taught left met hung sunk stuck swept "
     "shot lit read".split())
+
+
+def _is_participle(word: str) -> bool:
+    return word.endswith(("ed", "en")) or word in _IRREGULAR_PARTICIPLES or word in _IRREGULAR_PAST
+
+
+# "was fired", "has been sued", "got convicted": the act is done to the one named before it.
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|gets|get|getting)\s+(?:\w+ly\s+)?$")
+
+
+def _done_to_the_one_before(lowered: str, match: re.Match[str]) -> bool:
+    """The act word is a participle after a form of "be" or "get": a passive."""
+    return _is_participle(match.group(0)) and \
+        _PASSIVE_BEFORE.search(lowered, max(0, match.start() - 25), match.start()) is not None
+
+
+def _passive_by_subject(lowered: str, match: re.Match[str], question: YesNoQuestion) -> bool:
+    """"Sam Altman was fired ... by OpenAI's board": a passive whose doer, after "by" in its
+    clause, is the subject, done to an object asked about named before it."""
+    if not question.objects or not _done_to_the_one_before(lowered, match):
+        return False
+    if not _stems(lowered[_clause_start(lowered, match.start()):match.start()]) & set(question.objects):
+        return False
+    return _done_by_the_subject(lowered, match, question.subject)
+
+
+def _done_by_the_subject(lowered: str, match: re.Match[str], subject: tuple[str, ...]) -> bool:
+    """The act's clause names the subject after "by": "rejected by HSF shareholders"."""
+    stop = _CLAUSE_END.search(lowered, match.end())
+    by = re.search(r"\bby\s+", lowered[match.end():stop.start() if stop else len(lowered)])
+    return by is not None and bool(_subject_mentions(lowered[match.end() + by.end():][:60], subject))
 
 
 def _noun_before_its_predicate(after: Sequence[str], at: int) -> bool:
@@ -486,7 +519,11 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if not _subject_leads(lowered, question.subject, match.start()):
             if _beaten_by_object(lowered, question, word_stem, match):
                 return -1  # "Did A beat B?" against "B beat A"
-            continue
+            if not _passive_by_subject(lowered, match, question):
+                continue
+        elif not question.passive and _done_to_the_one_before(lowered, match) and \
+                not _done_by_the_subject(lowered, match, question.subject):
+            continue  # "did the commission sue orbel": "the commission was sued by Orbel" is the other way
         if word_stem not in same and word_stem not in opposite and not _DENIAL.fullmatch(match.group(0)):
             continue
         if match.start() and sentence[match.start():match.start() + 1].isupper():  # a slice: lower() may lengthen

@@ -292,6 +292,13 @@ def test_a_passive_question_with_its_doer_is_read_as_the_active() -> None:
     reversed_suit = evidence("Orbel sued the Harbor Commission in May over its dock fees.")
     assert decide_verdict("is orbel being sued by the harbor commission", reversed_suit, names=names).value is None
 
+    # The evidence in the passive: the doer after "by" does the act; the one before has it done to it.
+    active = "did the harbor commission sue orbel"
+    assert decide_verdict(active, evidence("Orbel was sued by the Harbor Commission in May."), names=names).value == "yes"
+    assert decide_verdict(active, evidence("The Harbor Commission was sued by Orbel in May."), names=names).value is None
+    assert decide_verdict("was orbel sued", evidence("Orbel was sued by the Harbor Commission in May."),
+                          names=names).value == "yes"
+
 
 def test_got_convicted_asks_for_a_conviction_and_a_hyphenated_name_is_one_name() -> None:
     names = ("Tomas Varga-Lind",)
