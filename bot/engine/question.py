@@ -199,6 +199,10 @@ def strip_chatter(text: str) -> str:
     return text
 
 
+_THING_OF = re.compile(r"(?:what|which)(?:'s|\s+is|\s+was|\s+are|\s+were)?\s+(?:the\s+)?(?:annual\s+|yearly\s+|"
+                       r"base\s+|total\s+)?([\w-]+)\s+of\b")
+
+
 def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
     """The type asked for, and the other types a right answer may have."""
     lowered = re.sub(r"^wat\b", "what", with_apostrophes(text.lower().replace("’", "'")))
@@ -217,6 +221,11 @@ def answer_type(text: str) -> tuple[str, tuple[str, ...]]:
         # "who runs / founded / coaches / played ...": a person's act; "who won / bought ...": maybe a company.
         acts = _PERSON_ACTS.search(lowered) or re.search(rf"\b(?:{_ROLE})\b", lowered)
         return "person", () if acts else ("organization",)
+    # "what is the salary of the openai ceo": the thing asked for is the salary, not the ceo.
+    if (owned := _THING_OF.match(lowered)) and _RE["money_fragment"].fullmatch(owned.group(1)):
+        return "money", ()
+    if owned and owned.group(1) == "age":
+        return "number", ("duration",)  # as "how old": an age, never an amount
     # A role ("who is the ceo", "x ceo name?") is a person even with a company word about.
     if _RE["person"].search(lowered) and re.search(rf"\b(?:{_ROLE})\b", lowered) and \
             not re.match(r"(?:how|when|where)\b", lowered):

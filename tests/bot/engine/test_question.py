@@ -90,6 +90,12 @@ def test_what_is_the_share_asks_for_a_percent_whatever_noun_ends_the_question() 
     assert read_question("what is the share price of korvath").answer_type == "money"
 
 
+def test_the_thing_asked_of_a_role_is_the_answer_type_not_the_role() -> None:
+    assert read_question("what is the salary of the korvath ceo").answer_type == "money"
+    assert read_question("whats the age of the orbel chair").answer_type == "number"
+    assert read_question("what is the name of the orbel ceo").answer_type == "person"
+
+
 def test_what_something_made_is_money_only_with_takings_words() -> None:
     assert read_question("what did the korvath film make on its opening weekend").answer_type == "money"
     assert read_question("what did korvath earn last quarter").answer_type == "money"
