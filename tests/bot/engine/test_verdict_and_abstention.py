@@ -294,8 +294,10 @@ def test_a_passive_question_with_its_doer_is_read_as_the_active() -> None:
 
     # The evidence in the passive: the doer after "by" does the act; the one before has it done to it.
     active = "did the harbor commission sue orbel"
-    assert decide_verdict(active, evidence("Orbel was sued by the Harbor Commission in May."), names=names).value == "yes"
-    assert decide_verdict(active, evidence("The Harbor Commission was sued by Orbel in May."), names=names).value is None
+    by_commission = evidence("Orbel was sued by the Harbor Commission in May.")
+    assert decide_verdict(active, by_commission, names=names).value == "yes"
+    by_orbel = evidence("The Harbor Commission was sued by Orbel in May.")
+    assert decide_verdict(active, by_orbel, names=names).value is None
     assert decide_verdict("was orbel sued", evidence("Orbel was sued by the Harbor Commission in May."),
                           names=names).value == "yes"
 
