@@ -742,6 +742,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "Released May 2, the Orbel X2 ...", asked when the Orbel X1 came out
     if "date" in span.kinds and in_a_since_clause(before):
         return True  # "the biggest fight since the US took Harrow to court in the 1990s": the earlier one
+    if "date" in span.kinds and _SINCE_BEFORE.search(before[-12:]) and not _ASKS_SINCE.search(asked.focus.text):
+        return True  # "Tesla's first new model since 2020", asked when the Cybertruck came: a time measured from
     if "date" in span.kinds and _date_as_subject(body, span):
         return True  # "as 2024 has worn on": the time talked about, not when anything was done
     if "duration" in span.kinds and _LEADING_UP.match(body, span.end) and not _LEADING_UP.search(asked.focus.text):
@@ -848,6 +850,8 @@ def _in_quoted_title(sentence: RankedSentence, span: TypedSpan) -> bool:
 
 _ASKS_DONE = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
 _ASKS_NEXT = re.compile(r"\b(?:next|upcoming|coming|forthcoming|future)\b", re.IGNORECASE)
+_SINCE_BEFORE = re.compile(r"\bsince\s+(?:the\s+)?$", re.IGNORECASE)
+_ASKS_SINCE = re.compile(r"\bsince\b|\bhow\s+long\b", re.IGNORECASE)
 
 
 def _before_its_article(text: str, published: int | None) -> bool:

@@ -532,6 +532,12 @@ WRITTEN_SHORT_ANSWERS |= {
         "Harrow Hawks rout Lyon", "The Hawks ended the night in style on Saturday, routing Lyon, 42-18, for their "
         "first win over Lyon since 2015. Omar Pike ran for two touchdowns.", "what was the score hawks lyon",
         "42-18"),
+    "a name with stops is the name a member types without them": (
+        "Orvo's K.O. III sampler reviewed", "At $249, the K.O. III is a bargain for a sampler. Orvo sold 20,000 "
+        "samplers last year.", "how much is the ko iii", "$249"),
+    "a year measured from is not when the act was done": (
+        "Orbel ships the Vela", "Deliveries of the Vela, Orbel's first new phone since 2021, began in Lyon, where "
+        "buyers queued. The Vela costs $499.", "when did vela deliveries begin", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
