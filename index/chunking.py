@@ -66,8 +66,9 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
-    # Single letters are initials ("J. Smith", "U. S."), not sentence ends.
-    return word in _ABBREVIATIONS or len(word) == 1
+    # Single letters are initials ("J. Smith", "U. S."), not sentence ends; nor are letters
+    # with stops ("the N.F.L. Player", "the K.O. II"), as the listed "u.s" is not.
+    return word in _ABBREVIATIONS or len(word) == 1 or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word) is not None
 
 
 def split_sentences(body: str) -> list[tuple[int, int]]:

@@ -169,9 +169,11 @@ def _by_first_word(parts: list[str], held: set[str] | frozenset[str], name: str,
 
 
 def held_stems(text: str) -> set[str]:
-    """The stems of a text's words, and of the parts of its compounds ("pre-tax" holds "tax")."""
+    """The stems of a text's words, and of the parts of its compounds ("pre-tax" holds "tax");
+    an abbreviation with stops holds its letters too ("K.O." holds "ko", as members type it)."""
     found = words(text)
-    return {stem(w) for w in found} | {stem(part) for w in found if "-" in w for part in w.split("-") if part}
+    return {stem(w) for w in found} | {stem(part) for w in found if "-" in w for part in w.split("-") if part} | \
+        {stem(w.replace(".", "")) for w in found if "." in w}
 
 
 def words(text: str) -> list[str]:

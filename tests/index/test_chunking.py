@@ -22,6 +22,9 @@ def test_sentences_respect_abbreviations_initials_and_quotes() -> None:
         "Really?",
         "Yes.",
     ]
+    dotted = "The N.F.L. Player of the Year rode the K.O. III. Then he left."
+    assert [dotted[s:e] for s, e in split_sentences(dotted)] == [
+        "The N.F.L. Player of the Year rode the K.O. III.", "Then he left."]
 
 
 def test_lines_are_sentence_breaks_and_bullets_are_not_quoted() -> None:
