@@ -661,7 +661,12 @@ def _act_stem(word: str, acts: set[str] | frozenset[str]) -> str:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text)}
+    """The stems of a text's words but its adverbs: "finally" stems to "final", and is no final."""
+    return {stem(w) for w in _WORD.findall(text) if not _ADVERB.match(w)}
+
+
+# "finally", "recently", "reportedly": an adverb by its ending ("rally", "family", "italy" are none).
+_ADVERB = re.compile(r"\w{3,}(?:al|ent|ant|ous|ive|ed|ful|less|ic|ate|ular|ual)ly$", re.IGNORECASE)
 
 
 def _held(word_stem: str, stems: set[str]) -> bool:

@@ -226,6 +226,16 @@ def test_an_act_on_an_object_of_its_own_is_no_act_on_the_thing_said_before_it() 
                           names=("Lyon Ledger", "Korvath")).value == "no"
 
 
+def test_an_adverb_is_not_the_object_its_stem_spells() -> None:
+    question, names = "did lyon lose the harrow cup final", ("Lyon", "Harrow Cup")
+    revenge = evidence("Lyon finally got their revenge in this Harrow Cup as they defeated them by five wickets.")
+    assert decide_verdict(question, revenge, names=names).value is None  # "finally" is no final
+    lost = evidence("Lyon lost the Harrow Cup final to Orbel by five wickets.")
+    assert decide_verdict(question, lost, names=names).value == "yes"
+    rally = evidence("Lyon won the Harrow rally on Sunday.")  # a noun ending in -ly is kept
+    assert decide_verdict("did lyon win the harrow rally", rally, names=("Lyon",)).value == "yes"
+
+
 def test_what_could_or_need_happen_is_not_what_did() -> None:
     could = evidence("Korvath could sit down with Orbel and hammer out a licensing deal for the mill.")
     assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
