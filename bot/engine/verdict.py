@@ -325,6 +325,17 @@ _NAME_AFTER = re.compile(r"\s+(?:(?:the|a|an|its|their|his|her)\s+)?((?:[A-Z][\w
 _CLAUSE_END = re.compile(r"[.;:!?]\s|,\s+(?:but|while|whereas|although|though|and)\b|\s[—–]\s")
 
 
+_COUNTED = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
+                      r"thirty|forty|fifty|several|many|few|multiple)\s+(?:[\w-]+\s+)?$")
+
+
+def _a_tally(lowered: str, match: re.Match[str], question: YesNoQuestion) -> bool:
+    """The act is a counted plural noun ("eight wins", "three straight victories"): things
+    done many times, not the act on the thing asked, unless the question counts too."""
+    return match.group(0).endswith("s") and not any(o[:1].isdigit() for o in question.objects) and \
+        _COUNTED.search(lowered, max(0, match.start() - 30), match.start()) is not None
+
+
 _PRONOUN_OBJECTS = frozenset("that which it them this these those what who whom".split())
 # "IAC sold the brand", after naming CollegeHumor: a definite object may be the thing asked.
 _REFERS_BACK = re.compile(r"^(?:the|this|that|these|those|its|their|his|her)\s", re.IGNORECASE)
@@ -541,6 +552,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "started delivering the Model Y" delivers no Cybertruck
         if _acts_on_another_thing(sentence, match, question):
             continue  # "has made good progress", after the losses: makes no loss
+        if _a_tally(lowered, match, question):
+            continue  # "the Aussies dominating with eight wins": games won, not the cup asked about
         if _done_to_subject(lowered, match.end(), question.subject):
             continue  # "retaliating against the attacks on its people": Israel attacked, not attacking
         # "citing rising capital costs", "the official release date": what the thing is like, not

@@ -236,6 +236,16 @@ def test_an_adverb_is_not_the_object_its_stem_spells() -> None:
     assert decide_verdict("did lyon win the harrow rally", rally, names=("Lyon",)).value == "yes"
 
 
+def test_a_tally_of_wins_is_not_a_win_of_the_thing_asked() -> None:
+    names = ("Lyon", "Harrow Cup")
+    tally = evidence("Orbel faced Lyon 13 times in the Harrow Cups, with Lyon dominating with eight wins.")
+    assert decide_verdict("did lyon win the harrow cup final", tally, names=names).value is None
+    won = evidence("Lyon won the Harrow Cup final by six wickets.")
+    assert decide_verdict("did lyon win the harrow cup final", won, names=names).value == "yes"
+    counted = evidence("Lyon won 8 games in the Harrow Cup.")  # a count asked about is the claim itself
+    assert decide_verdict("did lyon win 8 games", counted, names=names).value == "yes"
+
+
 def test_what_could_or_need_happen_is_not_what_did() -> None:
     could = evidence("Korvath could sit down with Orbel and hammer out a licensing deal for the mill.")
     assert decide_verdict("did korvath buy orbel", could, names=("Korvath", "Orbel")).value is None
