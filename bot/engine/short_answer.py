@@ -867,6 +867,20 @@ _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
 
 
+# A figure of the question, as it counts something: "50 goals", "1,500 jobs", "the 5-1 win"
+# ("10 minute school", "season 6" and "dec 3" name things; a score counts as said).
+_COUNT = re.compile(r"(?<![\w.,])(?!(?:19|20)\d\d\b)(\d[\d,.]*)(?:\s+(?:[\w-]+\s+)?[a-z]+s\b|(?=[-–]\d))",
+                    re.IGNORECASE)
+_FIGURE = re.compile(r"(?<![\w.,])\d[\d,.]*")
+
+
+def _says_the_counts_asked(text: str, question: str) -> bool:
+    """Every count the question gives is in the sentence: a question's number is part of
+    the claim, as in a verdict, so a sentence with another count answers another question."""
+    said = {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(text)}
+    return all(c.replace(",", "").rstrip(".") in said for c in _COUNT.findall(question))
+
+
 def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[str, str],
                 s: ShortAnswerSettings, *kinds: str) -> Candidates:
     """Each typed span of the top sentences about the question, scored by its sentence's rank
@@ -886,6 +900,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "won the Nobel Prize in medicine", asked who won the Nobel peace prize
         if asked.asks_object and asked.contest and not asked.focus.says_every_name(sentence.text):
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
+        if not _says_the_counts_asked(sentence.text, asked.focus.text):
+            continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:

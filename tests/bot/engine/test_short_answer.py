@@ -538,6 +538,10 @@ WRITTEN_SHORT_ANSWERS |= {
     "a year measured from is not when the act was done": (
         "Orbel ships the Vela", "Deliveries of the Vela, Orbel's first new phone since 2021, began in Lyon, where "
         "buyers queued. The Vela costs $499.", "when did vela deliveries begin", None),
+    "a count the question gives must be in the answering sentence": (
+        "Top scorers of the Harrow league", "Omar Pike, who has scored nine goals for Lyon this year, is also the "
+        "first player to score in six straight games. Mira Osei leads the league.", "which player scored 50 goals",
+        None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
