@@ -137,3 +137,15 @@ def says_predicate(text: str, predicate: str | None) -> bool:
         if root in same or (len(root) > 5 and root[:5] in prefixes) or stem(root) in same:
             return True
     return False
+
+
+# "failed again on a second ballot to become", "fell short of winning", "missed out on": the
+# act after it was not done.
+_FAILED_BEFORE = re.compile(r"(?:\b(?:fail(?:s|ed|ing)?|unable|refus(?:e|es|ed|ing))\b[^,;:.]{0,60}\bto|"
+                            r"\b(?:fell|falls?|falling|came|comes?|coming)\s+(?:up\s+)?short\s+of|"
+                            r"\bmiss(?:ed|es|ing)?\s+out\s+on)\s+$", re.IGNORECASE)
+
+
+def failed_before(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` ends in words of failing at what follows it."""
+    return _FAILED_BEFORE.search(text, start, len(text) if end is None else end) is not None

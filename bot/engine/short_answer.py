@@ -34,7 +34,7 @@ from bot.engine.evidence import (
     titled_elsewhere,
 )
 from bot.engine.focus import Focus, held_stems, without_article, words
-from bot.engine.lexicon import is_known_act, related_stems
+from bot.engine.lexicon import failed_before, is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role, product_class_before
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
@@ -867,6 +867,13 @@ _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
 
 
+def _act_only_failed(text: str, predicate: str) -> bool:
+    """Every word of the sentence that says the act asked about follows words of failing at it."""
+    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    said = [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
+    return bool(said) and all(failed_before(text, 0, m.start()) for m in said)
+
+
 # A figure of the question, as it counts something: "50 goals", "1,500 jobs", "the 5-1 win"
 # ("10 minute school", "season 6" and "dec 3" name things; a score counts as said).
 _COUNT = re.compile(r"(?<![\w.,])(?!(?:19|20)\d\d\b)(\d[\d,.]*)(?:\s+(?:[\w-]+\s+)?[a-z]+s\b|(?=[-–]\d))",
@@ -902,6 +909,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         if not _says_the_counts_asked(sentence.text, asked.focus.text):
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
+        if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
+            continue  # "Durant once again fell short of winning a title with the Suns"
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.engine.lexicon import is_known_act, related_stems
+from bot.engine.lexicon import failed_before, is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS, is_role
 from bot.engine.syntax import contest_role, describes_a_noun, direct_objects_at, win_owner
 from index.text import STOP_WORDS as STOPWORDS
@@ -64,8 +64,6 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            # "need one more win": a win still to come
                            r"\b(?:needs?|needed|requires?|required)\s+(?:just\s+|only\s+)?(?:one|two|three|a|an|another)"
                            r"\s+(?:more\s+)?$")
-# "failed again Wednesday on a second ballot to become speaker": the act was not done.
-_FAILED_TO = re.compile(r"\b(?:fail(?:s|ed|ing)?|unable|refus(?:e|es|ed|ing))\b[^,;:.]{0,60}\bto\s+$")
 # "pushed yields lower": where something ended up, often in passing; its sentence must name
 # what went lower itself (the title's "rate optimism" does not make yields rates).
 _BARE_COMPARATIVES = frozenset("lower higher".split())
@@ -589,7 +587,7 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         answers_another = denial and not agrees  # names no object: the claim it denies is the question's
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
-        failed = _FAILED_TO.search(lowered, clause, match.start()) is not None
+        failed = failed_before(lowered, clause, match.start())  # "failed ... to become speaker"
         negated = taken_back or failed or bool(_NEGATION.search(window))
         if agrees:
             return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so

@@ -542,6 +542,10 @@ WRITTEN_SHORT_ANSWERS |= {
         "Top scorers of the Harrow league", "Omar Pike, who has scored nine goals for Lyon this year, is also the "
         "first player to score in six straight games. Mira Osei leads the league.", "which player scored 50 goals",
         None),
+    "a team someone fell short of winning with did not win": (
+        "Is Omar Pike the most overlooked star?", "Despite stars like Mira Osei as teammates, Pike once again fell "
+        "short of winning a title with the Lyon Hawks. He joined them in 2022.", "which team won the title",
+        None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",

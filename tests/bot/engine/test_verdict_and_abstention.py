@@ -210,6 +210,8 @@ def test_failing_to_do_an_act_is_no_and_a_path_to_it_is_not_doing_it() -> None:
     assert decide_verdict(question, unable, names=names).value == "no"
     path = evidence("What was clear was that Kell's path to become mayor was almost certainly lost.")
     assert decide_verdict(question, path, names=names).value is None
+    short = evidence("Despite strong backing, Dana Kell once again came up short of winning the mayor's race.")
+    assert decide_verdict("did dana kell win the mayor's race", short, names=names).value == "no"
     became = evidence("Dana Kell became mayor of Lyon on Friday.")  # a past the stemmer cannot undo
     assert decide_verdict(question, became, names=names).value == "yes"
 
