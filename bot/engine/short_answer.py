@@ -203,7 +203,9 @@ def choose_short_answer(question: Question, focus: Focus, ranked: Sequence[Ranke
         return None
     text = pick.text
     if question.answer_type == "person":  # "Loading Australia" is no full name of a country
-        text = usual_spelling(full_name(text, pick.sentence, body_of[pick.sentence.article_id]), body_of.values())
+        body = body_of[pick.sentence.article_id]
+        text = usual_spelling(full_name(_with_its_surname(text, pick.sentence, body), pick.sentence, body),
+                              body_of.values())
     return ShortAnswer(text, pick.sentence, pick.score)
 
 
@@ -1146,12 +1148,24 @@ def full_name(text: str, sentence: RankedSentence, body: str) -> str:
     people = {body[s.start:s.end] for s in sentence.spans if "person" in s.kinds}
     if " " in text or not text[:1].isupper() or text not in people:
         return text
-    match = re.search(rf"\b((?:[A-Z][\w'’-]+\s+){{1,2}}){re.escape(text)}\b", body)
-    if match and (match.group(0) in people or len(match.group(1).split()) == 1):
+    # "Ines van der Berg": the particles of a surname belong to it.
+    match = re.search(rf"\b((?:[A-Z][\w'’-]+\s+){{1,2}}(?:(?:{_PARTICLES})\s+){{0,2}}){re.escape(text)}\b", body)
+    if match and (match.group(0) in people or len([w for w in match.group(1).split() if w[:1].isupper()]) == 1):
         first = match.group(1).split()[0]
         if first[:1].isupper() and first.lower() not in STOPWORDS:
             return match.group(0)
     return text
+
+
+_PARTICLES = "von|van|der|den|de|del|della|da|di|du|la|le|bin|ibn|al|el|dos|das"
+_PARTICLE_END = re.compile(rf"\s(?:{_PARTICLES})$")
+
+
+def _with_its_surname(text: str, sentence: RankedSentence, body: str) -> str:
+    """"Ursula von der", as the tagger may cut a name at its particles, is "Ursula von der Leyen"."""
+    at = body.find(text, sentence.start, sentence.end)
+    rest = re.match(r"\s+[A-Z][\w'’-]+", body[at + len(text):sentence.end]) if at >= 0 else None
+    return text + rest.group(0) if rest and _PARTICLE_END.search(text) else text
 
 
 def usual_spelling(name: str, bodies: Iterable[str]) -> str:

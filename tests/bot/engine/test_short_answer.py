@@ -546,6 +546,9 @@ WRITTEN_SHORT_ANSWERS |= {
         "Is Omar Pike the most overlooked star?", "Despite stars like Mira Osei as teammates, Pike once again fell "
         "short of winning a title with the Lyon Hawks. He joined them in 2022.", "which team won the title",
         None),
+    "the particles of a surname belong to the full name": (
+        "Lyon gets a new mayor", "Lyon's new mayor, Ines van der Berg, took office on Monday after a long count. "
+        "The council met on Tuesday.", "who is the mayor of lyon", "Ines van der Berg"),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
