@@ -136,7 +136,8 @@ _PERSON_ACTS = re.compile(
     r"\b(?:run|runs|ran|chair|chairs|chaired|found|founded|co-?founded|coach|"
     r"coaches|coached|direct|directs|directed|play|plays|played|star|stars|starred|sing|sings|sang|wrote|write|"
     r"writes|said|says|told|replace|replaced|replaces|score|scored|scores|married|cross-examined|testified|"
-    r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born)\b")
+    r"interviewed|elected|appointed|hired|fired|resigned|quit|killed|died|born|dating|dated|dates|marry|marrying|"
+    r"engaged|divorced|divorcing)\b")
 # Typed without the apostrophe: "whats the price", "whos running it".
 _INFORMAL_WH = re.compile(r"\b(what|who|where|when|how)s\b")
 

@@ -876,6 +876,19 @@ def _act_only_failed(text: str, predicate: str) -> bool:
     return bool(said) and all(failed_before(text, 0, m.start()) for m in said)
 
 
+# "had broken up after six years of dating", "retired after 20 years of coaching": an act over.
+_OVER_AFTER = re.compile(r"\bafter\s+(?:[\w-]+\s+){1,3}(?:years?|months?|weeks?|decades?|seasons?)\s+of\s+"
+                         r"([a-z]+ing)\b", re.IGNORECASE)
+_ASKS_NOW = re.compile(r"^(?:who|which|what)(?:'s|\s+is|\s+are)\b|\b(?:now|currently|these\s+days|today)\b",
+                       re.IGNORECASE)
+
+
+def _ended_after(text: str, focus: Focus) -> bool:
+    """Asked who or what is so now, the sentence says the question's act ended after a time."""
+    return bool(_ASKS_NOW.search(focus.text)) and not _ASKS_FORMER.search(focus.text) and any(
+        focus.is_term(m.group(1)) for m in _OVER_AFTER.finditer(text))
+
+
 # A figure of the question, as it counts something: "50 goals", "1,500 jobs", "the 5-1 win"
 # ("10 minute school", "season 6" and "dec 3" name things; a score counts as said).
 _COUNT = re.compile(r"(?<![\w.,])(?!(?:19|20)\d\d\b)(\d[\d,.]*)(?:\s+(?:[\w-]+\s+)?[a-z]+s\b|(?=[-–]\d))",
@@ -913,6 +926,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
         if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
             continue  # "Durant once again fell short of winning a title with the Suns"
+        if _ended_after(sentence.text, asked.focus):
+            continue  # "Swift and Joe Alwyn had broken up after six years of dating", asked who she is dating
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote
         by_class = _named_by_class(sentence, body, asked)
         for span in by_class + [t for t in sentence.spans if not any(_overlap(t, c) for c in by_class)]:

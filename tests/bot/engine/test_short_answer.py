@@ -549,6 +549,14 @@ WRITTEN_SHORT_ANSWERS |= {
     "the particles of a surname belong to the full name": (
         "Lyon gets a new mayor", "Lyon's new mayor, Ines van der Berg, took office on Monday after a long count. "
         "The council met on Tuesday.", "who is the mayor of lyon", "Ines van der Berg"),
+    "an act over after a time is not what is so now": (
+        "Mira Osei's love life", "Back in April, it was revealed that Mira Osei and actor Tomas Varga had broken up "
+        "after six years of dating. There were rumours Osei was dating again, after she attended a Lyon Hawks game.",
+        "who is mira osei dating", None),
+    "... while it answers what was": (
+        "Mira Osei's love life", "Back in April, it was revealed that Mira Osei and actor Tomas Varga had broken up "
+        "after six years of dating. There were rumours Osei was dating again, after she attended a Lyon Hawks game.",
+        "who did mira osei date", "Tomas Varga"),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
