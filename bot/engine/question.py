@@ -314,6 +314,11 @@ def asked_predicate(text: str, kind: str) -> str | None:
         acts = [w for w in asked.group(1).split() if is_known_act(stem(w)) and stem(w) not in _SPANS_OF_TIME]
         if acts:
             return acts[-1]
+    if kind == "product" and (asked := _WHAT_DID.match(lowered)):
+        # "what phone did google launch": the product must be one the sentence has it launch
+        acts = [w for w in asked.group(1).split() if is_known_act(stem(w)) and stem(w) not in _MAKE_STEMS]
+        if acts:
+            return acts[-1]
     if kind == "money":
         found = _MONEY_NOUN.search(lowered) or _MONEY_VERB.search(lowered)
         # What a thing costs is said without the word ("the glasses start at $299"); what
@@ -365,6 +370,10 @@ _WHICH_DOES = re.compile(rf"^(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_ORG})\s+
 _WHERE_PARTICIPLE = re.compile(r"^where\s+(?:is|are|was|were|'s)\s+(?:.+?\s+)?(based|headquartered|located|born|"
                                r"made|built|manufactured|assembled|produced|filmed|held|hosted)\b")
 _WHEN_DID = re.compile(r"^when\s+(?:did|does|do|was|were|is|are|has|have|had|will)\s+((?:[\w'.-]+\s*){1,6})")
+_WHAT_DID = re.compile(rf"^(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{_PRODUCT})s?\s+(?:did|does|do|has|have|will)\s+"
+                       r"((?:[\w'.-]+\s*){1,6})")
+# What makes a thing is seldom said with "make" ("the Pixel 8, Google's new phone").
+_MAKE_STEMS = frozenset(stem(w) for w in "make makes made build built produce".split())
 _SPANS_OF_TIME = frozenset(stem(w) for w in "start starts started begin begins began commence kick open opens opened "
                            "end ends ended finish finished close closes closed run runs launch release come".split())
 _WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")

@@ -96,6 +96,11 @@ def test_the_thing_asked_of_a_role_is_the_answer_type_not_the_role() -> None:
     assert read_question("what is the name of the orbel ceo").answer_type == "person"
 
 
+def test_what_product_did_x_do_asks_for_a_sentence_that_says_the_act() -> None:
+    assert read_question("what phone did orbel launch").predicate == "launch"
+    assert read_question("which car does orbel make").predicate is None  # seldom said with "make"
+
+
 def test_what_something_made_is_money_only_with_takings_words() -> None:
     assert read_question("what did the korvath film make on its opening weekend").answer_type == "money"
     assert read_question("what did korvath earn last quarter").answer_type == "money"

@@ -557,6 +557,9 @@ WRITTEN_SHORT_ANSWERS |= {
         "Mira Osei's love life", "Back in April, it was revealed that Mira Osei and actor Tomas Varga had broken up "
         "after six years of dating. There were rumours Osei was dating again, after she attended a Lyon Hawks game.",
         "who did mira osei date", "Tomas Varga"),
+    "a product named without the act asked is not the one launched": (
+        "Orbel v. Harrow, explained", "Orbel will say that every Vela phone has a competing app store right there on "
+        "the home screen. Harrow says the store was blocked.", "what phone did orbel launch", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
