@@ -63,6 +63,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("kill", "killed", "dead", "death", "die", "died"),
     ("arrest", "detain", "charge", "charged", "indict"),
     ("convict", "convicted", "conviction", "guilty"),
+    ("plead", "pleaded", "pleads", "pled", "plea"),
     ("close", "closed", "shut", "shutdown"),
     ("open", "opened", "reopen"),
     ("finish", "finished", "end", "ended", "complete"),

@@ -230,6 +230,8 @@ def _reported_clause(words: Sequence[str], verb: str) -> str | None:
 
 
 _PLEA = re.compile(r"\bplea(?:d|ds|ded|ding)?\s+(?:not\s+)?$")
+_PLEADING = related_stems(stem("plead"))[0]
+_NOT_AFTER = re.compile(r"\s+not\b")  # "pleaded not guilty": the plea is the opposite
 _FINDINGS = frozenset("guilty innocent liable responsible dead".split())
 _PERMITTED = frozenset(stem(w) for w in "allowed permitted able".split())
 _STARTING = frozenset(stem(w) for w in "start started starts begin began begun begins".split())
@@ -588,7 +590,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
         if not answers_another and not _holds_objects(question, same | opposite, held, every=not agrees):
             continue  # "offset a fall for Apple" says nothing of the rates asked about
         failed = failed_before(lowered, clause, match.start())  # "failed ... to become speaker"
-        negated = taken_back or failed or bool(_NEGATION.search(window))
+        pleaded_not = word_stem in _PLEADING and _NOT_AFTER.match(lowered, match.end()) is not None
+        negated = taken_back or failed or pleaded_not or bool(_NEGATION.search(window))
         if agrees:
             return -1 if negated else 1  # "did hyundai call the report groundless": its rejection says so
         return -1  # the opposite act, or a denial

@@ -147,6 +147,12 @@ def test_a_finding_of_guilt_is_not_a_plea_and_not_the_first_is_no_denial() -> No
     assert decide_verdict(guilty, pleaded, names=["Dana Kell"]).value is None
     found = evidence("Dana Kell was found guilty on seven counts of fraud.")
     assert decide_verdict(guilty, found, names=["Dana Kell"]).value == "yes"
+    # A plea asked about is read as the act: "pleaded guilty" says yes, "pleaded not guilty" no.
+    plea = "did dana kell plead guilty"
+    assert parse_yes_no(plea, ["Dana Kell"]).predicate == stem("plead")
+    admitted = evidence("Dana Kell, also known as “DK,” is stepping down and has pleaded guilty to two counts.")
+    assert decide_verdict(plea, admitted, names=["Dana Kell"]).value == "yes"
+    assert decide_verdict(plea, pleaded, names=["Dana Kell"]).value == "no"
     bought = evidence("The Lumen deal is the largest in Orbel’s history, ahead of its purchase of Harrow in 2016 — "
                       "but it wasn’t the company’s first acquisition.")
     assert decide_verdict("did orbel buy lumen", bought, names=["Orbel", "Lumen"]).value != "no"
