@@ -461,6 +461,37 @@ _CHANGED_BEFORE = re.compile(r"\b(?:laid\s+off|lay(?:s|ing)?\s+off|cut|cuts|cutt
 _OF_NAME_THEN = re.compile(r"\b(?:of|for)\s+(?:the\s+)?([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)\s+(?:in|on|at)\s+$")
 
 
+# Words that make a role another one: a general or assistant manager is not the manager.
+_RANK_WORDS = frozenset("general assistant associate deputy vice regional branch".split())
+
+
+def _a_lesser_role(body: str, start: int, span: TypedSpan, asked: _Asked) -> bool:
+    """The role asked about stands right before the span with a word that makes it another
+    role, which the question does not give."""
+    _, words, at = role_word_before(body, start, span, asked.predicate or "")
+    if at is None or at == 0:
+        return False
+    rank = words[at - 1].group(0).lower()
+    return rank in _RANK_WORDS and not re.search(rf"\b{rank}\b", asked.focus.text, re.IGNORECASE)
+
+
+_REPLACING = re.compile(r"\breplac(?:e|es|ed|ing)\s+(?:[\w'’.-]+\s+){0,4}$", re.IGNORECASE)
+_REPLACE_WORDS = frozenset("replace replaces replaced replacing".split())
+_LAST_TIME = re.compile(r"\b(?:the\s+last\s+time|previous(?:ly)?|prior|earlier\s+round)\b", re.IGNORECASE)
+
+
+def _an_earlier_one(body: str, sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
+    """An amount dated to a year before its article's ("$180 million in 2021"), or said of
+    "the last time": an earlier round or deal, when the question names no year."""
+    if _YEAR_IN.search(asked.focus.text) or _ASKS_FORMER.search(asked.focus.text):
+        return False
+    dated = re.match(r"[^.;,]{0,12}?\bin\s+((?:19|20)\d\d)\b", body[span.end:sentence.end])
+    published = asked.years.get(sentence.article_id)
+    if dated and published and int(dated.group(1)) < published:
+        return True
+    return _LAST_TIME.search(body[sentence.start:span.start]) is not None
+
+
 def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> bool:
     """The date is of a named thing the question does not ask about: "its purchase of
     LinkedIn in 2016", asked about another deal."""
@@ -726,10 +757,18 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
         return True  # "about 1,200 people have lost their jobs at X", asked how many work there
     if asked.kind == "number" and "number" in span.kinds and _counts_another(body, sentence.end, span, asked):
         return True  # "more than 24 billion times each month", asked how many people work there
+    if "person" in span.kinds and _REPLACING.search(before) and re.match(r"\s+with\b", body[span.end:sentence.end]) \
+            and not _ASKS_FORMER.search(asked.focus.text) and asked.predicate not in _REPLACE_WORDS:
+        return True  # "replacing founder CEO Whitney Wolfe Herd with Lidiane Jones", asked who the new CEO is
+    if asked.kind == "person" and asked.predicate and is_role(asked.predicate) and \
+            _a_lesser_role(body, sentence.start, span, asked):
+        return True  # "Chelsea's general manager Paul Green", asked who the Chelsea manager is
     if asked.kind == "person" and _employer_of_a_role(before):
         return True  # "Omar Pike, managing director of the hedge fund Harrow Capital, testified"
     if {"organization", "person"} & set(span.kinds) and _someone_elses(body, sentence.end, span, asked.focus):
         return True  # "Chicago Fire midfielder Xherdan Shaqiri", asked what team Messi plays for
+    if set(span.kinds) & {"money", "number"} and _an_earlier_one(body, sentence, span, asked):
+        return True  # "the last time it raised money — $180 million in 2021", asked how much it raised
     if "money" in span.kinds and _a_lot_of_it(before, asked.focus):
         return True  # "about 4 Skylark tokens, worth about $2,000": the lot's worth, not one's
     if "money" in span.kinds and _paid_for_another(body, sentence.end, span, asked.focus):

@@ -57,6 +57,9 @@ _HYPOTHETICAL = re.compile(r"\b(?:could|might|may|would|should|must|(?:need|need
                            r"tried|trying|seek|seeks|sought|seeking|path|quest|race|push|battle|fight|struggle|"
                            r"struggled|struggling|campaign|chance|hope)\s+to)\b|"
                            r"\b(?:if|whether|unless)\b|"  # "would not say if it had offered a settlement"
+                           # "the lone analyst that picks the Bills to beat the Bengals": a forecast
+                           r"\b(?:picks?|picked|picking|predicts?|predicted|predicting|tips?|tipped|tipping|"
+                           r"expects?|expecting|backs?|backing|favou?rs?|favou?red)\s+(?:[\w'’.-]+\s+){1,4}to\s+$|"
                            # "preparing for a ground invasion", "in advance of a potential one": still to come
                            r"\b(?:prepar(?:e|es|ed|ing)|ready(?:ing)?|gear(?:s|ed|ing)\s+up)\s+(?:for|to)\b|"
                            r"\b(?:potential|possible|planned|proposed|looming|imminent|upcoming|threatened)\s+"

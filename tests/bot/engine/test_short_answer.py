@@ -560,6 +560,17 @@ WRITTEN_SHORT_ANSWERS |= {
     "a product named without the act asked is not the one launched": (
         "Orbel v. Harrow, explained", "Orbel will say that every Vela phone has a competing app store right there on "
         "the home screen. Harrow says the store was blocked.", "what phone did orbel launch", None),
+    "an amount of an earlier round is not the one raised now": (
+        "Korvath raises $40M on a flat valuation", "Korvath has raised $40 million in new funding. This was the same "
+        "valuation Korvath had the last time it raised money — $90 million in 2021, a round led by Harbor Ventures.",
+        "how much did korvath raise", "$40 million"),
+    "a general manager is not the manager asked for": (
+        "Lyon Hawks news", "Lyon's general manager Ines Rook will stay at the club. The Hawks play Harrow on Sunday.",
+        "who is the lyon manager", None),
+    "the one replaced is not the new holder": (
+        "Pellmore gets a new CEO", "Pellmore announced a doozy this week: it is replacing founder CEO Mara Quell with "
+        "Tomas Varga, who ran sales at Orbel. Quell will stay on the board.", "who is pellmore's new ceo",
+        "Tomas Varga"),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",

@@ -264,6 +264,8 @@ def test_what_could_or_need_happen_is_not_what_did() -> None:
     assert decide_verdict("did korvath invade orbel", readying, names=("Korvath", "Orbel")).value is None
     willing = evidence("Korvath's move to Orbel is not a done deal, and Korvath is still open to returning to Vantor.")
     assert decide_verdict("is korvath returning to vantor", willing, names=("Korvath", "Vantor")).value is None
+    picked = evidence("He's the lone analyst that picks Korvath to beat Orbel on Sunday.")
+    assert decide_verdict("did korvath beat orbel", picked, names=("Korvath", "Orbel")).value is None
     assert decide_verdict("did korvath invade orbel", evidence("Korvath invaded Orbel in May."),
                           names=("Korvath", "Orbel")).value == "yes"
 
