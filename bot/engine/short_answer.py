@@ -37,7 +37,15 @@ from bot.engine.focus import Focus, held_stems, without_article, words
 from bot.engine.lexicon import failed_before, is_known_act, related_stems
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role, product_class_before
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
-from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
+from bot.engine.syntax import (
+    act_concerns,
+    contest_side,
+    dates_an_act_to_come,
+    is_acted_on,
+    objects_of_act,
+    takes_another_object,
+    takes_part,
+)
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -915,6 +923,34 @@ def _act_only_failed(text: str, predicate: str) -> bool:
     return bool(said) and all(failed_before(text, 0, m.start()) for m in said)
 
 
+NAME_KINDS = ("person", "organization")
+# The object of "who made the mistake for chelsea": the words after the act, before a preposition.
+_OBJECT_ASKED = re.compile(r"\s+((?:[\w'’-]+\s*){1,3}?)(?:\s+(?:for|in|at|on|of|to|with|from|by|during|after|"
+                           r"before|against|over)\b|\s*\??$)")
+
+
+def _acts_on_another_thing(text: str, asked: _Asked) -> bool:
+    """Each time the sentence says the act, it takes an object of its own that holds none of
+    the question's object words, and says none of them after it: "Pochettino made James his
+    captain" makes no mistake. A sentence is parsed only when no object word follows the act."""
+    lowered = asked.focus.text.lower()
+    at = re.search(rf"\b{re.escape(asked.predicate or '')}\b", lowered)
+    found = _OBJECT_ASKED.match(lowered, at.end()) if at else None
+    wanted = {stem(w) for w in words(found.group(1)) if w not in STOPWORDS} if found else set()
+    if not wanted:
+        return False
+    acts = related_stems(stem(asked.predicate or ""))[0] | {stem(asked.predicate or "")}
+    said = [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
+    if not said:
+        return False
+    return all(not wanted & held_stems(text[m.end():]) and
+               takes_another_object(text, m.start(), m.end(), lambda o: bool(wanted & held_stems(o)), _OBJECT_ARCS)
+               for m in said)
+
+
+_OBJECT_ARCS = frozenset({"dobj", "ccomp", "oprd"})  # "made James his captain" parses as a clause
+
+
 # "had broken up after six years of dating", "retired after 20 years of coaching": an act over.
 _OVER_AFTER = re.compile(r"\bafter\s+(?:[\w-]+\s+){1,3}(?:years?|months?|weeks?|decades?|seasons?)\s+of\s+"
                          r"([a-z]+ing)\b", re.IGNORECASE)
@@ -965,6 +1001,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
         if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
             continue  # "Durant once again fell short of winning a title with the Suns"
+        if asked.predicate and asked.kind in NAME_KINDS and _acts_on_another_thing(sentence.text, asked):
+            continue  # "Pochettino made James his captain", asked who made the mistake
         if _ended_after(sentence.text, asked.focus):
             continue  # "Swift and Joe Alwyn had broken up after six years of dating", asked who she is dating
         in_sentence: dict[str, float] = {}  # a name said twice in one sentence is one vote

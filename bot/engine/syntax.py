@@ -20,7 +20,9 @@ short answer is taken from are parsed, each once.
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 from bot.engine.lexicon import related_stems
@@ -159,14 +161,23 @@ def describes_a_noun(text: str, start: int, end: int) -> bool:
 _NOUN_OPENERS = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD"})
 
 
-def direct_objects_at(text: str, start: int, end: int) -> list[str]:
-    """The direct objects of the verb ``text[start:end]``, each as the words of its phrase
-    ("the company has *made* good progress": ["good progress"]); none for a word that is no verb."""
+_PRONOUN_OBJECTS = frozenset("that which it them this these those what who whom".split())
+# "IAC sold the brand", after naming CollegeHumor: a definite object may be the thing asked.
+_REFERS_BACK = re.compile(r"^(?:the|this|that|these|those|its|their|his|her)\s", re.IGNORECASE)
+
+
+def takes_another_object(text: str, start: int, end: int, holds: Callable[[str], bool],
+                         deps: frozenset[str] = frozenset({"dobj"})) -> bool:
+    """Whether the verb ``text[start:end]`` takes an object of its own (an arc of ``deps``)
+    that ``holds`` finds nothing asked in: "the company has *made* good progress" makes no
+    loss. A pronoun or a definite phrase may stand for the thing asked, so it is no other."""
     doc = _parse(text)
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not span.root.tag_.startswith("VB"):
-        return []
-    return [doc[c.left_edge.i:c.right_edge.i + 1].text for c in span.root.children if c.dep_ == "dobj"]
+        return False
+    objects = [doc[c.left_edge.i:c.right_edge.i + 1].text for c in span.root.children if c.dep_ in deps]
+    objects = [o for o in objects if o.lower() not in _PRONOUN_OBJECTS and not _REFERS_BACK.match(o)]
+    return bool(objects) and not any(holds(o) for o in objects)
 
 
 def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, asked_done: bool) -> bool:

@@ -25,7 +25,7 @@ from datetime import date
 
 from bot.engine.lexicon import failed_before, is_known_act, related_stems
 from bot.engine.question import YES_NO_OPENERS, is_role
-from bot.engine.syntax import contest_role, describes_a_noun, direct_objects_at, win_owner
+from bot.engine.syntax import contest_role, describes_a_noun, takes_another_object, win_owner
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
 
@@ -339,20 +339,14 @@ def _a_tally(lowered: str, match: re.Match[str], question: YesNoQuestion) -> boo
         _COUNTED.search(lowered, max(0, match.start() - 30), match.start()) is not None
 
 
-_PRONOUN_OBJECTS = frozenset("that which it them this these those what who whom".split())
-# "IAC sold the brand", after naming CollegeHumor: a definite object may be the thing asked.
-_REFERS_BACK = re.compile(r"^(?:the|this|that|these|those|its|their|his|her)\s", re.IGNORECASE)
-
-
 def _acts_on_another_thing(sentence: str, match: re.Match[str], question: YesNoQuestion) -> bool:
     """The act takes an object of its own, and the question's objects are said only before
     it: "despite the predicted losses, the company has made good progress" makes no loss.
     Only then is the sentence parsed. A pronoun or a definite object may stand for the thing."""
     if not question.objects or any(_held(o, _stems(sentence[match.end():].lower())) for o in question.objects):
         return False
-    objects = [o for o in direct_objects_at(sentence, match.start(), match.end())
-               if o.lower() not in _PRONOUN_OBJECTS and not _REFERS_BACK.match(o)]
-    return bool(objects) and not any(_held(o, _stems(phrase.lower())) for phrase in objects for o in question.objects)
+    return takes_another_object(sentence, match.start(), match.end(),
+                                lambda phrase: any(_held(o, _stems(phrase.lower())) for o in question.objects))
 
 
 def _acts_on_another_name(sentence: str, end: int, question: YesNoQuestion) -> bool:

@@ -571,6 +571,10 @@ WRITTEN_SHORT_ANSWERS |= {
         "Pellmore gets a new CEO", "Pellmore announced a doozy this week: it is replacing founder CEO Mara Quell with "
         "Tomas Varga, who ran sales at Orbel. Quell will stay on the board.", "who is pellmore's new ceo",
         "Tomas Varga"),
+    "an act on another object is not the act asked about": (
+        "Pike looks past Osei mistake and stakes future on his Lyon DNA", "Lyon coach Omar Pike made Mira Osei his "
+        "captain because of her leadership and the respect she has from the club. The Hawks play Harrow on Sunday.",
+        "who made the mistake for lyon", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
