@@ -233,6 +233,8 @@ def _reported_clause(words: Sequence[str], verb: str) -> str | None:
 
 
 _PLEA = re.compile(r"\bplea(?:d|ds|ded|ding)?\s+(?:not\s+)?$")
+_LINKING_BEFORE = re.compile(r"\b(?:looks?|looked|looking|seems?|seemed|appears?|appeared|feels?|felt|sounds?|"
+                             r"sounded)\s+(?:\w+ly\s+)?$")
 _PLEADING = related_stems(stem("plead"))[0]
 _NOT_AFTER = re.compile(r"\s+not\b")  # "pleaded not guilty": the plea is the opposite
 _FINDINGS = frozenset("guilty innocent liable responsible dead".split())
@@ -439,6 +441,8 @@ def _contest_between(sentence: str, question: YesNoQuestion) -> int:
     stunned B"): +1 when A is its winner, -1 when A is its loser; 0 when no one act holds both."""
     if question.predicate not in _CONTEST | _LOSING or not question.subject or not question.objects:
         return 0
+    if _NEGATION.search(sentence):
+        return 0  # "Ohio State had not lost three in a row to Michigan": the parse's roles miss the "not"
     def roles(wanted: Sequence[str]) -> set[tuple[str, int]]:
         found = set()
         for match in _WORD.finditer(sentence):
@@ -541,6 +545,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "Israel's blockade since Hamas' surprise attack": the attack is Hamas's
         if _KEEPS_DOING.match(lowered, match.start()):
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
+        if _LINKING_BEFORE.search(lowered, max(0, match.start() - 25), match.start()):
+            continue  # "Canelo looks upset as the fight ends": how he seems, not an upset win
         if question.predicate in _CONTEST | _LOSING and \
                 (owner := win_owner(sentence, match.start(), match.end())) is not None and \
                 not _names_subject(owner.lower(), question.subject):

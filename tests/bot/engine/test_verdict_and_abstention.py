@@ -172,6 +172,16 @@ def test_a_yes_no_opener_alone_reads_as_no_claim(question: str) -> None:
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
+    # "looks upset" is how she seems, not an upset win
+    assert decide_verdict("did dana kell win", evidence("Dana Kell looks upset as the fight ends.")).value is None
+
+
+def test_a_contest_said_with_a_negation_is_not_read_from_the_parse() -> None:
+    names = ("Lyon", "Harrow")
+    streak = evidence("Harrow had not lost three in a row to Lyon since 1995.")
+    assert decide_verdict("did lyon lose to harrow", streak, names=names).value is None
+    assert decide_verdict("did lyon lose to harrow", evidence("Harrow lost to Lyon on Saturday."),
+                          names=names).value == "no"
 
 
 def test_a_name_that_spells_an_act_does_not_do_it() -> None:
