@@ -41,6 +41,7 @@ from bot.engine.syntax import (
     act_concerns,
     contest_side,
     dates_an_act_to_come,
+    doer_of_act_on,
     is_acted_on,
     objects_of_act,
     takes_another_object,
@@ -623,6 +624,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if asked.maker and not _tied_as_maker(sentence, span, body, asked.focus):
         return False  # "resellers on Fleetbay", in a sentence on the Skylark app: no maker of it
     if asked.asks_object and not asked.contest and set(span.kinds) & PARSED_KINDS:
+        if _done_by_another_doer(sentence.text, start, end, asked):
+            return False  # "people can choose to buy an iPhone", asked who Google bought
         return is_acted_on(sentence.text, start, end, asked.predicate)  # "who did the chiefs play": their rival
     if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
         if is_acted_on(sentence.text, start, end, asked.predicate, directly=True):
@@ -632,6 +635,18 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     # "Carragher described the winner's switch": a name beside the act, not its doer.
     return not (asked.predicate and set(span.kinds) & PARSED_KINDS and
                 not takes_part(sentence.text, start, end, asked.predicate))
+
+
+# Subjects that may stand for the one asked about: "the company bought Harrow".
+_STAND_IN_SUBJECTS = frozenset("it they he she we the company firm group team club its".split())
+
+
+def _done_by_another_doer(text: str, start: int, end: int, asked: _Asked) -> bool:
+    """The act is done to the span by a named subject the question does not ask about."""
+    doer = doer_of_act_on(text, start, end, asked.predicate or "")
+    if not doer or doer.split()[0].lower() in _STAND_IN_SUBJECTS:
+        return False
+    return not asked.focus.asks_about(doer) and not any(asked.focus.is_term(w) for w in words(doer))
 
 
 def _tied_as_maker(sentence: RankedSentence, span: TypedSpan, body: str, focus: Focus) -> bool:

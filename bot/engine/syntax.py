@@ -144,6 +144,24 @@ def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bo
 _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
 
 
+def doer_of_act_on(text: str, start: int, end: int, predicate: str) -> str | None:
+    """The subject of the verb saying ``predicate`` whose object is ``text[start:end]``, through
+    the verbs it completes ("people can choose to buy an iPhone": "people"); None when the word
+    is no such object or the parse names no subject."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.root.dep_ != "dobj" or span.root.head.i not in {t.i for t in _acts(doc, predicate)}:
+        return None
+    verb = span.root.head
+    while True:
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None:
+            return doc[subject.left_edge.i:subject.right_edge.i + 1].text
+        if verb.dep_ not in ("xcomp", "conj", "advcl") or verb.head is verb:
+            return None
+        verb = verb.head
+
+
 def describes_a_noun(text: str, start: int, end: int) -> bool:
     """Whether the word ``text[start:end]`` is an adjective of a noun ("rising capital costs",
     "the growing demand") or the first noun of a compound ("the official release date"): it

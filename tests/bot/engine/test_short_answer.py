@@ -575,6 +575,9 @@ WRITTEN_SHORT_ANSWERS |= {
         "Pike looks past Osei mistake and stakes future on his Lyon DNA", "Lyon coach Omar Pike made Mira Osei his "
         "captain because of her leadership and the respect she has from the club. The Hawks play Harrow on Sunday.",
         "who made the mistake for lyon", None),
+    "a thing someone else buys is not one the subject bought": (
+        "Orbel v. Harrow, explained", "But Orbel will say the real competition is from Harrow, because people can "
+        "choose to buy a Vela instead. Orbel bought Lumo in 2021.", "who did orbel buy", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
