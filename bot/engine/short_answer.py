@@ -46,6 +46,7 @@ from bot.engine.syntax import (
     objects_of_act,
     takes_another_object,
     takes_part,
+    within_object_of_act,
 )
 from index.text import STOP_WORDS as STOPWORDS
 from index.text import stem
@@ -630,6 +631,8 @@ def _stands_in_act(sentence: RankedSentence, span: TypedSpan, body: str, asked: 
     if asked.predicate and not asked.contest and not is_role(asked.predicate) and set(span.kinds) & PARSED_KINDS:
         if is_acted_on(sentence.text, start, end, asked.predicate, directly=True):
             return False  # "the defense cross-examined Gary Wang", asked who cross-examined Bankman-Fried
+        if asked.focus.names and within_object_of_act(sentence.text, start, end, asked.predicate):
+            return False  # "appointed Emmett Shear, the co-founder of Twitch", asked who hired Shear
         if _done_to_another(sentence.text, asked):
             return False  # "Getty Images sued Stability AI", asked who sued OpenAI
     # "Carragher described the winner's switch": a name beside the act, not its doer.

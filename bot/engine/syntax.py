@@ -144,6 +144,22 @@ def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bo
 _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."})
 
 
+def within_object_of_act(text: str, start: int, end: int, predicate: str) -> bool:
+    """Whether ``text[start:end]`` lies inside the object phrase of a verb saying ``predicate``
+    ("appointed Emmett Shear, the co-founder of Twitch": Twitch), not across a verb of its own."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    verbs = {t.i for t in _acts(doc, predicate) if t.tag_.startswith("VB")}
+    token = span.root
+    while token.head is not token and not token.tag_.startswith("VB"):
+        if token.dep_ in ("dobj", "nsubjpass") and token.head.i in verbs:
+            return True
+        token = token.head
+    return False
+
+
 def doer_of_act_on(text: str, start: int, end: int, predicate: str) -> str | None:
     """The subject of the verb saying ``predicate`` whose object is ``text[start:end]``, through
     the verbs it completes ("people can choose to buy an iPhone": "people"); None when the word

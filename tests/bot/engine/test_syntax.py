@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.syntax import act_concerns, contest_side, dates_an_act_to_come, is_acted_on, objects_of_act, takes_part
+from bot.engine.syntax import (
+    act_concerns,
+    contest_side,
+    dates_an_act_to_come,
+    doer_of_act_on,
+    is_acted_on,
+    objects_of_act,
+    takes_another_object,
+    takes_part,
+    within_object_of_act,
+)
 
 
 def part(text: str, name: str, predicate: str) -> bool:
@@ -101,3 +111,26 @@ def test_what_an_act_was_done_to_is_read_from_its_verb() -> None:
     assert not is_acted_on(partner, start, start + 14, "partnering", directly=True)  # a partner, not acted on
     start = partner.index("Tomas Varga")
     assert is_acted_on(partner, start, start + 11, "questioned", directly=True)
+
+
+def test_a_name_inside_the_object_of_the_act_is_not_its_doer() -> None:
+    text = "As the search goes on, Harrow has appointed Tomas Varga, the co-founder of video site Lumo, as interim CEO."
+    lumo, harrow = text.index("Lumo"), text.index("Harrow")
+    assert within_object_of_act(text, lumo, lumo + 4, "hired")
+    assert not within_object_of_act(text, harrow, harrow + 6, "hired")
+
+
+def test_the_doer_of_an_act_is_found_through_the_verbs_it_completes() -> None:
+    text = "Harrow will say the competition is from Lyon, because people can choose to buy a Vela instead."
+    vela = text.index("Vela")
+    assert doer_of_act_on(text, vela, vela + 4, "buy") == "people"
+    assert doer_of_act_on("Orbel bought Lumo in 2021.", 13, 17, "buy") == "Orbel"
+
+
+def test_an_act_with_an_object_of_its_own_is_told_from_one_on_the_thing() -> None:
+    text = "Despite the losses, the company has made good progress this year."
+    made = text.index("made")
+    assert takes_another_object(text, made, made + 4, lambda phrase: "loss" in phrase)
+    sold = "The Ledger survived, as Korvath sold the paper to its editor."
+    at = sold.index("sold")
+    assert not takes_another_object(sold, at, at + 4, lambda phrase: "Ledger" in phrase)  # "the paper" may be it
