@@ -324,6 +324,8 @@ def asked_predicate(text: str, kind: str) -> str | None:
         # What a thing costs is said without the word ("the glasses start at $299"); what
         # someone paid, raised or earned is said with the act.
         return found.group(1) if found and found.group(1) not in _PRICE_WORDS else None
+    if kind == "organization" and (done_to := object_act(lowered)) and done_to not in _MAKING:
+        return done_to  # "which company did microsoft buy"
     if kind == "organization" and (which := _WHICH_DOES.match(lowered)) and \
             is_known_act(stem(which.group(1))) and which.group(1) not in _NOT_ACTS | _MAKING:
         # "what company owns instagram"; what makes a product is seldom said with "make"
@@ -350,8 +352,9 @@ def read_question(text: str) -> Question:
     if _WHETHER.match(strip_chatter(text) or ""):
         kind, also = "yes_no", ()
     predicate = asked_predicate(cleaned, kind)
-    done_to = kind == "person" and predicate is not None and predicate == object_act(cleaned.lower())
-    if done_to and "organization" not in also:
+    done_to = kind in ("person", "organization") and predicate is not None and \
+        predicate == object_act(cleaned.lower())
+    if done_to and kind == "person" and "organization" not in also:
         also += ("organization",)  # "who did the chiefs play": a team, as like as a person
     return Question(text, cleaned, kind, also, predicate, asked_class(cleaned, kind), done_to)
 
@@ -376,7 +379,9 @@ _WHAT_DID = re.compile(rf"^(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{_PRODUCT})s
 _MAKE_STEMS = frozenset(stem(w) for w in "make makes made build built produce".split())
 _SPANS_OF_TIME = frozenset(stem(w) for w in "start starts started begin begins began commence kick open opens opened "
                            "end ends ended finish finished close closes closed run runs launch release come".split())
-_WHO_DID = re.compile(r"^(?:who|whom)\s+(?:did|does|do|will|would)\s+(.+)$")
+# "who did canelo beat", "which company did microsoft buy": the one the subject acted on.
+_WHO_DID = re.compile(rf"^(?:who|whom|(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_ORG}))\s+"
+                      r"(?:did|does|do|will|would)\s+(.+)$")
 _DETERMINERS = frozenset("the a an its their his her our my your".split())
 
 
@@ -392,8 +397,12 @@ def object_act(lowered: str) -> str | None:
         if word in _SAYING:
             return None  # "who did gemini say won best actor": the one asked for is the winner
         if after[i - 1] not in _DETERMINERS and is_known_act(stem(word)):
-            return word
+            # "which team does messi play for": the team is no one played, but who he plays for
+            return None if after[i + 1:i + 2] and after[i + 1] in _NOT_ACTED_ON else word
     return None
+
+
+_NOT_ACTED_ON = frozenset(("for", "as"))
 
 
 _SAYING = frozenset("say said think thought claim claimed believe believed expect expected predict predicted "

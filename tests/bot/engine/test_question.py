@@ -101,6 +101,13 @@ def test_what_product_did_x_do_asks_for_a_sentence_that_says_the_act() -> None:
     assert read_question("which car does orbel make").predicate is None  # seldom said with "make"
 
 
+def test_which_company_the_subject_acted_on_asks_for_the_one_acted_on() -> None:
+    bought = read_question("which company did orbel buy")
+    assert (bought.predicate, bought.asks_object) == ("buy", True)
+    assert not read_question("which team does kell play for").asks_object  # the team she plays for
+    assert read_question("who did the hawks play on sunday").asks_object  # "on sunday" is no object
+
+
 def test_what_something_made_is_money_only_with_takings_words() -> None:
     assert read_question("what did the korvath film make on its opening weekend").answer_type == "money"
     assert read_question("what did korvath earn last quarter").answer_type == "money"
