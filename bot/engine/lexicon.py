@@ -150,3 +150,15 @@ _FAILED_BEFORE = re.compile(r"(?:\b(?:fail(?:s|ed|ing)?|unable|refus(?:e|es|ed|i
 def failed_before(text: str, start: int = 0, end: int | None = None) -> bool:
     """Whether ``text[start:end]`` ends in words of failing at what follows it."""
     return _FAILED_BEFORE.search(text, start, len(text) if end is None else end) is not None
+
+
+# "scored to put Liverpool 1-0 up ..., but the flag went up for offside", "the award was later
+# rescinded": what was done was undone after it.
+_UNDONE_AFTER = re.compile(r"\b(?:but|only\s+for|before|until|later)\b[^.;]{0,60}?\b(?:disallowed|ruled\s+out|"
+                           r"overturned|chalked\s+off|struck\s+off|offside|reversed|annulled|voided|rescinded|"
+                           r"revoked|withdrawn|retracted)\b", re.IGNORECASE)
+
+
+def undone_after(text: str, start: int = 0) -> bool:
+    """Whether ``text`` says, after ``start``, that what was done was undone."""
+    return _UNDONE_AFTER.search(text, start) is not None

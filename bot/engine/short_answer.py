@@ -34,7 +34,7 @@ from bot.engine.evidence import (
     titled_elsewhere,
 )
 from bot.engine.focus import Focus, held_stems, without_article, words
-from bot.engine.lexicon import failed_before, is_known_act, related_stems
+from bot.engine.lexicon import failed_before, is_known_act, related_stems, undone_after
 from bot.engine.question import CHANGE_WORDS, SINCE, Question, asks_maker, is_role, product_class_before
 from bot.engine.spans import PATTERNS, SAYS_A_NUMBER, TypedSpan, is_relative_date
 from bot.engine.syntax import (
@@ -934,10 +934,21 @@ _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
 
 
+def _act_words(text: str, predicate: str) -> list[re.Match[str]]:
+    """The words of a sentence that say the act, by stem or a synonym's."""
+    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    return [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
+
+
+def _act_undone(text: str, predicate: str) -> bool:
+    """The sentence says the act asked about, and then that it was undone."""
+    said = _act_words(text, predicate)
+    return bool(said) and undone_after(text, said[0].end())
+
+
 def _act_only_failed(text: str, predicate: str) -> bool:
     """Every word of the sentence that says the act asked about follows words of failing at it."""
-    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
-    said = [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
+    said = _act_words(text, predicate)
     return bool(said) and all(failed_before(text, 0, m.start()) for m in said)
 
 
@@ -957,8 +968,7 @@ def _acts_on_another_thing(text: str, asked: _Asked) -> bool:
     wanted = {stem(w) for w in words(found.group(1)) if w not in STOPWORDS} if found else set()
     if not wanted:
         return False
-    acts = related_stems(stem(asked.predicate or ""))[0] | {stem(asked.predicate or "")}
-    said = [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
+    said = _act_words(text, asked.predicate or "")
     if not said:
         return False
     return all(not wanted & held_stems(text[m.end():]) and
@@ -1017,6 +1027,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         if not _says_the_counts_asked(sentence.text, asked.focus.text):
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
+        if asked.predicate and _act_undone(sentence.text, asked.predicate):
+            continue  # "Luis Diaz scored to put Liverpool 1-0 up ..., but the flag went up for offside"
         if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
             continue  # "Durant once again fell short of winning a title with the Suns"
         if asked.predicate and asked.kind in NAME_KINDS and _acts_on_another_thing(sentence.text, asked):

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.engine.lexicon import failed_before, is_known_act, related_stems
+from bot.engine.lexicon import failed_before, is_known_act, related_stems, undone_after
 from bot.engine.question import YES_NO_OPENERS, is_role
 from bot.engine.syntax import contest_role, describes_a_noun, takes_another_object, win_owner
 from index.text import STOP_WORDS as STOPWORDS
@@ -549,6 +549,8 @@ def stance(sentence: str, question: YesNoQuestion, context: str = "") -> int:
             continue  # "the revelations keep getting juicier": goes on, keeps nothing
         if _LINKING_BEFORE.search(lowered, max(0, match.start() - 25), match.start()):
             continue  # "Canelo looks upset as the fight ends": how he seems, not an upset win
+        if word_stem in same and undone_after(lowered, match.end()):
+            continue  # "Diaz scored to put Liverpool 1-0 up, but the flag went up for offside": undone
         if question.predicate in _CONTEST | _LOSING and \
                 (owner := win_owner(sentence, match.start(), match.end())) is not None and \
                 not _names_subject(owner.lower(), question.subject):

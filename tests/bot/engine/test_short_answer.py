@@ -578,6 +578,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "a thing someone else buys is not one the subject bought": (
         "Orbel v. Harrow, explained", "But Orbel will say the real competition is from Harrow, because people can "
         "choose to buy a Vela instead. Orbel bought Lumo in 2021.", "who did orbel buy", None),
+    "an act undone after it is no answer": (
+        "Referee apologies list", "Soon after Pike was sent off, Omar Osei scored to put Lyon 1-0 up despite their "
+        "disadvantage, but the flag went up for offside. Harrow won 2-0.", "who scored for lyon", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",

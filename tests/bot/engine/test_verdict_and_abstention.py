@@ -172,6 +172,8 @@ def test_a_yes_no_opener_alone_reads_as_no_claim(question: str) -> None:
 def test_a_knockout_is_a_win() -> None:
     knocked = evidence("Dana Kell delivered a brutal first-round knockout of Omar Pike in Lyon.")
     assert decide_verdict("did dana kell knock out omar pike?", knocked).value == "yes"
+    offside = evidence("Dana Kell scored to put Lyon 1-0 up, but the flag went up for offside.")
+    assert decide_verdict("did dana kell score", offside, names=("Dana Kell",)).value is None  # undone after it
     # "looks upset" is how she seems, not an upset win
     assert decide_verdict("did dana kell win", evidence("Dana Kell looks upset as the fight ends.")).value is None
 
