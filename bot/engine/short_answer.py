@@ -43,6 +43,7 @@ from bot.engine.syntax import (
     dates_an_act_to_come,
     doer_of_act_on,
     is_acted_on,
+    modifies_a_noun,
     objects_of_act,
     takes_another_object,
     takes_part,
@@ -940,6 +941,12 @@ def _act_words(text: str, predicate: str) -> list[re.Match[str]]:
     return [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
 
 
+def _act_only_a_modifier(text: str, predicate: str) -> bool:
+    """Every word saying the act qualifies a noun ("a win streak"): no one is said to win."""
+    said = _act_words(text, predicate)
+    return bool(said) and all(modifies_a_noun(text, m.start(), m.end()) for m in said)
+
+
 def _act_undone(text: str, predicate: str) -> bool:
     """The sentence says the act asked about, and then that it was undone."""
     said = _act_words(text, predicate)
@@ -1027,6 +1034,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         if not _says_the_counts_asked(sentence.text, asked.focus.text):
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
+        if asked.contest and _act_only_a_modifier(sentence.text, asked.predicate or ""):
+            continue  # "into the MVP conversation during his team's four-game win streak", asked who won the MVP
         if asked.predicate and _act_undone(sentence.text, asked.predicate):
             continue  # "Luis Diaz scored to put Liverpool 1-0 up ..., but the flag went up for offside"
         if asked.predicate and _act_only_failed(sentence.text, asked.predicate):

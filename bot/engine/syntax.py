@@ -195,6 +195,14 @@ def describes_a_noun(text: str, start: int, end: int) -> bool:
 _NOUN_OPENERS = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD"})
 
 
+def modifies_a_noun(text: str, start: int, end: int) -> bool:
+    """Whether the word ``text[start:end]`` qualifies the noun after it, whatever comes before:
+    "his team's four-game *win* streak" is a streak, not a win of anything asked."""
+    doc = _parse(text)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and span.root.dep_ in ("compound", "amod") and span.root.head.i > span.root.i
+
+
 _PRONOUN_OBJECTS = frozenset("that which it them this these those what who whom".split())
 # "IAC sold the brand", after naming CollegeHumor: a definite object may be the thing asked.
 _REFERS_BACK = re.compile(r"^(?:the|this|that|these|those|its|their|his|her)\s", re.IGNORECASE)

@@ -581,6 +581,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "an act undone after it is no answer": (
         "Referee apologies list", "Soon after Pike was sent off, Omar Osei scored to put Lyon 1-0 up despite their "
         "disadvantage, but the flag went up for offside. Harrow won 2-0.", "who scored for lyon", None),
+    "a win that qualifies a noun is no win": (
+        "Harrow MVP odds", "LYON HAWKS | QB Omar Pike: Pike has inserted himself into the league MVP conversation "
+        "during his team's four-game win streak. The vote is in May.", "who won the mvp", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
