@@ -153,7 +153,7 @@ def within_object_of_act(text: str, start: int, end: int, predicate: str) -> boo
         return False
     verbs = {t.i for t in _acts(doc, predicate) if t.tag_.startswith("VB")}
     token = span.root
-    while token.head is not token and not token.tag_.startswith("VB"):
+    while token.head != token and not token.tag_.startswith("VB"):
         if token.dep_ in ("dobj", "nsubjpass") and token.head.i in verbs:
             return True
         token = token.head
@@ -173,7 +173,7 @@ def doer_of_act_on(text: str, start: int, end: int, predicate: str) -> str | Non
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is not None:
             return doc[subject.left_edge.i:subject.right_edge.i + 1].text
-        if verb.dep_ not in ("xcomp", "conj", "advcl") or verb.head is verb:
+        if verb.dep_ not in ("xcomp", "conj", "advcl") or verb.head == verb:
             return None
         verb = verb.head
 

@@ -118,6 +118,9 @@ def test_a_name_inside_the_object_of_the_act_is_not_its_doer() -> None:
     lumo, harrow = text.index("Lumo"), text.index("Harrow")
     assert within_object_of_act(text, lumo, lumo + 4, "hired")
     assert not within_object_of_act(text, harrow, harrow + 6, "hired")
+    # a fragment whose root is a noun ends the climb at the root (it looped there once)
+    fragment = "Harrow's new chief Tomas Varga of Lumo"
+    assert not within_object_of_act(fragment, fragment.index("Lumo"), len(fragment), "hired")
 
 
 def test_the_doer_of_an_act_is_found_through_the_verbs_it_completes() -> None:
