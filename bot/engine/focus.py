@@ -209,6 +209,8 @@ def correct_word(snap: object, word: str, *, other: bool = False) -> str | None:
         distance = DamerauLevenshtein.distance(word, candidate)
         # A typo seldom changes the first letter: "opatia" is "Opetaia", not "spatial".
         key = (distance, candidate[:1] != word[:1], -counts[candidate])
+        if distance == 2 and candidate[:1] != word[:1] and candidate[2:] != word[2:]:
+            continue  # another start, and the rest not the same: "Xiaomi" is no "Miami" nor "Kiyomi"
         if (distance or not other) and distance <= allowed and (best is None or key < best[0]):
             best = (key, candidate)
     return best[1] if best else None

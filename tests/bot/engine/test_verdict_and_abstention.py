@@ -18,6 +18,7 @@ from bot.engine.verdict import (
 )
 from bot.service import NewsService
 from index.text import stem
+from tests.conftest import settings_for
 
 
 def evidence(*texts: str) -> list[EvidenceSentence]:
@@ -745,3 +746,20 @@ def test_an_opposite_act_answers_no_only_when_it_names_every_thing_asked_about()
     assert decide_verdict(question, evidence("Korvath's bus pass price dropped to a new low of $20.")).value is None
     assert decide_verdict(question, evidence("Korvath cut ferry prices by 5% on Monday.")).value == "no"
     assert decide_verdict(question, evidence("Korvath raised ferry prices by 5% on Monday.")).value == "yes"
+
+
+def test_another_start_and_another_rest_make_no_typo_of_a_name(tmp_path, embedder) -> None:
+    """"Xiaomi", which no article names, is not read as "Miami": two edits that change its first
+    letter make another name unless the rest is the same ("shaomi" is still Xiaomi, its start
+    misheard)."""
+    article = tmp_path / "miami.txt"
+    article.write_text("Inter Miami open a new stadium\nSource: Valley Ledger\nDate: 2024-06-02\n\n"
+                       "Inter Miami is partnering with Orbel Bank on its new stadium, the club said on Monday.\n")
+    service = NewsService(settings_for(tmp_path / "kb"), embedder=embedder)
+    try:
+        assert service.add_paths([article]).ok
+        answer = service.ask("who is Xiaomi partnering with?")
+        assert answer.abstained and "Xiaomi" in answer.answer and answer.short_answer is None
+        assert service.ask("who is Inter Miami partnering with?").short_answer == "Orbel Bank"
+    finally:
+        service.close()
