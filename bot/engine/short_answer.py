@@ -488,7 +488,8 @@ def _a_lesser_role(body: str, start: int, span: TypedSpan, asked: _Asked) -> boo
 
 _REPLACING = re.compile(r"\breplac(?:e|es|ed|ing)\s+(?:[\w'’.-]+\s+){0,4}$", re.IGNORECASE)
 _REPLACE_WORDS = frozenset("replace replaces replaced replacing".split())
-_LAST_TIME = re.compile(r"\b(?:the\s+last\s+time|previous(?:ly)?|prior|earlier\s+round)\b", re.IGNORECASE)
+_LAST_TIME = re.compile(r"\bthe\s+last\s+time\b|\b(?:previous|prior|earlier|last)\s+(?:round|raise|deal|funding)\b",
+                        re.IGNORECASE)
 
 
 def _an_earlier_one(body: str, sentence: RankedSentence, span: TypedSpan, asked: _Asked) -> bool:
@@ -500,7 +501,7 @@ def _an_earlier_one(body: str, sentence: RankedSentence, span: TypedSpan, asked:
     published = asked.years.get(sentence.article_id)
     if dated and published and int(dated.group(1)) < published:
         return True
-    return _LAST_TIME.search(body[sentence.start:span.start]) is not None
+    return _LAST_TIME.search(re.split(r"[;:]", body[sentence.start:span.start])[-1]) is not None
 
 
 def _dated_for_another(body: str, start: int, span: TypedSpan, focus: Focus) -> bool:
