@@ -954,6 +954,18 @@ def _act_undone(text: str, predicate: str) -> bool:
     return bool(said) and undone_after(text, said[0].end())
 
 
+_MODAL_BEFORE = re.compile(r"\b(?:can|could|might|may|would|should|must)\s+(?:not\s+)?(?:\w+ly\s+)?$", re.IGNORECASE)
+_ASKS_POSSIBLE = re.compile(r"\b(?:can|could|might|may|would|should|must|will)\b", re.IGNORECASE)
+
+
+def _act_only_possible(text: str, predicate: str, question: str) -> bool:
+    """Every word saying the act follows a modal ("nobody can beat", "could win"): what may be,
+    not what was done, unless the question asks what may be."""
+    said = _act_words(text, predicate)
+    return bool(said) and not _ASKS_POSSIBLE.search(question) and \
+        all(_MODAL_BEFORE.search(text, max(0, m.start() - 25), m.start()) for m in said)
+
+
 def _act_only_failed(text: str, predicate: str) -> bool:
     """Every word of the sentence that says the act asked about follows words of failing at it."""
     said = _act_words(text, predicate)
@@ -1039,6 +1051,8 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "into the MVP conversation during his team's four-game win streak", asked who won the MVP
         if asked.predicate and _act_undone(sentence.text, asked.predicate):
             continue  # "Luis Diaz scored to put Liverpool 1-0 up ..., but the flag went up for offside"
+        if asked.predicate and _act_only_possible(sentence.text, asked.predicate, asked.focus.text):
+            continue  # "Nobody can beat this Canelo," asked who Canelo beat
         if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
             continue  # "Durant once again fell short of winning a title with the Suns"
         if asked.predicate and asked.kind in NAME_KINDS and _acts_on_another_thing(sentence.text, asked):

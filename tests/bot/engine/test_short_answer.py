@@ -584,6 +584,12 @@ WRITTEN_SHORT_ANSWERS |= {
     "a win that qualifies a noun is no win": (
         "Harrow MVP odds", "LYON HAWKS | QB Omar Pike: Pike has inserted himself into the league MVP conversation "
         "during his team's four-game win streak. The vote is in May.", "who won the mvp", None),
+    "one the subject could beat is not one it beat": (
+        "Dana Kell eyes a title shot", "Dana Kell could beat Omar Pike in May, her coach said on Monday. Kell trains "
+        "in Lyon.", "who did dana kell beat", None),
+    "... while it answers who could be beaten": (
+        "Dana Kell eyes a title shot", "Dana Kell could beat Omar Pike in May, her coach said on Monday. Kell trains "
+        "in Lyon.", "who could dana kell beat", "Omar Pike"),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
