@@ -486,6 +486,8 @@ def _a_lesser_role(body: str, start: int, span: TypedSpan, asked: _Asked) -> boo
     return rank in _RANK_WORDS and not re.search(rf"\b{rank}\b", asked.focus.text, re.IGNORECASE)
 
 
+# "not headed to Toronto", "never joined Lyon": the span is what the sentence says is not so.
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|never|no\s+longer|nor)\b|n['’]t)(?:\s+[\w'’-]+){0,4}\s+$", re.IGNORECASE)
 _REPLACING = re.compile(r"\breplac(?:e|es|ed|ing)\s+(?:[\w'’.-]+\s+){0,4}$", re.IGNORECASE)
 _REPLACE_WORDS = frozenset("replace replaces replaced replacing".split())
 _LAST_TIME = re.compile(r"\bthe\s+last\s+time\b|\b(?:previous|prior|earlier|last)\s+(?:round|raise|deal|funding)\b",
@@ -756,6 +758,8 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     before = body[sentence.start:span.start]
     if _CONDITION.search(re.split(r"[,;:—–]", before)[-1]):
         return True  # "the bet wins if she wins outright or Williams wins by fewer than 5 games"
+    if _NEGATED_BEFORE.search(re.split(r"[,;:—–]", before)[-1]):
+        return True  # "Ohtani not headed to Toronto", asked where he is going
     if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
         return True
     if ((asked.kind in ("person", "organization") and {"person", "organization"} & set(span.kinds)) or

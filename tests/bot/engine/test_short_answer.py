@@ -590,6 +590,9 @@ WRITTEN_SHORT_ANSWERS |= {
     "... while it answers who could be beaten": (
         "Dana Kell eyes a title shot", "Dana Kell could beat Omar Pike in May, her coach said on Monday. Kell trains "
         "in Lyon.", "who could dana kell beat", "Omar Pike"),
+    "a place the sentence says one is not headed to is not where one goes": (
+        "Omar Pike rumors tracker: latest on the free agent's future", "Omar Pike not headed to Toronto, his agent "
+        "says. Omar Pike is the best free agent on the market.", "where is omar pike going", None),
     "money secured as funding is the money raised": (
         "Korvath grows in Leeds", "Rents in Leeds rose by $150 a month this year, the council said. Korvath, a "
         "lettings start-up, has secured $14 million in funding to buy more homes.", "how much did korvath raise",
