@@ -158,8 +158,13 @@ def _says_the_act(text: str, predicate: str | None) -> bool:
     name's span: "CEO Laura Bennett".)"""
     if not predicate or is_role(predicate):
         return False
-    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    acts = _act_stems(predicate)
     return any(stem(w) in acts for w in words(text))
+
+
+def _act_stems(predicate: str) -> frozenset[str]:
+    """The stems that say the act asked about: its own and its synonyms'."""
+    return related_stems(stem(predicate))[0] | {stem(predicate)}
 
 
 # Short capitalised terms that name a field, not an answer ("AI", "EV", "US").
@@ -549,7 +554,7 @@ def _stamps_an_entry(body: str, sentence: RankedSentence, span: TypedSpan) -> bo
 def _act_only_in_a_participle_after(sentence: RankedSentence, span: TypedSpan, predicate: str) -> bool:
     """The act asked about is said only after the date, in a participle's clause (", citing
     the cost of the strikes"): a reason given for what the date is of, not the act's date."""
-    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+    acts = _act_stems(predicate)
     end = span.end - sentence.start
     # Tokens that start with a letter or digit: words() of a bare "--" or "'" is empty.
     said = [m.start() for m in re.finditer(r"[A-Za-z0-9][\w'’-]*", sentence.text) if stem(words(m.group(0))[0]) in acts]
@@ -756,9 +761,10 @@ def _said_of_another(sentence: RankedSentence, span: TypedSpan, body: str, asked
     """The span belongs to a named thing or company the question does not ask about, or
     to what could happen rather than what did."""
     before = body[sentence.start:span.start]
-    if _CONDITION.search(re.split(r"[,;:—–]", before)[-1]):
+    clause = re.split(r"[,;:—–]", before)[-1]
+    if _CONDITION.search(clause):
         return True  # "the bet wins if she wins outright or Williams wins by fewer than 5 games"
-    if _NEGATED_BEFORE.search(re.split(r"[,;:—–]", before)[-1]):
+    if _NEGATED_BEFORE.search(clause):
         return True  # "Ohtani not headed to Toronto", asked where he is going
     if "person" in span.kinds and _is_the_asked_by_alias(body, sentence.end, span, asked.focus):
         return True
@@ -857,7 +863,7 @@ def _named_only_another(sentence: RankedSentence, span: TypedSpan, body: str, as
     others = [t for t in sentence.spans if not _overlap(t, span) and body[t.start:t.end].lower() not in asked.outlets
               and (longer or not asked.focus.asks_about(body[t.start:t.end]))]
     if person:  # "Laura Bennett (R), founder and chief executive officer of Skyline Jets"
-        acts = related_stems(stem(asked.predicate))[0] | {stem(asked.predicate)} if asked.predicate else set()
+        acts = _act_stems(asked.predicate) if asked.predicate else set()
         starts = {t.start for t in others if "organization" in t.kinds}
         return any(sentence.start + role.end() in starts and
                    any(is_role(w) or stem(w) in acts for w in words(role.group(0)))
@@ -940,21 +946,22 @@ _ASKS_FORMER = re.compile(r"\b(?:was|were|former|ex|previous|before|used to|old|
 Candidates = tuple[dict[str, float], dict[str, set[str]], dict[str, tuple[float, RankedSentence, str]]]
 
 
-def _act_words(text: str, predicate: str) -> list[re.Match[str]]:
-    """The words of a sentence that say the act, by stem or a synonym's."""
-    acts = related_stems(stem(predicate))[0] | {stem(predicate)}
+def _act_words(text: str, predicate: str | None) -> list[re.Match[str]]:
+    """The words of a sentence that say the act, by stem or a synonym's (none when none is asked)."""
+    if not predicate:
+        return []
+    acts = _act_stems(predicate)
     return [m for m in re.finditer(r"[\w'’-]+", text) if stem(m.group(0).lower()) in acts]
 
 
-def _act_only_a_modifier(text: str, predicate: str) -> bool:
-    """Every word saying the act qualifies a noun ("a win streak"): no one is said to win."""
-    said = _act_words(text, predicate)
+def _act_only_a_modifier(text: str, said: Sequence[re.Match[str]]) -> bool:
+    """Every word saying the act (``said``, of :func:`_act_words`) qualifies a noun ("a win
+    streak"): no one is said to win."""
     return bool(said) and all(modifies_a_noun(text, m.start(), m.end()) for m in said)
 
 
-def _act_undone(text: str, predicate: str) -> bool:
+def _act_undone(text: str, said: Sequence[re.Match[str]]) -> bool:
     """The sentence says the act asked about, and then that it was undone."""
-    said = _act_words(text, predicate)
     return bool(said) and undone_after(text, said[0].end())
 
 
@@ -962,17 +969,15 @@ _MODAL_BEFORE = re.compile(r"\b(?:can|could|might|may|would|should|must)\s+(?:no
 _ASKS_POSSIBLE = re.compile(r"\b(?:can|could|might|may|would|should|must|will)\b", re.IGNORECASE)
 
 
-def _act_only_possible(text: str, predicate: str, question: str) -> bool:
+def _act_only_possible(text: str, said: Sequence[re.Match[str]], question: str) -> bool:
     """Every word saying the act follows a modal ("nobody can beat", "could win"): what may be,
     not what was done, unless the question asks what may be."""
-    said = _act_words(text, predicate)
     return bool(said) and not _ASKS_POSSIBLE.search(question) and \
         all(_MODAL_BEFORE.search(text, max(0, m.start() - 25), m.start()) for m in said)
 
 
-def _act_only_failed(text: str, predicate: str) -> bool:
+def _act_only_failed(text: str, said: Sequence[re.Match[str]]) -> bool:
     """Every word of the sentence that says the act asked about follows words of failing at it."""
-    said = _act_words(text, predicate)
     return bool(said) and all(failed_before(text, 0, m.start()) for m in said)
 
 
@@ -982,18 +987,17 @@ _OBJECT_ASKED = re.compile(r"\s+((?:[\w'’-]+\s*){1,3}?)(?:\s+(?:for|in|at|on|o
                            r"before|against|over)\b|\s*\??$)")
 
 
-def _acts_on_another_thing(text: str, asked: _Asked) -> bool:
+def _acts_on_another_thing(text: str, said: Sequence[re.Match[str]], asked: _Asked) -> bool:
     """Each time the sentence says the act, it takes an object of its own that holds none of
     the question's object words, and says none of them after it: "Pochettino made James his
     captain" makes no mistake. A sentence is parsed only when no object word follows the act."""
+    if not said:
+        return False
     lowered = asked.focus.text.lower()
     at = re.search(rf"\b{re.escape(asked.predicate or '')}\b", lowered)
     found = _OBJECT_ASKED.match(lowered, at.end()) if at else None
     wanted = {stem(w) for w in words(found.group(1)) if w not in STOPWORDS} if found else set()
     if not wanted:
-        return False
-    said = _act_words(text, asked.predicate or "")
-    if not said:
         return False
     return all(not wanted & held_stems(text[m.end():]) and
                takes_another_object(text, m.start(), m.end(), lambda o: bool(wanted & held_stems(o)), _OBJECT_ARCS)
@@ -1051,15 +1055,16 @@ def _candidates(asked: _Asked, ranked: Sequence[RankedSentence], body_of: dict[s
             continue  # "who did quell knock out in riyadh": another bout's loser, in a sentence without Riyadh
         if not _says_the_counts_asked(sentence.text, asked.focus.text):
             continue  # "Kane, who has scored nine goals in 2023", asked which player scored 50
-        if asked.contest and _act_only_a_modifier(sentence.text, asked.predicate or ""):
+        said = _act_words(sentence.text, asked.predicate)  # once: the checks below all read them
+        if asked.contest and _act_only_a_modifier(sentence.text, said):
             continue  # "into the MVP conversation during his team's four-game win streak", asked who won the MVP
-        if asked.predicate and _act_undone(sentence.text, asked.predicate):
+        if _act_undone(sentence.text, said):
             continue  # "Luis Diaz scored to put Liverpool 1-0 up ..., but the flag went up for offside"
-        if asked.predicate and _act_only_possible(sentence.text, asked.predicate, asked.focus.text):
+        if _act_only_possible(sentence.text, said, asked.focus.text):
             continue  # "Nobody can beat this Canelo," asked who Canelo beat
-        if asked.predicate and _act_only_failed(sentence.text, asked.predicate):
+        if _act_only_failed(sentence.text, said):
             continue  # "Durant once again fell short of winning a title with the Suns"
-        if asked.predicate and asked.kind in NAME_KINDS and _acts_on_another_thing(sentence.text, asked):
+        if asked.kind in NAME_KINDS and _acts_on_another_thing(sentence.text, said, asked):
             continue  # "Pochettino made James his captain", asked who made the mistake
         if _ended_after(sentence.text, asked.focus):
             continue  # "Swift and Joe Alwyn had broken up after six years of dating", asked who she is dating
