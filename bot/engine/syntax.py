@@ -51,6 +51,12 @@ def _parse(text: str):  # type: ignore[no-untyped-def]
         return parser(text)
 
 
+def _parsed_span(text: str, start: int, end: int):  # type: ignore[no-untyped-def]
+    """The parse of ``text`` and its span over ``text[start:end]`` (None when no tokens align)."""
+    doc = _parse(text)
+    return doc, doc.char_span(start, end, alignment_mode="expand")
+
+
 # Arcs that join words standing for one party: conjuncts and appositions share a role
 # ("founder and figurehead of Web Summit, Paddy Cosgrave"), compounds make one name, and
 # an auxiliary is part of its verb ("Jubelirer was named").
@@ -110,8 +116,7 @@ def takes_part(text: str, start: int, end: int, predicate: str, *, unsure: bool 
     """Whether ``text[start:end]`` (offsets within ``text``) is linked to a word of ``text``
     that says ``predicate``; ``unsure`` when the parse cannot tell (no such word, no span,
     or the act said inside the name)."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     acts = _acts(doc, predicate)
     if span is None or not acts:
         return unsure
@@ -127,8 +132,7 @@ def is_acted_on(text: str, start: int, end: int, predicate: str, *, directly: bo
     its "against", "with" or "to" ("played against the Jets"). "Mahomes with a heads-up play"
     does no playing to Mahomes. ``directly``: its object or passive subject only ("partnering
     with BAIC" makes BAIC a partner, not one acted on). False when no verb says the act."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None:
         return False
     token = span.root
@@ -147,8 +151,7 @@ _OBJECT_PREPOSITIONS = frozenset({"against", "with", "to", "versus", "vs", "vs."
 def within_object_of_act(text: str, start: int, end: int, predicate: str) -> bool:
     """Whether ``text[start:end]`` lies inside the object phrase of a verb saying ``predicate``
     ("appointed Emmett Shear, the co-founder of Twitch": Twitch), not across a verb of its own."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None:
         return False
     verbs = {t.i for t in _acts(doc, predicate) if t.tag_.startswith("VB")}
@@ -164,8 +167,7 @@ def doer_of_act_on(text: str, start: int, end: int, predicate: str) -> str | Non
     """The subject of the verb saying ``predicate`` whose object is ``text[start:end]``, through
     the verbs it completes ("people can choose to buy an iPhone": "people"); None when the word
     is no such object or the parse names no subject."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None or span.root.dep_ != "dobj" or span.root.head.i not in {t.i for t in _acts(doc, predicate)}:
         return None
     verb = span.root.head
@@ -182,8 +184,7 @@ def describes_a_noun(text: str, start: int, end: int) -> bool:
     """Whether the word ``text[start:end]`` is an adjective of a noun ("rising capital costs",
     "the growing demand") or the first noun of a compound ("the official release date"): it
     says what the thing is like, not an act anyone did."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None:
         return False
     word = span.root
@@ -198,8 +199,7 @@ _NOUN_OPENERS = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD"})
 def modifies_a_noun(text: str, start: int, end: int) -> bool:
     """Whether the word ``text[start:end]`` qualifies the noun after it, whatever comes before:
     "his team's four-game *win* streak" is a streak, not a win of anything asked."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    _, span = _parsed_span(text, start, end)
     return span is not None and span.root.dep_ in ("compound", "amod") and span.root.head.i > span.root.i
 
 
@@ -213,8 +213,7 @@ def takes_another_object(text: str, start: int, end: int, holds: Callable[[str],
     """Whether the verb ``text[start:end]`` takes an object of its own (an arc of ``deps``)
     that ``holds`` finds nothing asked in: "the company has *made* good progress" makes no
     loss. A pronoun or a definite phrase may stand for the thing asked, so it is no other."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None or not span.root.tag_.startswith("VB"):
         return False
     objects = [doc[c.left_edge.i:c.right_edge.i + 1].text for c in span.root.children if c.dep_ in deps]
@@ -228,8 +227,7 @@ def dates_an_act_to_come(text: str, start: int, end: int, predicate: str, *, ask
     informed on Thursday night that Altman would be fired" dates the telling; "said on
     Friday it had fired him" still dates it), or, asked when it was done (``asked_done``),
     to the act itself said to come ("in talks to return as soon as this week")."""
-    doc = _parse(text)
-    span = doc.char_span(start, end, alignment_mode="expand")
+    doc, span = _parsed_span(text, start, end)
     if span is None:
         return False
     verb = span.root
@@ -295,7 +293,7 @@ def contest_role(text: str, start: int, end: int) -> tuple[str, int] | None:
     one act ("Parker's victory over Wilder"): the doer of a win ("Parker stunned Wilder",
     "Parker's victory") is the winner too. A negated act ("did not win", "the team that has
     never won") puts no one on its side: "negated"."""
-    span = _parse(text).char_span(start, end, alignment_mode="expand")
+    _, span = _parsed_span(text, start, end)
     if span is None:
         return None
     token = span.root
@@ -342,7 +340,7 @@ def win_owner(text: str, start: int, end: int) -> str | None:
     reached by ("the Raiders held the Jets ... in a 16-12 win", "Detroit rolled to a victory",
     "Kansas City did not give the ball back to earn the win").
     None when the word is no winning noun so placed."""
-    span = _parse(text).char_span(start, end, alignment_mode="expand")
+    _, span = _parsed_span(text, start, end)
     if span is None or stem(span.root.lower_) not in _WINNING_NOUNS:
         return None
     token = span.root

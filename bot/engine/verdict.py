@@ -345,9 +345,10 @@ def _acts_on_another_thing(sentence: str, match: re.Match[str], question: YesNoQ
     """The act takes an object of its own, and the question's objects are said only before
     it: "despite the predicted losses, the company has made good progress" makes no loss.
     Only then is the sentence parsed. A pronoun or a definite object may stand for the thing."""
-    if not question.objects or any(_held(o, _stems(sentence[match.end():].lower())) for o in question.objects):
+    after, before = _stems(sentence[match.end():].lower()), _stems(sentence[:match.start()].lower())
+    if not question.objects or any(_held(o, after) for o in question.objects):
         return False
-    if not any(_held(o, _stems(sentence[:match.start()].lower())) for o in question.objects):
+    if not any(_held(o, before) for o in question.objects):
         return False  # the objects come from the title, or a denial names none: no parse needed
     return takes_another_object(sentence, match.start(), match.end(),
                                 lambda phrase: any(_held(o, _stems(phrase.lower())) for o in question.objects))
